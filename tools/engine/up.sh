@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# Make a Docker engine and an OCI registry available to imagestack, idempotently.
+#
+#   bash tools/engine/up.sh            # start (or reuse) engine + registry, print how to reach them
+#   source "$(bash tools/engine/up.sh --env-file)"   # the same, then load DOCKER_HOST etc.
+#
+# Order of preference for the engine:
+#   1. $DOCKER_HOST, if it answers;
+#   2. the default socket /var/run/docker.sock, if it answers;
+#   3. a private dockerd (installed from Debian's `docker.io` if missing) with its own
+#      --data-root, --exec-root and socket under $IMAGESTACK_STATE.
+# The registry: 127.0.0.1:$IMAGESTACK_REGISTRY_PORT (default 5000) if it answers /v2/,
+# otherwise Debian's `docker-registry` started there with its data under $IMAGESTACK_STATE.
+# The base image debian:bookworm-slim is pulled if the engine can, otherwise built from
+# Debian's archive with debootstrap (minbase) and `docker import`; the rootfs tarball is
+# cached under $IMAGESTACK_STATE/cache (never inside the repository).
+#
+# Environment: IMAGESTACK_STATE (default /var/lib/imagestack), IMAGESTACK_REGISTRY_PORT
+# (default 5000). Writes $IMAGESTACK_STATE/env with the exports to use.
+set -euo pipefail
+
+STATE=${IMAGESTACK_STATE:-/var/lib/imagestack}
+PORT=${IMAGESTACK_REGISTRY_PORT:-5000}
+BASE_IMAGE=debian:bookworm-slim
+ENV_FILE="$STATE/env"
+
+if [ "${1:-}" = "--env-file" ]; then
+  "$0" >&2
+  echo "$ENV_FILE"
+  exit 0
+fi
+
+log() { printf '[engine] %s\n' "$*" >&2; }
+die() { printf '[engine] error: %s\n' "$*" >&2; exit 1; }
+
+mkdir -p "$STATE/cache" "$STATE/logs"
+
+need_root() {
+  [ "$(id -u)" = 0 ] || die "$1 needs root (run as root, or start a Docker engine yourself and set DOCKER_HOST)"
+}
+
+apt_install() {
+  need_root "installing $*"
+  log "installing from Debian: $*"
+  export DEBIAN_FRONTEND=noninteractive
+  if [ ! -f "$STATE/.apt-updated" ] || [ -n "$(find "$STATE/.apt-updated" -mmin +720 2>/dev/null)" ]; then
+    apt-get update -qq >"$STATE/logs/apt.log" 2>&1 || die "apt-get update failed, see $STATE/logs/apt.log"
+    touch "$STATE/.apt-updated"
+  fi
+  apt-get install -y -qq --no-install-recommends "$@" >>"$STATE/logs/apt.log" 2>&1 \
+    || die "apt-get install $* failed, see $STATE/logs/apt.log"
+}
+
+engine_answers() { DOCKER_HOST="$1" docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }
+
+# --- the Docker client -------------------------------------------------------------
+command -v docker >/dev/null 2>&1 || apt_install docker.io
+
+# --- the engine --------------------------------------------------------------------
+ENGINE=""
+if [ -n "${DOCKER_HOST:-}" ] && engine_answers "$DOCKER_HOST"; then
+  ENGINE=$DOCKER_HOST; log "using the engine at DOCKER_HOST=$ENGINE"
+elif [ -S /var/run/docker.sock ] && engine_answers unix:///var/run/docker.sock; then
+  ENGINE=unix:///var/run/docker.sock; log "using the engine at $ENGINE"
+else
+  SOCK="$STATE/docker.sock"
+  ENGINE="unix://$SOCK"
+  if engine_answers "$ENGINE"; then
+    log "private dockerd already running at $ENGINE"
+  else
+    command -v dockerd >/dev/null 2>&1 || apt_install docker.io
+    need_root "starting dockerd"
+    mkdir -p "$STATE/docker" "$STATE/exec"
+    rm -f "$SOCK" "$STATE/dockerd.pid"
+    log "starting a private dockerd (data-root $STATE/docker, socket $SOCK)"
+    # setsid: the daemon outlives this script and is not killed with its process group.
+    setsid dockerd \
+      --data-root "$STATE/docker" \
+      --exec-root "$STATE/exec" \
+      --host "$ENGINE" \
+      --pidfile "$STATE/dockerd.pid" \
+      >"$STATE/logs/dockerd.log" 2>&1 < /dev/null &
+    for _ in $(seq 1 60); do
+      engine_answers "$ENGINE" && break
+      sleep 0.5
+    done
+    engine_answers "$ENGINE" || { tail -n 30 "$STATE/logs/dockerd.log" >&2; die "dockerd did not answer within 30 s"; }
+  fi
+fi
+export DOCKER_HOST=$ENGINE
+
+# --- the registry ------------------------------------------------------------------
+REGISTRY="127.0.0.1:$PORT"
+registry_answers() { curl -fs -o /dev/null --max-time 2 "http://$REGISTRY/v2/"; }
+if registry_answers; then
+  log "registry already answering at http://$REGISTRY"
+else
+  command -v docker-registry >/dev/null 2>&1 || apt_install docker-registry
+  mkdir -p "$STATE/registry-$PORT"
+  cat >"$STATE/registry-$PORT.yml" <<YML
+version: 0.1
+log:
+  level: warn
+  fields:
+    service: registry
+storage:
+  filesystem:
+    rootdirectory: $STATE/registry-$PORT
+  delete:
+    enabled: true
+http:
+  addr: $REGISTRY
+  headers:
+    X-Content-Type-Options: [nosniff]
+YML
+  log "starting docker-registry at http://$REGISTRY (data $STATE/registry-$PORT)"
+  setsid docker-registry serve "$STATE/registry-$PORT.yml" \
+    >"$STATE/logs/registry-$PORT.log" 2>&1 < /dev/null &
+  echo $! >"$STATE/registry-$PORT.pid"
+  for _ in $(seq 1 40); do registry_answers && break; sleep 0.25; done
+  registry_answers || { tail -n 30 "$STATE/logs/registry-$PORT.log" >&2; die "registry did not answer within 10 s"; }
+fi
+
+# --- the base image ----------------------------------------------------------------
+if docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
+  log "base image $BASE_IMAGE present"
+elif timeout 30 docker pull -q "$BASE_IMAGE" >/dev/null 2>&1; then
+  log "pulled $BASE_IMAGE"
+else
+  TARBALL="$STATE/cache/debian-bookworm-minbase.tar"
+  if [ ! -s "$TARBALL" ]; then
+    command -v debootstrap >/dev/null 2>&1 || apt_install debootstrap
+    need_root "debootstrap"
+    ROOTFS=$(mktemp -d "$STATE/cache/rootfs.XXXXXX")
+    log "cannot pull $BASE_IMAGE: building it from Debian's archive with debootstrap (about 40 s)"
+    debootstrap --variant=minbase bookworm "$ROOTFS" http://deb.debian.org/debian \
+      >"$STATE/logs/debootstrap.log" 2>&1 || { tail -n 20 "$STATE/logs/debootstrap.log" >&2; die "debootstrap failed"; }
+    # Slim it the way the official image is slimmed: no apt lists, no caches.
+    rm -rf "$ROOTFS"/var/lib/apt/lists/* "$ROOTFS"/var/cache/apt/*.bin "$ROOTFS"/var/cache/apt/archives/*.deb
+    tar -C "$ROOTFS" --numeric-owner -cf "$TARBALL.partial" .
+    mv "$TARBALL.partial" "$TARBALL"
+    rm -rf "$ROOTFS"
+  fi
+  log "importing $TARBALL as $BASE_IMAGE"
+  docker import --change 'CMD ["bash"]' --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    "$TARBALL" "$BASE_IMAGE" >/dev/null
+fi
+
+cat >"$ENV_FILE" <<ENV
+export DOCKER_HOST=$ENGINE
+export IMAGESTACK_REGISTRY=$REGISTRY
+ENV
+log "ready: DOCKER_HOST=$ENGINE registry=http://$REGISTRY base=$BASE_IMAGE"
+log "environment written to $ENV_FILE (source it to use the engine with docker or imagestack)"

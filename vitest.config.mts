@@ -1,0 +1,28 @@
+import { defineConfig } from 'vitest/config';
+
+// Two projects: `unit` (pure logic and real temp git repos, fast, parallel) and
+// `integration` (real Docker engine and registry started by tools/engine/up.sh in the
+// global setup; files run one at a time because the machine has 2 cores).
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['tools/imagestack/src/**/*.test.ts'],
+          testTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['tools/imagestack/test/**/*.test.ts'],
+          globalSetup: ['tools/imagestack/test/support/global-setup.ts'],
+          fileParallelism: false,
+          testTimeout: 20 * 60_000,
+          hookTimeout: 20 * 60_000,
+        },
+      },
+    ],
+  },
+});
