@@ -20,6 +20,8 @@ export interface ParentRef {
 export interface ExternalBase {
   /** The reference with ARG defaults substituted, e.g. `debian:bookworm-slim`. */
   reference: string;
+  /** The reference exactly as written, before substitution, e.g. `debian:${DEBIAN_VERSION}`. */
+  raw: string;
   /** 1-based line in the Dockerfile. */
   line: number;
 }
@@ -36,9 +38,10 @@ export interface StackImage {
   externalBases: ExternalBase[];
   /**
    * The base of the final stage (what `org.opencontainers.image.base.name` names): a stack
-   * parent (`{ image }`) or an external reference (`{ reference }`). Stage names are followed.
+   * parent (`{ image }`) or an external reference (`{ reference, raw }`: substituted, and as
+   * written). Stage names are followed.
    */
-  finalBase: { image: string } | { reference: string };
+  finalBase: { image: string } | { reference: string; raw: string };
 }
 
 /** The validated stack: acyclic, every parent known. */

@@ -1,0 +1,29 @@
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { InputError } from '../core/errors';
+
+/**
+ * The specs.yml to use: `--specs` when given, else the nearest `specs.yml` in the current
+ * folder or a parent folder.
+ *
+ * @throws InputError when none is found
+ */
+export function findSpecsFile(given: string | undefined, cwd = process.cwd()): string {
+  if (given) {
+    const file = path.resolve(cwd, given);
+    if (!existsSync(file)) {
+      throw new InputError({ file: given, message: 'file not found', fix: 'pass the path of your specs.yml with --specs' });
+    }
+    return file;
+  }
+  for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
+    const file = path.join(dir, 'specs.yml');
+    if (existsSync(file)) return file;
+    if (path.dirname(dir) === dir) break;
+  }
+  throw new InputError({
+    file: 'specs.yml',
+    message: `no specs.yml in ${cwd} or any parent folder`,
+    fix: 'run imagestack inside the workspace, or pass --specs <file>',
+  });
+}

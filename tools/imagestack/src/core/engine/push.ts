@@ -1,0 +1,93 @@
+/**
+ * Pushing and pulling one reference through the engine (`POST /images/{name}/push`,
+ * `POST /images/create`), with retries and exponential backoff on failures that look
+ * transient (network, 5xx, 429).
+ */
+import type Docker from 'dockerode';
+import { EngineError } from '../errors';
+import type { StepLog } from './log';
+import { readProgress } from './stream';
+
+/** Engine auth config (`X-Registry-Auth`), as made by `dockerAuthConfig`. */
+export type AuthConfig = { username?: string; password?: string; serveraddress: string; identitytoken?: string } | undefined;
+
+const TRANSIENT = /\b(5\d\d|429|timeout|timed out|connection reset|connection refused|EOF|unexpected EOF|temporar|TLS handshake|i\/o timeout|broken pipe)\b/i;
+
+/** Splits `repo:tag` at the tag's colon (a colon after the last slash). */
+export function splitTag(reference: string): { repository: string; tag: string } {
+  const slash = reference.lastIndexOf('/');
+  const colon = reference.indexOf(':', slash + 1);
+  if (colon < 0) return { repository: reference, tag: 'latest' };
+  return { repository: reference.slice(0, colon), tag: reference.slice(colon + 1) };
+}
+
+/**
+ * Pushes `reference` (`repo:tag`, present in the engine) to its registry.
+ *
+ * @param attempts total tries for transient failures (default 4), backoff 1 s, 2 s, 4 s
+ * @returns the manifest digest and size (bytes) the engine reported
+ * @throws EngineError with the log tail when the push fails for good
+ */
+export async function pushImage(
+  docker: Docker,
+  reference: string,
+  auth: AuthConfig,
+  log: StepLog,
+  attempts = 4,
+): Promise<{ digest: string; size?: number }> {
+  const { repository, tag } = splitTag(reference);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const stream = await docker.getImage(repository).push({ tag, authconfig: auth } as never);
+      const aux = await readProgress(stream as never, (m) => {
+        if (m.status && !m.progress) log.line(`${m.id ? `${m.id}: ` : ''}${m.status}`);
+        if (m.error) log.line(`error: ${m.errorDetail?.message ?? m.error}`);
+      });
+      const result = aux.find((a) => typeof a.Digest === 'string');
+      if (!result) throw new Error('the engine reported no digest for the push');
+      return { digest: result.Digest as string, size: result.Size as number | undefined };
+    } catch (e) {
+      const message = (e as Error).message;
+      if (attempt >= attempts || !TRANSIENT.test(message)) {
+        throw new EngineError(`push of ${reference} failed: ${message}`, log.tail());
+      }
+      const delay = 1000 * 2 ** (attempt - 1);
+      log.line(`push failed (${message}); retry ${attempt}/${attempts - 1} in ${delay} ms`);
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}
+
+/**
+ * Makes sure `reference` is in the engine, pulling it when it is not.
+ *
+ * @returns true when it had to be pulled
+ * @throws EngineError when the pull fails
+ */
+export async function ensureLocal(docker: Docker, reference: string, auth: AuthConfig, log: StepLog): Promise<boolean> {
+  try {
+    await docker.getImage(reference).inspect();
+    return false;
+  } catch {
+    /* not local: pull */
+  }
+  log.line(`pulling ${reference}`);
+  try {
+    const stream = await docker.pull(reference, { authconfig: auth } as never);
+    await readProgress(stream as never, (m) => {
+      if (m.status && !m.progress) log.line(`${m.id ? `${m.id}: ` : ''}${m.status}`);
+    });
+    return true;
+  } catch (e) {
+    throw new EngineError(`pull of ${reference} failed: ${(e as Error).message}`, log.tail());
+  }
+}
+
+/** The image's local metadata, or undefined when the engine does not have it. */
+export async function inspectLocal(docker: Docker, reference: string): Promise<Docker.ImageInspectInfo | undefined> {
+  try {
+    return await docker.getImage(reference).inspect();
+  } catch {
+    return undefined;
+  }
+}

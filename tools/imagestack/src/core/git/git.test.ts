@@ -1,0 +1,140 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, realpathSync } from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { GitError } from '../errors';
+import { removeTempDirs, tempDir, testGitEnv, TestRepo } from './__fixtures__/test-repo';
+import {
+  CatFileBatch,
+  commitsBetween,
+  gitPath,
+  headSha,
+  headShaOrUndefined,
+  isShallow,
+  remoteUrl,
+  revParse,
+  runGit,
+  shallowCommits,
+  showPrefix,
+  toplevel,
+} from './git';
+
+afterAll(removeTempDirs);
+
+describe('git wrappers', () => {
+  it('toplevel and showPrefix locate a subfolder', async () => {
+    const repo = TestRepo.create();
+    repo.commit('one', { 'ws/sub/a.txt': 'a' });
+    const sub = path.join(repo.dir, 'ws', 'sub');
+    expect(realpathSync(await toplevel(sub))).toBe(realpathSync(repo.dir));
+    expect(await showPrefix(sub)).toBe('ws/sub/');
+    expect(await showPrefix(repo.dir)).toBe('');
+  });
+
+  it('revParse returns full shas and names the unknown ref', async () => {
+    const repo = TestRepo.create();
+    const c1 = repo.commit('one', { a: '1' });
+    const c2 = repo.commit('two', { a: '2' });
+    repo.git('tag', '-a', 'v1', '-m', 'annotated', c1);
+    expect(await revParse(repo.dir, 'HEAD')).toBe(c2);
+    expect(await headSha(repo.dir)).toBe(c2);
+    expect(await revParse(repo.dir, 'HEAD~1')).toBe(c1);
+    expect(await revParse(repo.dir, 'v1')).toBe(c1); // annotated tag peeled to its commit
+    expect(await revParse(repo.dir, c2.slice(0, 9))).toBe(c2);
+    const err = await revParse(repo.dir, 'no-such-branch').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GitError);
+    expect((err as GitError).message).toContain("unknown ref 'no-such-branch'");
+    expect((err as GitError).message).toContain('git rev-parse');
+    expect((err as GitError).fix).toContain('no-such-branch');
+    await expect(revParse(repo.dir, '--all')).rejects.toThrow(/unknown ref '--all'/);
+  });
+
+  it('headShaOrUndefined is undefined before the first commit', async () => {
+    const repo = TestRepo.create();
+    expect(await headShaOrUndefined(repo.dir)).toBeUndefined();
+    await expect(headSha(repo.dir)).rejects.toThrow(/unknown ref 'HEAD'/);
+    const c = repo.commit('one', { a: '1' });
+    expect(await headShaOrUndefined(repo.dir)).toBe(c);
+  });
+
+  it('commitsBetween lists first-parent commits of base..head', async () => {
+    const repo = TestRepo.create();
+    const c1 = repo.commit('one', { a: '1' });
+    repo.git('checkout', '-q', '-b', 'feature');
+    const f1 = repo.commit('f1', { b: '1' });
+    repo.git('checkout', '-q', 'main');
+    const c2 = repo.commit('two', { a: '2' });
+    repo.git('merge', '-q', '--no-ff', 'feature', '-m', 'merge');
+    const m = repo.head();
+    const between = await commitsBetween(repo.dir, c1, m);
+    expect(between).toEqual(new Set([c2, m]));
+    expect(between.has(f1)).toBe(false);
+    await expect(commitsBetween(repo.dir, 'nope', m)).rejects.toThrow(GitError);
+  });
+
+  it('remoteUrl reads origin, undefined without it', async () => {
+    const repo = TestRepo.create();
+    repo.commit('one', { a: '1' });
+    expect(await remoteUrl(repo.dir)).toBeUndefined();
+    repo.git('remote', 'add', 'origin', 'https://example.com/org/repo.git');
+    expect(await remoteUrl(repo.dir)).toBe('https://example.com/org/repo.git');
+  });
+
+  it('isShallow, gitPath and shallowCommits see a depth-1 clone', async () => {
+    const origin = TestRepo.create();
+    origin.commit('one', { a: '1' });
+    const c2 = origin.commit('two', { a: '2' });
+    expect(await isShallow(origin.dir)).toBe(false);
+    expect(await shallowCommits(origin.dir)).toEqual(new Set());
+    const clone = path.join(tempDir(), 'clone');
+    execFileSync('git', ['clone', '-q', '--depth', '1', `file://${origin.dir}`, clone], { env: testGitEnv() });
+    expect(await isShallow(clone)).toBe(true);
+    expect(await gitPath(clone, 'shallow')).toBe(path.join(clone, '.git', 'shallow'));
+    expect(await shallowCommits(clone)).toEqual(new Set([c2]));
+  });
+
+  it('failures name the command and git’s complaint', async () => {
+    const dir = tempDir();
+    mkdirSync(path.join(dir, 'x'));
+    const err = await toplevel(path.join(dir, 'x')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GitError);
+    expect((err as Error).message).toMatch(/^git rev-parse --show-toplevel failed in .*: fatal: not a git repository/);
+    expect((err as Error).message.split('\n')).toHaveLength(1);
+    const missing = await runGit(path.join(dir, 'does-not-exist'), ['status']).catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(GitError);
+    expect((missing as Error).message).toContain('could not run git status');
+  });
+
+  it('runGit accepts declared exit codes', async () => {
+    const repo = TestRepo.create();
+    const r = await runGit(repo.dir, ['config', '--get', 'no.such'], { okCodes: [1] });
+    expect(r.code).toBe(1);
+    await expect(runGit(repo.dir, ['config', '--get', 'no.such'])).rejects.toThrow(/exit code 1/);
+  });
+
+  it('CatFileBatch reads blobs by id and by rev:path, in order, and reports missing', async () => {
+    const repo = TestRepo.create();
+    const big = 'x'.repeat(300_000);
+    repo.commit('one', { 'ws/specs.yml': 'a: 1\n', big, empty: '' });
+    const blob = repo.git('rev-parse', 'HEAD:ws/specs.yml');
+    const cat = new CatFileBatch(repo.dir);
+    try {
+      const [a, b, c, d, e] = await Promise.all([
+        cat.read(blob),
+        cat.read('HEAD:big'),
+        cat.read('HEAD:nope'),
+        cat.read('HEAD:empty'),
+        cat.read('HEAD:ws/specs.yml'),
+      ]);
+      expect(a?.toString()).toBe('a: 1\n');
+      expect(b?.toString()).toBe(big);
+      expect(c).toBeUndefined();
+      expect(d?.length).toBe(0);
+      expect(e?.toString()).toBe('a: 1\n');
+      expect((await cat.read('0'.repeat(40))) ?? 'missing').toBe('missing');
+    } finally {
+      cat.close();
+    }
+    await expect(cat.read(blob)).rejects.toThrow(/closed/);
+  });
+});

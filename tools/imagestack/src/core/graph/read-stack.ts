@@ -1,0 +1,227 @@
+/**
+ * The I/O shell around the graph: reads every image's Dockerfile, analyses it once per
+ * version it is built for, checks the whole stack and returns the validated {@link Stack}.
+ * All problems of all images are collected and thrown together as one {@link InputError},
+ * so nothing is built while any exists (DESIGN.md promise 6).
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { InputError, type Problem } from '../errors';
+import type { BuildArgs, ImageSpec, Specs, VersionSpec } from '../specs/types';
+import { analyzeDockerfile, TAG_PLACEHOLDER, type DockerfileAnalysis } from '../dockerfile/analyze';
+import { parseDockerfile } from '../dockerfile/parse';
+import { DependencyGraph, type Cycle } from './graph';
+import { REGISTRY_ARG, tagArgName, type ExternalBase, type ParentRef, type Stack, type StackImage } from './types';
+
+export { TAG_PLACEHOLDER };
+
+/**
+ * The build args a Dockerfile is resolved with for one version (or, with no version, for
+ * an image built for none): every stack image's tag arg ({@link TAG_PLACEHOLDER}), then the
+ * version's `args`, the image's `args` and its `versionArgs[version]` (later ones win), then
+ * `REGISTRY` = `<registry>/<namespace>`.
+ */
+export function resolutionArgs(specs: Specs, spec: ImageSpec, version?: VersionSpec): BuildArgs {
+  const tags = Object.fromEntries(specs.images.map((i) => [tagArgName(i.name), TAG_PLACEHOLDER]));
+  return {
+    ...tags,
+    ...(version?.args ?? {}),
+    ...spec.args,
+    ...(version ? (spec.versionArgs[version.name] ?? {}) : {}),
+    [REGISTRY_ARG]: `${specs.registry}/${specs.namespace}`,
+  };
+}
+
+/** What reading one image gave: its analysis, or nothing when its Dockerfile could not be read. */
+interface ImageReading {
+  spec: ImageSpec;
+  /** Workspace-relative Dockerfile path, `/`-separated. */
+  dockerfile: string;
+  analysis?: DockerfileAnalysis;
+  /** Parents named per version built (version name, or '' when there are no versions). */
+  parentsByVersion: Map<string, string[]>;
+  problems: Problem[];
+}
+
+/**
+ * Reads the stack described by validated specs.
+ *
+ * For each image (specs.yml order): checks that `images/<name>/` and its Dockerfile
+ * exist, then analyses the Dockerfile (see `analyzeDockerfile`) once per version the image
+ * does not skip, with {@link resolutionArgs}; parents, external bases and problems are the
+ * union over versions, `finalBase` is the first version's. Then checks that no image is
+ * built for a version its parent skips, and that the graph has no cycle (one problem per
+ * cycle, found by a depth-first walk in specs.yml order, listing every edge's
+ * `Dockerfile:line`).
+ *
+ * @returns the stack, with `order`, `waves`, `ancestors` and `descendants` computed
+ * @throws InputError with every problem found (files relative to `specs.root`), when any
+ */
+export async function readStack(specs: Specs): Promise<Stack> {
+  const specsFile = toPosix(path.relative(specs.root, specs.file));
+  const specsLines = await fs.readFile(specs.file, 'utf8').then(
+    (t) => t.split(/\r?\n/),
+    () => [] as string[],
+  );
+  const specsAt = (spec: ImageSpec) => {
+    const column = (specsLines[spec.line - 1] ?? '').indexOf(spec.name);
+    return { file: specsFile, line: spec.line, ...(column >= 0 ? { column: column + 1 } : {}) };
+  };
+
+  const readings = await Promise.all(specs.images.map((spec) => readImage(specs, spec, specsAt(spec))));
+  const byName = new Map(readings.map((r) => [r.spec.name, r]));
+  const problems: Problem[] = [];
+  for (const r of readings) {
+    problems.push(...r.problems, ...versionProblems(r, byName, specsAt(r.spec)));
+  }
+
+  const graph = new DependencyGraph(
+    specs.images.map((s) => s.name),
+    new Map(readings.map((r) => [r.spec.name, (r.analysis?.parents ?? []).map((p) => p.image)])),
+  );
+  for (const cycle of graph.findCycles()) problems.push(cycleProblem(cycle, byName));
+  if (problems.length > 0) throw new InputError(problems);
+
+  const images = new Map<string, StackImage>();
+  for (const r of readings) {
+    const a = r.analysis!;
+    images.set(r.spec.name, {
+      name: r.spec.name,
+      spec: r.spec,
+      dockerfile: r.dockerfile,
+      parents: a.parents,
+      externalBases: a.externalBases,
+      finalBase: a.finalBase!,
+    });
+  }
+  return {
+    specs,
+    images,
+    order: graph.topologicalOrder(),
+    waves: graph.waves(),
+    ancestors: (name) => graph.ancestors(name),
+    descendants: (name) => graph.descendants(name),
+  };
+}
+
+async function readImage(specs: Specs, spec: ImageSpec, at: Omit<Problem, 'message' | 'fix'>): Promise<ImageReading> {
+  const contextDir = path.join(specs.root, spec.context);
+  const dockerfilePath = path.join(contextDir, spec.dockerfile);
+  const dockerfile = toPosix(path.relative(specs.root, dockerfilePath));
+  const context = toPosix(spec.context);
+  const reading: ImageReading = { spec, dockerfile, parentsByVersion: new Map(), problems: [] };
+
+  const isDir = await fs.stat(contextDir).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+  if (!isDir) {
+    reading.problems.push({
+      ...at,
+      message: `image "${spec.name}" has no context folder: ${context}/ does not exist`,
+      fix: `create ${context}/ with a Dockerfile, or remove "${spec.name}" from specs.yml \`images:\``,
+    });
+    return reading;
+  }
+  let text: string;
+  try {
+    text = await fs.readFile(dockerfilePath, 'utf8');
+  } catch {
+    reading.problems.push({
+      ...at,
+      message: `image "${spec.name}" has no Dockerfile: ${dockerfile} does not exist`,
+      fix:
+        `create ${dockerfile} (starting with \`FROM <base>\`)` +
+        (spec.dockerfile === 'Dockerfile' ? '' : `, or correct \`dockerfile: ${spec.dockerfile}\` in specs.yml`),
+    });
+    return reading;
+  }
+
+  const parsed = parseDockerfile(text);
+  const builtFor = specs.versions.filter((v) => !spec.skip.includes(v.name));
+  const runs: Array<VersionSpec | undefined> = builtFor.length > 0 ? builtFor : [undefined];
+  const seen = new Set<string>();
+  const parents: ParentRef[] = [];
+  const externals: ExternalBase[] = [];
+  let first: DockerfileAnalysis | undefined;
+  for (const version of runs) {
+    const a = analyzeDockerfile(parsed, {
+      file: dockerfile,
+      registry: specs.registry,
+      namespace: specs.namespace,
+      images: specs.images.map((i) => i.name),
+      provided: resolutionArgs(specs, spec, version),
+    });
+    first ??= a;
+    if (version) reading.parentsByVersion.set(version.name, a.parents.map((p) => p.image));
+    for (const p of a.problems) {
+      const key = `${p.line}:${p.column}:${p.message}`;
+      if (!seen.has(key)) {
+        seen.add(key);
+        reading.problems.push(p);
+      }
+    }
+    for (const p of a.parents) {
+      if (!parents.some((q) => q.image === p.image)) parents.push(p);
+      if (!first.parentAt.has(p.image)) first.parentAt.set(p.image, a.parentAt.get(p.image)!);
+    }
+    for (const e of a.externalBases) {
+      if (!externals.some((x) => x.reference === e.reference && x.line === e.line)) externals.push(e);
+    }
+  }
+  // Versions may name different images on different lines: keep Dockerfile order overall.
+  parents.sort((x, y) => x.line - y.line);
+  externals.sort((x, y) => x.line - y.line);
+  reading.analysis = { ...first!, parents, externalBases: externals, problems: reading.problems };
+  return reading;
+}
+
+/** An image built for a version its parent skips has no parent tag to build FROM. */
+function versionProblems(r: ImageReading, byName: ReadonlyMap<string, ImageReading>, at: Omit<Problem, 'message' | 'fix'>): Problem[] {
+  const missing = new Map<string, string[]>();
+  for (const [version, parents] of r.parentsByVersion) {
+    for (const parent of parents) {
+      if (!byName.get(parent)?.spec.skip.includes(version)) continue;
+      missing.set(parent, [...(missing.get(parent) ?? []), version]);
+    }
+  }
+  return [...missing].map(([parent, versions]) => {
+    const list = versions.join(', ');
+    const plural = versions.length > 1 ? 's' : '';
+    return {
+      ...at,
+      message:
+        `image "${r.spec.name}" is built for version${plural} ${list}, but its parent "${parent}" skips ${list}, ` +
+        `so there is no ${parent} tag to build it FROM`,
+      fix: `add ${list} to the \`skip:\` of "${r.spec.name}" in specs.yml, or remove ${list} from the \`skip:\` of "${parent}"`,
+    };
+  });
+}
+
+/** One problem for a whole cycle, located at its first edge. */
+function cycleProblem(cycle: Cycle, byName: ReadonlyMap<string, ImageReading>): Problem {
+  const edges = cycle.slice(0, -1).map((child, i) => {
+    const parent = cycle[i + 1];
+    const r = byName.get(child)!;
+    const at = r.analysis!.parentAt.get(parent)!;
+    return { child, parent, file: r.dockerfile, ...at };
+  });
+  const first = edges[0];
+  return {
+    file: first.file,
+    line: first.line,
+    column: first.column,
+    message:
+      `cycle: ${cycle.join(' → ')} (` +
+      edges.map((e) => `${e.file}:${e.line} uses ${e.parent}`).join('; ') +
+      ')',
+    fix:
+      cycle.length === 2
+        ? `an image cannot be built from itself: make ${first.file} use another base`
+        : 'remove one of these references: a stack must be acyclic (move what the images share into a common parent)',
+  };
+}
+
+function toPosix(p: string): string {
+  return p.split(path.sep).join('/');
+}

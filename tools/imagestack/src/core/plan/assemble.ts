@@ -1,0 +1,111 @@
+/**
+ * The pure planning core: from a validated stack, the source commits, the dirty state and
+ * what the registry (or git, offline) says, assemble the {@link Plan}. No I/O here; the
+ * shell that gathers these inputs is `make-plan.ts`.
+ */
+import type { Stack } from '../graph/types';
+import { dirtyTag, formatTag, nodeKey } from '../tags/tag';
+import type { Action, Plan, PlanEntry } from './types';
+
+/** How to decide each entry's action. */
+export type Decision =
+  /** Registry mode: `present` holds the node keys whose tag the registry already has. */
+  | { mode: 'registry'; present: ReadonlySet<string> }
+  /**
+   * Offline mode: `changed` holds the first-parent commits in `base..head`; a node is
+   * built when its source commit is one of them.
+   */
+  | { mode: 'offline'; base: string; changed: ReadonlySet<string> };
+
+/** Everything {@link assemblePlan} needs. */
+export interface PlanInput {
+  stack: Stack;
+  /** Full sha of the commit planned. */
+  head: string;
+  /** nodeKey → full sha of the source commit, for every (image, version) not skipped. */
+  sourceCommits: ReadonlyMap<string, string>;
+  /** nodeKey → 12-hex hash of the uncommitted inputs; absent = clean. */
+  dirty: ReadonlyMap<string, string>;
+  decision: Decision;
+  /** `<registry>/<namespace>`, defaults to the stack's. */
+  repositoryPrefix?: string;
+}
+
+/** `<registry>/<namespace>/<image>` of a stack image. */
+export function repositoryOf(stack: Stack, image: string): string {
+  return `${stack.specs.registry}/${stack.specs.namespace}/${image}`;
+}
+
+/**
+ * Assembles the plan. Entries come in build order: wave, then the stack's topological
+ * order, then specs.yml version order. Every (image, version) the image does not skip
+ * gets one entry.
+ *
+ * @throws Error when a node has no source commit (a bug in the caller, not user input)
+ */
+export function assemblePlan(input: PlanInput): Plan {
+  const { stack, decision } = input;
+  const versions = stack.specs.versions.map((v) => v.name);
+  const entries: PlanEntry[] = [];
+  for (const image of [...stack.order].sort(
+    (a, b) => (stack.waves.get(a) ?? 0) - (stack.waves.get(b) ?? 0) || stack.order.indexOf(a) - stack.order.indexOf(b),
+  )) {
+    const node = stack.images.get(image)!;
+    for (const version of versions) {
+      if (node.spec.skip.includes(version)) continue;
+      const key = nodeKey(image, version);
+      const sourceCommit = input.sourceCommits.get(key);
+      if (!sourceCommit) throw new Error(`internal: no source commit for ${key}`);
+      const dirtyHash = input.dirty.get(key);
+      const tag = dirtyHash ? dirtyTag(version, dirtyHash) : formatTag(version, sourceCommit);
+      const repository = repositoryOf(stack, image);
+      const { action, reason } = decide(input, image, version, sourceCommit, dirtyHash !== undefined);
+      entries.push({
+        image,
+        version,
+        repository,
+        tag,
+        reference: `${repository}:${tag}`,
+        sourceCommit,
+        dirty: dirtyHash !== undefined,
+        parents: node.parents.map((p) => p.image),
+        wave: stack.waves.get(image) ?? 0,
+        action,
+        reason,
+      });
+    }
+  }
+  return {
+    head: input.head,
+    dirty: entries.some((e) => e.dirty),
+    mode: decision.mode,
+    ...(decision.mode === 'offline' ? { base: decision.base } : {}),
+    images: entries,
+  };
+}
+
+function decide(
+  input: PlanInput,
+  image: string,
+  version: string,
+  sourceCommit: string,
+  dirty: boolean,
+): { action: Action; reason: string } {
+  const { decision, stack } = input;
+  const key = nodeKey(image, version);
+  if (decision.mode === 'registry') {
+    if (decision.present.has(key)) return { action: 'skip', reason: 'tag already in the registry' };
+    return { action: 'build', reason: dirty ? 'uncommitted changes to its inputs' : 'tag missing in the registry' };
+  }
+  if (dirty) return { action: 'build', reason: 'uncommitted changes to its inputs' };
+  if (!decision.changed.has(sourceCommit)) {
+    return { action: 'skip', reason: `unchanged since ${decision.base.slice(0, 7)}` };
+  }
+  // Changed: say whether the change is its own or came from an ancestor with the same source commit.
+  const from = stack
+    .ancestors(image)
+    .find((a) => input.sourceCommits.get(nodeKey(a, version)) === sourceCommit);
+  return from
+    ? { action: 'build', reason: `downstream of a change to ${from}` }
+    : { action: 'build', reason: `changed since ${decision.base.slice(0, 7)}` };
+}

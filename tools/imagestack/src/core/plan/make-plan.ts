@@ -1,0 +1,97 @@
+/**
+ * The I/O shell around {@link assemblePlan}: reads specs.yml and the Dockerfiles, walks git
+ * history once, looks at the working tree, asks the registry (or git, offline), and
+ * assembles the plan. Everything it reads comes from git, the files and the registry: no
+ * other state (DESIGN.md promise 1).
+ */
+import { readStack } from '../graph/read-stack';
+import type { Stack } from '../graph/types';
+import { commitsBetween, revParse } from '../git/git';
+import { RegistryClient } from '../registry';
+import { loadSpecs } from '../specs/load';
+import { computeDirty } from '../tags/dirty';
+import { computeSourceCommits } from '../tags/source-commits';
+import { dirtyTag, formatTag, nodeKey } from '../tags/tag';
+import { assemblePlan, type Decision } from './assemble';
+import type { Plan } from './types';
+import { mapLimit } from '../util/concurrency';
+
+/** Options of {@link makePlan}. */
+export interface PlanOptions {
+  /** Path of specs.yml; its folder is the workspace root. */
+  specsFile: string;
+  /** Commit to plan (default `HEAD`). Dirty state is only considered when it is the checked-out HEAD. */
+  head?: string;
+  /** Offline mode: decide from git alone, building what changed since `base` (default: head's first parent). */
+  offline?: boolean;
+  /** Commit to compare against in offline mode. */
+  base?: string;
+  /** Override specs.yml `registry` (e.g. from `--registry` or `IMAGESTACK_REGISTRY`). */
+  registry?: string;
+  /** Override specs.yml `namespace`. */
+  namespace?: string;
+  /** Registry client to use (default: one for the stack's registry with credentials resolved). */
+  client?: RegistryClient;
+  /** Parallel registry requests (default 8). */
+  concurrency?: number;
+}
+
+/** A plan with the validated stack it was made from. */
+export interface PlanResult {
+  plan: Plan;
+  stack: Stack;
+}
+
+/**
+ * Makes the plan for a commit.
+ *
+ * @throws InputError for bad specs.yml / Dockerfiles (before anything else happens)
+ * @throws GitError for unknown refs or a shallow history that cannot answer
+ * @throws RegistryError when the registry answers anything but 200/404 to a HEAD (never read as "missing")
+ */
+export async function makePlan(opts: PlanOptions): Promise<PlanResult> {
+  const specs = await loadSpecs(opts.specsFile, { registry: opts.registry, namespace: opts.namespace });
+  const stack = await readStack(specs);
+  const root = specs.root;
+  const head = await revParse(root, opts.head ?? 'HEAD');
+  const checkedOut = await revParse(root, 'HEAD');
+  const { commits } = await computeSourceCommits(stack, { head });
+  const dirty = head === checkedOut ? await computeDirty(stack) : new Map<string, string>();
+
+  let decision: Decision;
+  if (opts.offline) {
+    const base = await baseCommit(root, head, opts.base);
+    decision = { mode: 'offline', base: base ?? '0000000', changed: base ? await commitsBetween(root, base, head) : new Set(commits.values()) };
+  } else {
+    const client = opts.client ?? new RegistryClient({ registry: specs.registry });
+    const nodes: Array<{ key: string; repository: string; tag: string }> = [];
+    for (const image of stack.order) {
+      const spec = stack.images.get(image)!.spec;
+      for (const v of specs.versions) {
+        if (spec.skip.includes(v.name)) continue;
+        const key = nodeKey(image, v.name);
+        const hash = dirty.get(key);
+        nodes.push({
+          key,
+          repository: `${specs.namespace}/${image}`,
+          tag: hash ? dirtyTag(v.name, hash) : formatTag(v.name, commits.get(key)!),
+        });
+      }
+    }
+    const present = new Set<string>();
+    await mapLimit(nodes, opts.concurrency ?? 8, async (n) => {
+      if (await client.headManifest(n.repository, n.tag)) present.add(n.key);
+    });
+    decision = { mode: 'registry', present };
+  }
+  return { plan: assemblePlan({ stack, head, sourceCommits: commits, dirty, decision }), stack };
+}
+
+async function baseCommit(root: string, head: string, base: string | undefined): Promise<string | undefined> {
+  if (base) return revParse(root, base);
+  try {
+    return await revParse(root, `${head}^`);
+  } catch {
+    return undefined; // head is the root commit: everything is new
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * A build plan: per image and version, the tag it gets and what to do about it.
+ * The JSON form (`imagestack plan --json`) is a stable interface: tests and CI consume
+ * `head`, `dirty` and, per entry, `image`, `version`, `repository`, `tag`, `reference`,
+ * `sourceCommit`, `parents`, `wave`, `action`, `reason`. Fields may be added, never renamed.
+ */
+
+/** What the pipeline does with one image and version. */
+export type Action = 'build' | 'skip';
+
+/** One image at one version. */
+export interface PlanEntry {
+  image: string;
+  version: string;
+  /** `<registry>/<namespace>/<image>`. */
+  repository: string;
+  /** `<version>-<sha7>`, or `<version>-dirty-<hash12>` for uncommitted inputs. */
+  tag: string;
+  /** `<repository>:<tag>`. */
+  reference: string;
+  /** Full sha of the source commit (DESIGN.md). For a dirty entry, the commit its clean inputs come from. */
+  sourceCommit: string;
+  /** True when uncommitted changes touch the inputs of this image or an ancestor: the tag claims no commit. */
+  dirty: boolean;
+  /** Stack parents (image names), in Dockerfile order. */
+  parents: string[];
+  /** 0 when every parent is external; else 1 + the highest parent wave. */
+  wave: number;
+  action: Action;
+  /** Why, in words: "tag missing in the registry", "tag already in the registry", "changed since <base>", … */
+  reason: string;
+}
+
+/** A whole plan, entries in build order (waves ascending, then specs.yml order, then version order). */
+export interface Plan {
+  /** Full sha of the commit planned. */
+  head: string;
+  /** True when any entry is dirty. */
+  dirty: boolean;
+  /** How actions were decided: by asking the registry, or offline from git alone. */
+  mode: 'registry' | 'offline';
+  /** With mode `offline`: the commit compared against. */
+  base?: string;
+  images: PlanEntry[];
+}

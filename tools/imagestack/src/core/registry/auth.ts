@@ -1,0 +1,282 @@
+/**
+ * Registry authentication: reading `WWW-Authenticate` challenges (RFC 7235 section 4.1,
+ * grammar of section 2.1), answering them with Basic (RFC 7617) or with a bearer token
+ * obtained from the token server (Docker registry "Token Authentication Specification"
+ * and its OAuth2 variant for identity tokens), and caching tokens per scope.
+ *
+ * The flow, as go-containerregistry's `transport/bearer.go` does it: send the request
+ * with what we know; on a 401, read the challenge, get a token for the request's scope
+ * (`repository:<name>:<actions>`) from `realm?service=…&scope=…` with Basic credentials
+ * when we have them, and send the request again once. The challenge is remembered, so
+ * later requests carry their Authorization from the start (one round trip, not two).
+ */
+import { RegistryError } from '../errors';
+import type { Credentials } from './credentials';
+import { errorFromResponse } from './error';
+import { redact, registerSecret } from './redact';
+
+/** One challenge of a `WWW-Authenticate` header. */
+export interface Challenge {
+  /** Auth scheme, lower-cased: `basic`, `bearer`, … */
+  scheme: string;
+  /** Auth parameters with lower-cased names and unquoted values (`realm`, `service`, `scope`, `error`). */
+  params: Record<string, string>;
+  /** The token68 form (`Basic dXNlcg==`), when the challenge uses it instead of parameters. */
+  token68?: string;
+}
+
+const TCHAR = /[!#$%&'*+\-.^_`|~0-9A-Za-z]/;
+const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*/;
+
+/**
+ * Parses a `WWW-Authenticate` header value into its challenges (RFC 7235 section 4.1:
+ * `1#challenge`, `challenge = auth-scheme [ 1*SP ( token68 / #auth-param ) ]`,
+ * `auth-param = token BWS "=" BWS ( token / quoted-string )`). Commas inside quoted
+ * strings (`scope="repository:a:pull,push"`) do not split; `\"` escapes are undone.
+ * Malformed input yields what could be read, never an exception.
+ */
+export function parseChallenges(header: string | null | undefined): Challenge[] {
+  const s = header ?? '';
+  const out: Challenge[] = [];
+  let i = 0;
+  const skip = (chars: string) => {
+    while (i < s.length && chars.includes(s[i])) i++;
+  };
+  const readToken = () => {
+    const start = i;
+    while (i < s.length && TCHAR.test(s[i])) i++;
+    return s.slice(start, i);
+  };
+  while (i < s.length) {
+    skip(' \t,');
+    if (i >= s.length) break;
+    const scheme = readToken();
+    if (!scheme) {
+      i++; // not a token character: skip it
+      continue;
+    }
+    const challenge: Challenge = { scheme: scheme.toLowerCase(), params: {} };
+    out.push(challenge);
+    skip(' \t');
+    const t68 = TOKEN68.exec(s.slice(i));
+    if (t68) {
+      let j = i + t68[0].length;
+      while (j < s.length && (s[j] === ' ' || s[j] === '\t')) j++;
+      if (j >= s.length || s[j] === ',') {
+        challenge.token68 = t68[0];
+        i = j;
+        continue;
+      }
+    }
+    for (;;) {
+      const save = i;
+      skip(' \t,');
+      const name = readToken();
+      skip(' \t');
+      if (!name || s[i] !== '=') {
+        i = save; // the next challenge starts here
+        break;
+      }
+      i++;
+      skip(' \t');
+      let value = '';
+      if (s[i] === '"') {
+        i++;
+        while (i < s.length && s[i] !== '"') {
+          if (s[i] === '\\' && i + 1 < s.length) i++;
+          value += s[i++];
+        }
+        i++; // closing quote
+      } else {
+        // RFC 7235 wants a token here; registries in the wild also send unquoted URLs,
+        // so read up to the next comma or space.
+        const start = i;
+        while (i < s.length && !' \t,"'.includes(s[i])) i++;
+        value = s.slice(start, i);
+      }
+      challenge.params[name.toLowerCase()] = value;
+      skip(' \t');
+      if (i >= s.length) break;
+    }
+  }
+  return out;
+}
+
+/** `Basic base64(username:password)` (RFC 7617). */
+export function basicAuthorization(username: string, password: string): string {
+  return `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
+}
+
+/**
+ * A token-server scope for one repository (Docker token spec, "Requesting a Token"):
+ * `repository:<name>:<actions>` with actions such as `pull`, `pull,push`, `delete`.
+ */
+export function repositoryScope(repository: string, actions: readonly string[]): string {
+  return `repository:${repository}:${actions.join(',')}`;
+}
+
+/** How the authenticator sends its own requests (token requests), with retries and request events. */
+export type Sender = (method: string, url: string, headers: Record<string, string>, body?: Buffer) => Promise<Response>;
+
+interface CachedToken {
+  token: string;
+  /** Epoch ms after which we fetch a new one. */
+  expiresAt: number;
+}
+
+/** Token lifetime the token spec says to assume when `expires_in` is absent (seconds). */
+const DEFAULT_TOKEN_SECONDS = 60;
+/** Refresh a token this long before it expires (ms). */
+const EXPIRY_MARGIN_MS = 5_000;
+
+/**
+ * Answers a registry's challenges for one registry and one set of credentials: knows the
+ * challenge once seen, caches bearer tokens per scope (a `pull,push` token also serves
+ * `pull`), and shares a token request in flight between concurrent callers.
+ */
+export class Authenticator {
+  #challenge: Challenge | undefined;
+  readonly #tokens = new Map<string, CachedToken>();
+  readonly #pending = new Map<string, Promise<string>>();
+
+  /**
+   * @param registry host[:port], for messages
+   * @param credentials resolved lazily by the first request that needs them
+   * @param send how to send token requests (the transport's retrying sender)
+   */
+  constructor(
+    readonly registry: string,
+    private readonly credentials: () => Promise<Credentials | undefined>,
+    private readonly send: Sender,
+  ) {}
+
+  /** The challenge the registry answered with, once one was seen (for tests and diagnostics). */
+  get challenge(): Challenge | undefined {
+    return this.#challenge;
+  }
+
+  /** Whether credentials are configured (changes the advice of a 401). */
+  async hasCredentials(): Promise<boolean> {
+    return !!(await this.credentials());
+  }
+
+  /**
+   * The `Authorization` header value for a request in `scope` (`undefined` = send none):
+   * a configured registry token as is; Basic when the registry asked for Basic; a bearer
+   * token for the scope when it asked for Bearer; nothing before any challenge was seen.
+   *
+   * @throws RegistryError when the token server refuses or fails
+   */
+  async authorization(scope: string | undefined): Promise<string | undefined> {
+    const creds = await this.credentials();
+    if (creds?.registryToken) return `Bearer ${creds.registryToken}`;
+    const ch = this.#challenge;
+    if (!ch) return undefined;
+    if (ch.scheme === 'basic') {
+      return creds?.username && creds.password ? basicAuthorization(creds.username, creds.password) : undefined;
+    }
+    if (ch.scheme === 'bearer') return `Bearer ${await this.#token(ch, scope, creds)}`;
+    return undefined;
+  }
+
+  /**
+   * Learns from a 401: reads its challenges (preferring Bearer, then Basic), forgets a
+   * rejected cached token, and says whether sending the request again may succeed.
+   *
+   * @param wwwAuthenticate the 401's `WWW-Authenticate` header
+   * @param sent the `Authorization` value the rejected request carried, if any
+   */
+  async unauthorized(wwwAuthenticate: string | null, sent: string | undefined, scope: string | undefined): Promise<boolean> {
+    const challenges = parseChallenges(wwwAuthenticate);
+    const chosen = challenges.find((c) => c.scheme === 'bearer') ?? challenges.find((c) => c.scheme === 'basic');
+    if (!chosen) return false;
+    const creds = await this.credentials();
+    if (creds?.registryToken) return false; // a static token was rejected: nothing else to try
+    this.#challenge = chosen;
+    if (chosen.scheme === 'basic') return !!(creds?.username && creds.password) && !sent?.startsWith('Basic ');
+    // Bearer: drop the rejected token (it may have expired early) and try a fresh one.
+    for (const key of this.#keysFor(scope)) this.#tokens.delete(key);
+    return true;
+  }
+
+  #keysFor(scope: string | undefined): string[] {
+    const key = scope ?? '';
+    const m = /^(repository:.+):pull$/.exec(key);
+    return m ? [key, `${m[1]}:pull,push`] : [key];
+  }
+
+  async #token(ch: Challenge, scope: string | undefined, creds: Credentials | undefined): Promise<string> {
+    const now = Date.now();
+    for (const key of this.#keysFor(scope)) {
+      const cached = this.#tokens.get(key);
+      if (cached && cached.expiresAt > now) return cached.token;
+    }
+    const key = scope ?? '';
+    let pending = this.#pending.get(key);
+    if (!pending) {
+      pending = this.#fetchToken(ch, scope, creds).finally(() => this.#pending.delete(key));
+      this.#pending.set(key, pending);
+    }
+    return pending;
+  }
+
+  /**
+   * Docker token spec, "Requesting a Token": `GET realm?service=…&scope=…` with Basic
+   * credentials when we have them (anonymous otherwise); with an identity token, the
+   * OAuth2 form `POST realm` `grant_type=refresh_token&refresh_token=…`. The answer's
+   * `token` (or `access_token`) is cached for `expires_in` seconds (default 60).
+   */
+  async #fetchToken(ch: Challenge, scope: string | undefined, creds: Credentials | undefined): Promise<string> {
+    const realm = ch.params.realm;
+    if (!realm) {
+      throw new RegistryError(`${this.registry} asked for a bearer token but named no realm (WWW-Authenticate has no realm)`, 401, [], false);
+    }
+    let url: URL;
+    try {
+      url = new URL(realm);
+    } catch {
+      throw new RegistryError(`${this.registry} named an invalid token realm ${redact(realm)}`, 401, [], false);
+    }
+    const service = ch.params.service;
+    let res: Response;
+    let method: string;
+    if (creds?.identityToken) {
+      method = 'POST';
+      const form = new URLSearchParams({ grant_type: 'refresh_token', client_id: 'imagestack', refresh_token: creds.identityToken });
+      if (service) form.set('service', service);
+      if (scope) form.set('scope', scope);
+      res = await this.send(method, url.toString(), { 'content-type': 'application/x-www-form-urlencoded' }, Buffer.from(form.toString()));
+    } else {
+      method = 'GET';
+      if (service) url.searchParams.set('service', service);
+      if (scope) url.searchParams.set('scope', scope);
+      const headers: Record<string, string> = {};
+      if (creds?.username && creds.password) {
+        url.searchParams.set('account', creds.username);
+        headers.authorization = basicAuthorization(creds.username, creds.password);
+      }
+      res = await this.send(method, url.toString(), headers);
+    }
+    if (res.status !== 200) {
+      throw await errorFromResponse(method, redact(url.toString()), res, {
+        registry: this.registry,
+        repository: scope?.split(':')[1],
+        authenticated: !!creds,
+      });
+    }
+    let body: { token?: unknown; access_token?: unknown; expires_in?: unknown };
+    try {
+      body = (await res.json()) as typeof body;
+    } catch {
+      throw new RegistryError(`${method} ${redact(url.toString())}: the token server answered with no JSON`, res.status, [], false);
+    }
+    const token = typeof body.token === 'string' && body.token ? body.token : body.access_token;
+    if (typeof token !== 'string' || !token) {
+      throw new RegistryError(`${method} ${redact(url.toString())}: the token server's answer has no token or access_token`, res.status, [], false);
+    }
+    registerSecret(token);
+    const seconds = typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : DEFAULT_TOKEN_SECONDS;
+    this.#tokens.set(scope ?? '', { token, expiresAt: Date.now() + Math.max(seconds * 1000 - EXPIRY_MARGIN_MS, 1_000) });
+    return token;
+  }
+}

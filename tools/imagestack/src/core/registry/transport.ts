@@ -1,0 +1,312 @@
+/**
+ * The HTTP layer under the registry operations, like go-containerregistry's
+ * `remote/transport`: one {@link Transport} per registry sends requests with Node's
+ * built-in `fetch`, adds authentication ({@link Authenticator}), retries temporary
+ * failures with exponential backoff and jitter (honouring `Retry-After`), follows
+ * redirects itself (dropping `Authorization` when a redirect leaves the registry's
+ * origin, e.g. to a presigned blob URL), and reports every exchange to `onRequest`
+ * with the URL redacted and no headers.
+ */
+import { Authenticator } from './auth';
+import type { Credentials } from './credentials';
+import { resolveCredentials } from './credentials';
+import { errorFromResponse, isTemporaryStatus, networkError, type ErrorContext } from './error';
+import { redact, registerSecret } from './redact';
+import type { RegistryError } from '../errors';
+
+/** One HTTP exchange as reported to `onRequest`. Never carries headers or credentials. */
+export interface RequestEvent {
+  method: string;
+  /** The URL, redacted. */
+  url: string;
+  /** HTTP status, `undefined` when no answer came (connection refused, timeout). */
+  status: number | undefined;
+  /** Time from sending to the response headers (ms). */
+  ms: number;
+}
+
+/** Backoff parameters (ms). */
+export interface Backoff {
+  /** Delay before the first retry, doubled for each next one (default 200). */
+  baseMs: number;
+  /** Largest delay between two attempts (default 5000). */
+  capMs: number;
+}
+
+/** Default backoff: 200 ms doubling up to 5 s. */
+export const DEFAULT_BACKOFF: Backoff = { baseMs: 200, capMs: 5_000 };
+/** Default number of retries after the first attempt. */
+export const DEFAULT_RETRIES = 4;
+/** Longest `Retry-After` we wait for (ms); a longer one fails the request at once with the wait in the message. */
+export const MAX_RETRY_AFTER_MS = 60_000;
+/** Time limit of one attempt, reading the body included (ms). */
+export const ATTEMPT_TIMEOUT_MS = 120_000;
+/** Most redirects followed for one request. */
+const MAX_REDIRECTS = 5;
+
+/** Options of a {@link Transport}. The public ones are documented on `RegistryClientOptions`. */
+export interface TransportOptions {
+  registry: string;
+  scheme?: 'http' | 'https';
+  credentials?: Credentials | null;
+  retries?: number;
+  onRequest?: (e: RequestEvent) => void;
+  /** Backoff timing; tests shrink it. */
+  backoff?: Partial<Backoff>;
+}
+
+/**
+ * The delay before retry number `attempt` (0-based): `min(cap, base·2^attempt)` scaled
+ * by a random factor in [0.5, 1) ("equal jitter"), so concurrent clients spread out.
+ */
+export function backoffDelay(attempt: number, backoff: Backoff = DEFAULT_BACKOFF, random: () => number = Math.random): number {
+  const ceiling = Math.min(backoff.capMs, backoff.baseMs * 2 ** attempt);
+  return Math.round(ceiling * (0.5 + random() / 2));
+}
+
+/**
+ * Reads a `Retry-After` header (RFC 9110 section 10.2.3): delay-seconds or an HTTP-date.
+ *
+ * @returns the wait in ms (≥ 0), or `undefined` when absent or unreadable
+ */
+export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Number(v) * 1000;
+  const date = Date.parse(v);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - now);
+}
+
+/**
+ * The default scheme for a registry host: `http` for loopback (`localhost`,
+ * `127.0.0.0/8`, `[::1]`), `https` for everything else — as the Docker engine treats
+ * loopback registries as insecure by default.
+ */
+export function defaultScheme(registry: string): 'http' | 'https' {
+  const host = registry.startsWith('[') ? registry.slice(0, registry.indexOf(']') + 1) : registry.split(':')[0];
+  const h = host.toLowerCase();
+  return h === 'localhost' || h === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) ? 'http' : 'https';
+}
+
+/** A request as the operations describe it. */
+export interface TransportRequest {
+  method: 'GET' | 'HEAD' | 'PUT' | 'DELETE' | 'POST';
+  /** Path (`/v2/…`) relative to the registry, or an absolute URL (pagination links). */
+  path: string;
+  /** Token scope, e.g. `repository:a/b:pull`; `undefined` for `/v2/`. */
+  scope?: string;
+  headers?: Record<string, string>;
+  body?: Buffer;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Reads and drops a body so the connection can be reused. */
+async function drain(res: Response): Promise<void> {
+  try {
+    await res.arrayBuffer();
+  } catch {
+    /* the connection is closed anyway */
+  }
+}
+
+/**
+ * Sends requests to one registry with auth, retries and redirects. Stateless apart from
+ * the learned auth challenge and cached tokens; safe to share between concurrent calls.
+ */
+export class Transport {
+  /** `http://host[:port]` or `https://host[:port]`. */
+  readonly baseUrl: string;
+  readonly registry: string;
+  readonly retries: number;
+  readonly #backoff: Backoff;
+  readonly #onRequest?: (e: RequestEvent) => void;
+  readonly #auth: Authenticator;
+  /** How many attempts each returned response took (for the wording of errors). */
+  readonly #attempts = new WeakMap<Response, number>();
+  #credentials: Promise<Credentials | undefined> | undefined;
+  readonly #credentialOption: Credentials | null | undefined;
+
+  constructor(opts: TransportOptions) {
+    this.registry = opts.registry;
+    this.baseUrl = `${opts.scheme ?? defaultScheme(opts.registry)}://${opts.registry}`;
+    this.retries = Math.max(0, Math.floor(opts.retries ?? DEFAULT_RETRIES));
+    this.#backoff = { ...DEFAULT_BACKOFF, ...opts.backoff };
+    this.#onRequest = opts.onRequest;
+    this.#credentialOption = opts.credentials;
+    if (opts.credentials) {
+      const c = opts.credentials;
+      registerSecret(c.password);
+      registerSecret(c.identityToken);
+      registerSecret(c.registryToken);
+      if (c.username && c.password) registerSecret(Buffer.from(`${c.username}:${c.password}`).toString('base64'));
+    }
+    this.#auth = new Authenticator(
+      opts.registry,
+      () => this.#resolveCredentials(),
+      (method, url, headers, body) => this.#sendWithRetry(method, url, headers, body, false),
+    );
+  }
+
+  /** The authenticator (exposed for tests and diagnostics). */
+  get auth(): Authenticator {
+    return this.#auth;
+  }
+
+  #resolveCredentials(): Promise<Credentials | undefined> {
+    if (!this.#credentials) {
+      this.#credentials =
+        this.#credentialOption === null
+          ? Promise.resolve(undefined)
+          : this.#credentialOption
+            ? Promise.resolve(this.#credentialOption)
+            : resolveCredentials(this.registry);
+    }
+    return this.#credentials;
+  }
+
+  /** The absolute URL of a request path. */
+  url(path: string): string {
+    return /^https?:\/\//.test(path) ? path : `${this.baseUrl}${path}`;
+  }
+
+  /**
+   * Sends `req`: with the Authorization we know of, again once after a 401 that taught us
+   * how to authenticate; each send retried on temporary failures; GET/HEAD redirects
+   * followed. Returns the final response whatever its status (the caller decides what
+   * it accepts and calls {@link Transport.error}).
+   *
+   * @throws RegistryError (status `undefined`, temporary) when no answer came after every retry;
+   *   RegistryError from the token server when it refuses or fails
+   */
+  async request(req: TransportRequest): Promise<Response> {
+    const url = this.url(req.path);
+    const follow = req.method === 'GET' || req.method === 'HEAD';
+    for (let authTry = 0; ; authTry++) {
+      const headers: Record<string, string> = { ...req.headers };
+      const authorization = await this.#auth.authorization(req.scope);
+      if (authorization) headers.authorization = authorization;
+      const res = await this.#sendWithRetry(req.method, url, headers, req.body, follow);
+      if (res.status === 401 && authTry === 0) {
+        if (await this.#auth.unauthorized(res.headers.get('www-authenticate'), authorization, req.scope)) {
+          await drain(res);
+          continue;
+        }
+      }
+      return res;
+    }
+  }
+
+  /**
+   * The {@link RegistryError} for a response the caller cannot accept (consumes the body).
+   */
+  async error(method: string, res: Response, ctx: Omit<ErrorContext, 'registry' | 'authenticated' | 'attempts'> = {}, url?: string): Promise<RegistryError> {
+    return errorFromResponse(method, redact(url ?? res.url), res, {
+      ...ctx,
+      registry: this.registry,
+      authenticated: await this.#auth.hasCredentials(),
+      attempts: this.#attempts.get(res) ?? 1,
+    });
+  }
+
+  /**
+   * Reads a whole response body.
+   *
+   * @throws RegistryError (status `undefined`, temporary) when the connection breaks or times out meanwhile
+   */
+  async body(method: string, res: Response, url: string): Promise<Buffer> {
+    try {
+      return Buffer.from(await res.arrayBuffer());
+    } catch (err) {
+      throw networkError(method, redact(url), this.#label(url), err, 1);
+    }
+  }
+
+  /** `registry at <origin>` for the registry, `server at <origin>` for others (token servers, storage). */
+  #label(url: string): string {
+    const origin = new URL(url).origin;
+    return origin === new URL(this.baseUrl).origin ? `registry at ${origin}` : `server at ${origin}`;
+  }
+
+  /**
+   * One request with retries: network errors and temporary statuses (429, 408, 5xx but
+   * 501) are tried again up to `retries` times, after `Retry-After` when the registry
+   * sent one (up to {@link MAX_RETRY_AFTER_MS}) or after {@link backoffDelay}.
+   */
+  async #sendWithRetry(
+    method: string,
+    url: string,
+    headers: Record<string, string>,
+    body: Buffer | undefined,
+    followRedirects: boolean,
+  ): Promise<Response> {
+    for (let attempt = 0; ; attempt++) {
+      let res: Response;
+      try {
+        res = await this.#exchange(method, url, headers, body, followRedirects);
+      } catch (err) {
+        if (attempt >= this.retries) throw networkError(method, redact(url), this.#label(url), err, attempt + 1);
+        await sleep(backoffDelay(attempt, this.#backoff));
+        continue;
+      }
+      const retryAfter = parseRetryAfter(res.headers.get('retry-after'));
+      if (!isTemporaryStatus(res.status) || attempt >= this.retries || (retryAfter !== undefined && retryAfter > MAX_RETRY_AFTER_MS)) {
+        this.#attempts.set(res, attempt + 1);
+        return res;
+      }
+      await drain(res);
+      await sleep(retryAfter ?? backoffDelay(attempt, this.#backoff));
+    }
+  }
+
+  /** One attempt: the request and, for GET/HEAD, its redirects (Authorization only within the origin). */
+  async #exchange(
+    method: string,
+    url: string,
+    headers: Record<string, string>,
+    body: Buffer | undefined,
+    followRedirects: boolean,
+  ): Promise<Response> {
+    let current = url;
+    let currentHeaders = headers;
+    const origin = new URL(url).origin;
+    for (let hop = 0; ; hop++) {
+      const started = Date.now();
+      let res: Response;
+      try {
+        res = await fetch(current, {
+          method,
+          headers: currentHeaders,
+          body: body === undefined ? undefined : new Uint8Array(body.buffer, body.byteOffset, body.byteLength),
+          redirect: 'manual',
+          signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS),
+        });
+      } catch (err) {
+        this.#report(method, current, undefined, started);
+        throw err;
+      }
+      this.#report(method, current, res.status, started);
+      const location = res.headers.get('location');
+      if (!followRedirects || ![301, 302, 303, 307, 308].includes(res.status) || !location || hop >= MAX_REDIRECTS) {
+        return res;
+      }
+      await drain(res);
+      const next = new URL(location, current);
+      if (next.origin !== origin && currentHeaders.authorization) {
+        const { authorization: _dropped, ...rest } = currentHeaders;
+        currentHeaders = rest;
+      }
+      current = next.toString();
+    }
+  }
+
+  #report(method: string, url: string, status: number | undefined, started: number): void {
+    if (!this.#onRequest) return;
+    try {
+      this.#onRequest({ method, url: redact(url), status, ms: Date.now() - started });
+    } catch {
+      /* a broken listener must not break a request */
+    }
+  }
+}

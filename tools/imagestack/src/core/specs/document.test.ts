@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { keyText, parseSpecsDocument, toSpecsJson } from './document';
+
+describe('toSpecsJson', () => {
+  it('keeps version names, build arg values and skip items as written', () => {
+    const text = 'versions:\n  2026.10: { args: { PY: 3.10, ON: true } }\n  2026.1:\nimages:\n  a: { skip: [2026.10, 7], other: 1.50 }\n';
+    expect(toSpecsJson(text)).toEqual({
+      versions: { '2026.10': { args: { PY: '3.10', ON: 'true' } }, '2026.1': {} },
+      images: { a: { skip: ['2026.10', '7'], other: 1.5 } },
+    });
+    // what yaml.parse would make of it: the trap this module avoids
+    expect(parse(text, { uniqueKeys: false }).versions).toEqual({ '2026.1': null });
+  });
+
+  it('reads empty image, version and per-image version entries as {}', () => {
+    expect(toSpecsJson('versions: { a: }\nimages:\n  x:\n  y: { versions: { a: ~ }, manifest: ~ }\n')).toEqual({
+      versions: { a: {} },
+      images: { x: {}, y: { versions: { a: {} }, manifest: null } },
+    });
+  });
+
+  it('never throws, whatever the text', () => {
+    expect(toSpecsJson('')).toBeNull();
+    expect(toSpecsJson('a: [\n')).toEqual({ a: [] });
+    expect(toSpecsJson('a: &x [*x]\n')).toBeDefined();
+    expect(toSpecsJson('- 1\n- {b: 2}\n')).toEqual([1, { b: 2 }]);
+    expect(toSpecsJson('__proto__: {polluted: 1}\n')).toEqual(JSON.parse('{"__proto__": {"polluted": 1}}'));
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
+
+describe('parseSpecsDocument', () => {
+  it('tells 2026.1 from 2026.10 but not "a" from a in duplicate keys', () => {
+    expect(parseSpecsDocument('2026.1: x\n2026.10: y\n').doc.errors).toEqual([]);
+    expect(parseSpecsDocument('"a": x\na: y\n').doc.errors.map((e) => e.code)).toEqual(['DUPLICATE_KEY']);
+  });
+
+  it('reads keys by their text', () => {
+    const { doc } = parseSpecsDocument('2026.10: 1\n~: 2\n"q": 3\ntrue: 4\n0x10: 5\n');
+    const map = doc.contents as unknown as { items: { key: unknown }[] };
+    expect(map.items.map((p) => keyText(p.key))).toEqual(['2026.10', '~', 'q', 'true', '0x10']);
+  });
+});

@@ -1,0 +1,147 @@
+/**
+ * specs.yml as a YAML document (the `yaml` package's AST) and as plain JSON.
+ *
+ * Why not `yaml.parse`: the YAML 1.2 core schema reads an unquoted `2026.10:` as the
+ * float 2026.1, and a build arg `PY: 3.10` as 3.1. Version names and build arg values are
+ * text to imagestack, so the conversion here takes plain (unquoted) scalars that resolve
+ * to numbers or booleans from their source text, in the places where text is meant:
+ * every mapping key, every build arg value and every `skip` item.
+ */
+import { Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar } from 'yaml';
+import type { Node, ParsedNode } from 'yaml';
+
+/** A parsed specs.yml: the AST, its line counter and the plain-JSON form of its content. */
+export interface SpecsDocument {
+  /** The `yaml` Document (errors in `doc.errors`, duplicate keys compared by source text). */
+  doc: Document.Parsed;
+  /** Offsets → 1-based line/column for this text. */
+  lineCounter: LineCounter;
+  /** The content as plain JSON, see {@link toSpecsJson}; `null` for an empty file. */
+  json: unknown;
+}
+
+/**
+ * The text of a mapping key as imagestack reads it: a string scalar's value; a plain
+ * scalar that resolves to something else (number, boolean, null) by its source text
+ * (`2026.10` → "2026.10", `~` → "~"); anything else (a collection as key) by `String`.
+ */
+export function keyText(key: unknown): string {
+  if (isScalar(key)) return scalarText(key) ?? String(key.source ?? key.value);
+  if (key === null || key === undefined) return '';
+  return String(key);
+}
+
+/**
+ * A scalar as text: strings as they are; numbers and booleans from plain scalars by their
+ * source text, otherwise `String(value)`. `null` (e.g. an empty value or `~`) gives undefined.
+ */
+function scalarText(s: Scalar): string | undefined {
+  const v = s.value;
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') {
+    return s.type === Scalar.PLAIN && s.source !== undefined && s.source !== '' ? s.source : String(v);
+  }
+  if (v === null || v === undefined) return s.type === Scalar.PLAIN ? undefined : '';
+  return String(v);
+}
+
+/** Where, in the document, scalar values are text (so `1.10` stays "1.10"). */
+function valuesAreText(path: readonly (string | number)[]): boolean {
+  const n = path.length;
+  if (n === 3 && path[0] === 'versions' && path[2] === 'args') return true;
+  if (n === 3 && path[0] === 'images' && (path[2] === 'args' || path[2] === 'skip')) return true;
+  return n === 5 && path[0] === 'images' && path[2] === 'versions' && path[4] === 'args';
+}
+
+/** Where an empty (null) entry means "all defaults" and is read as `{}`. */
+function nullIsEmptyMapping(path: readonly (string | number)[]): boolean {
+  const n = path.length;
+  return (
+    (n === 2 && (path[0] === 'images' || path[0] === 'versions')) ||
+    (n === 4 && path[0] === 'images' && path[2] === 'versions')
+  );
+}
+
+function resolve(doc: Document, node: unknown): unknown {
+  let n = node;
+  for (let i = 0; i < 100 && isAlias(n); i++) n = n.resolve(doc);
+  return n;
+}
+
+function convert(doc: Document, node: unknown, path: (string | number)[], depth: number): unknown {
+  const n = resolve(doc, node);
+  if (depth > 64) return null; // alias loops and absurd nesting; the schema reports the shape
+  if (isMap(n)) {
+    const out: Record<string, unknown> = {};
+    for (const pair of n.items) {
+      const key = keyText(pair.key);
+      path.push(key);
+      let value = convert(doc, pair.value, path, depth + 1);
+      if (value === null && nullIsEmptyMapping(path)) value = {};
+      path.pop();
+      Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+    }
+    return out;
+  }
+  if (isSeq(n)) {
+    const text = valuesAreText(path);
+    return n.items.map((item, i) => {
+      path.push(i);
+      const v = text ? textValue(doc, item) : convert(doc, item, path, depth + 1);
+      path.pop();
+      return v;
+    });
+  }
+  if (isScalar(n)) {
+    if (valuesAreText(path.slice(0, -1))) return textValue(doc, n);
+    return n.toJSON();
+  }
+  if (isPair(n)) return null;
+  return n === undefined ? null : (n as Node | null)?.toJSON?.() ?? null;
+}
+
+/** A scalar in a text position: its text (null stays null); collections are converted as usual. */
+function textValue(doc: Document, node: unknown): unknown {
+  const n = resolve(doc, node);
+  if (isScalar(n)) return scalarText(n) ?? null;
+  return convert(doc, n, [], 1);
+}
+
+/**
+ * The plain JSON of a parsed specs document: keys by {@link keyText}; build arg values and
+ * `skip` items as their source text; an empty image entry, version entry or per-image
+ * version section as `{}`; everything else as `yaml` converts it. Later duplicate keys win.
+ */
+export function documentToJson(doc: Document): unknown {
+  if (doc.contents === null || doc.contents === undefined) return null;
+  return convert(doc, doc.contents, [], 0);
+}
+
+/** Duplicate keys compared as imagestack reads them: `2026.1` and `2026.10` differ, `a` and `"a"` do not. */
+function sameKey(a: ParsedNode, b: ParsedNode): boolean {
+  if (a === b) return true;
+  if (isScalar(a) && isScalar(b)) return keyText(a) === keyText(b);
+  return false;
+}
+
+/**
+ * Parses specs.yml text. Never throws: YAML syntax errors and duplicate keys are in
+ * `doc.errors` (positions as offsets; `lineCounter.linePos` gives 1-based line/col).
+ */
+export function parseSpecsDocument(text: string): SpecsDocument {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: sameKey });
+  return { doc, lineCounter, json: documentToJson(doc) };
+}
+
+/**
+ * The content of a specs.yml text as plain JSON, the way imagestack reads it (see
+ * {@link documentToJson}); the form of `Specs.raw`. Never throws: use it for old versions of
+ * specs.yml from git history (which may be invalid) so that they compare with `Specs.raw`.
+ * `yaml.parse` would read `2026.10` as 2026.1 and `PY: 3.10` as 3.1.
+ *
+ * @returns plain JSON (`null` for an empty document; partial content after syntax errors)
+ */
+export function toSpecsJson(text: string): unknown {
+  return parseSpecsDocument(text).json;
+}

@@ -1,0 +1,218 @@
+import { describe, expect, it } from 'vitest';
+import { SpecsBlob, specsMeaningChanges } from './source-commits';
+
+/** Small deterministic PRNG (mulberry32). */
+function rng(seed: number) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return {
+    int: (n: number) => Math.floor(next() * n),
+    pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)],
+    chance: (p: number) => next() < p,
+  };
+}
+type R = ReturnType<typeof rng>;
+
+const IMAGES = ['base', 'python', 'scipy', 'gcc', 'r'];
+const VERSIONS = ['2026.1', '2026.10', '2026.2'];
+
+/** A value in one of several YAML spellings (some of which mean different things). */
+function scalar(r: R, v: string): string {
+  return r.pick([v, `"${v}"`, `'${v}'`, `${v} # note`]);
+}
+
+interface Model {
+  top: string[];
+  versions: Record<string, Record<string, string>>;
+  images: Record<string, { args?: Record<string, string>; skip?: string[]; ver?: Record<string, Record<string, string>>; desc?: string; flow?: boolean }>;
+  preamble: string;
+  extra: string;
+  /** Spelling seed per block: unchanged blocks render identically, a new seed respells one. */
+  spell: Record<string, number>;
+}
+
+/** A PRNG for one block, fixed by the block's name, content and spelling seed. */
+function blockRng(m: Model, key: string, content: unknown): R {
+  const text = `${key}|${m.spell[key] ?? 0}|${JSON.stringify(content)}`;
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+  return rng(h);
+}
+
+function randomModel(r: R): Model {
+  const versions: Model['versions'] = {};
+  for (const v of VERSIONS) if (r.chance(0.85)) versions[v] = { VERSION: r.pick(['1', '3.10', '3.1', 'x']) };
+  const images: Model['images'] = {};
+  for (const name of IMAGES) {
+    if (!r.chance(0.85)) continue;
+    const e: Model['images'][string] = {};
+    if (r.chance(0.6)) e.args = { PY: r.pick(['3.10', '3.1', 'a', "it's"]) };
+    if (r.chance(0.3)) e.skip = [r.pick(VERSIONS)];
+    if (r.chance(0.3)) e.ver = { [r.pick(VERSIONS)]: { X: r.pick(['1', '2']) } };
+    if (r.chance(0.3)) e.desc = r.pick(['line one\n  fake: key\nother: "x', "don't\n'quoted' here", 'plain']);
+    e.flow = r.chance(0.25);
+    images[name] = e;
+  }
+  const top = ['registry', 'namespace', 'versions', 'images'];
+  if (r.chance(0.5)) top.reverse();
+  return {
+    top,
+    versions,
+    images,
+    preamble: r.pick(['', '# specs\n', '\n']),
+    extra: r.pick(['', 'inputs:\n  - "shared/**"\n', 'source: https://x\n', 'broken: [unclosed\n', 'anchor: &a {x: 1}\n']),
+    spell: {},
+  };
+}
+
+function render(m: Model): string {
+  const out: string[] = [m.preamble];
+  for (const key of m.top) {
+    let r = blockRng(m, key, key === 'versions' ? m.versions : key === 'images' ? Object.keys(m.images) : key);
+    if (key === 'registry') out.push(`registry: ${scalar(r, 'r.example')}\n`);
+    if (key === 'namespace') out.push(`namespace: ns\n`);
+    if (key === 'versions') {
+      out.push('versions:\n');
+      for (const [v, args] of Object.entries(m.versions)) {
+        const k = r.pick([v, `"${v}"`]);
+        out.push(
+          r.chance(0.5)
+            ? `  ${k}:\n    args:\n      VERSION: ${scalar(r, args.VERSION)}\n`
+            : `  ${k}: { args: { VERSION: ${r.pick([args.VERSION, `"${args.VERSION}"`])} } }\n`,
+        );
+      }
+    }
+    if (key === 'images') {
+      out.push(r.pick(['images:\n', 'images: # all\n']));
+      const names = Object.keys(m.images);
+      if (r.chance(0.3)) names.reverse();
+      for (const name of names) {
+        const e = m.images[name];
+        r = blockRng(m, name, e);
+        if (r.chance(0.2)) out.push(`  # about ${name}\n`);
+        if (e.flow && !e.desc) {
+          const parts: string[] = [];
+          if (e.args) parts.push(`args: { PY: "${e.args.PY.replace(/'/g, "'")}" }`);
+          if (e.skip) parts.push(`skip: [${e.skip.map((s) => `"${s}"`).join(', ')}]`);
+          out.push(`  ${name}: {${parts.join(', ')}}\n`);
+          continue;
+        }
+        out.push(`  ${r.pick([name, `"${name}"`])}:${Object.keys(e).length <= 1 && !e.args && !e.skip && !e.ver && !e.desc ? ' {}' : ''}\n`);
+        if (e.args) out.push(`    args:\n      PY: ${e.args.PY.includes("'") ? `"${e.args.PY}"` : scalar(r, e.args.PY)}\n`);
+        if (e.skip) out.push(r.chance(0.5) ? `    skip: [${e.skip.join(', ')}]\n` : `    skip:\n      - ${e.skip[0]}\n`);
+        if (e.ver) {
+          out.push('    versions:\n');
+          for (const [v, a] of Object.entries(e.ver)) out.push(`      ${v}:\n        args: { X: ${a.X} }\n`);
+        }
+        if (e.desc) {
+          out.push(
+            r.chance(0.7)
+              ? `    description: |\n${e.desc
+                  .split('\n')
+                  .map((l) => `      ${l}`)
+                  .join('\n')}\n`
+              : `    description: "${e.desc.replace(/\n/g, r.pick(['\n  ', '\n        '])).replace(/"/g, '')}"\n`,
+          );
+        }
+      }
+    }
+  }
+  out.push(m.extra);
+  return out.join('');
+}
+
+function mutate(r: R, m: Model): Model {
+  const c: Model = JSON.parse(JSON.stringify(m)) as Model;
+  const names = Object.keys(c.images);
+  if (r.chance(0.05)) c.extra = r.pick(['', 'broken: [unclosed\n', 'source: https://y\n']);
+  switch (r.int(8)) {
+    case 0: // respell one block (quoting, comments, flow or block style)
+      c.spell[r.pick([...c.top, ...names])] = r.int(1000);
+      break;
+    case 1:
+      if (names.length) c.images[r.pick(names)].args = { PY: r.pick(['3.10', '3.1', 'b']) };
+      break;
+    case 2:
+      if (names.length) delete c.images[r.pick(names)];
+      break;
+    case 3:
+      c.images[r.pick(IMAGES)] = {};
+      break;
+    case 4: {
+      const v = r.pick(VERSIONS);
+      c.versions[v] = { VERSION: r.pick(['1', '3.10', 'y']) };
+      break;
+    }
+    case 5:
+      if (names.length) c.images[r.pick(names)].skip = [r.pick(VERSIONS)];
+      break;
+    case 6:
+      if (names.length) c.images[r.pick(names)].ver = { [r.pick(VERSIONS)]: { X: r.pick(['1', '2', '3']) } };
+      break;
+    case 7:
+      if (names.length) c.images[r.pick(names)].desc = r.pick(['plain', 'other\n  text: x']);
+      break;
+  }
+  return c;
+}
+
+function compare(a: string | undefined, b: string | undefined, fast: boolean, anchorOld = false) {
+  const x = new SpecsBlob(a);
+  const y = new SpecsBlob(b);
+  if (anchorOld) x.full();
+  const r = specsMeaningChanges(x, y, IMAGES, VERSIONS, () => true, { fast });
+  return r === 'all' ? 'all' : r.map(([i, v]) => `${IMAGES[i]}@${VERSIONS[v]}`).sort();
+}
+
+describe('specsMeaningChanges', () => {
+  it('the fast path agrees with whole-document parsing on random edits', () => {
+    const r = rng(20260101);
+    let fastTaken = 0;
+    for (let n = 0; n < 500; n++) {
+      const m = randomModel(r);
+      const a = render(m);
+      const b = render(mutate(r, m));
+      const slow = compare(a, b, false);
+      expect({ a, b, got: compare(a, b, true) }).toEqual({ a, b, got: slow });
+      expect({ a, b, got: compare(a, b, true, true) }).toEqual({ a, b, got: slow });
+      const x = new SpecsBlob(a);
+      const y = new SpecsBlob(b);
+      y.full();
+      specsMeaningChanges(x, y, IMAGES, VERSIONS);
+      if (!x.parsedWhole) fastTaken++;
+    }
+    expect(fastTaken).toBeGreaterThan(120);
+  });
+
+  it('treats a missing file as null and an unparseable one as everything', () => {
+    expect(compare(undefined, 'images:\n  base: {}\n', true)).toEqual([
+      'base@2026.1',
+      'base@2026.10',
+      'base@2026.2',
+    ]);
+    expect(compare('images:\n  base: {}\n', 'images: [\n', true)).toBe('all');
+    expect(compare('images:\n  base: {}\n', 'images:\n  base: {}\n  base: {}\n', true)).toBe('all');
+  });
+
+  it('parses only the changed entry of a large simple specs.yml', () => {
+    const entry = (i: number, py: string) => `  img${i}:\n    args:\n      PY: "${py}"\n    inputs: ['x/${i}/**']\n`;
+    const head = `registry: r\nnamespace: n\nversions:\n  2026.1: { args: { V: "1" } }\nimages:\n`;
+    const names = Array.from({ length: 1000 }, (_, i) => `img${i}`);
+    const texts = [0, 1, 2, 3].map((k) => head + names.map((_, i) => entry(i, i === 500 + k ? 'new' : 'old')).join(''));
+    const blobs = texts.map((t) => new SpecsBlob(t));
+    blobs[0].full(); // the newest blob is parsed whole once
+    for (let k = 1; k < 4; k++) {
+      const changes = specsMeaningChanges(blobs[k], blobs[k - 1], names, ['2026.1']);
+      expect(changes).toEqual(
+        [500 + k - 1, 500 + k].sort((p, q) => p - q).map((i) => [i, 0]),
+      );
+      expect(blobs[k].parsedWhole).toBe(false);
+    }
+  });
+});

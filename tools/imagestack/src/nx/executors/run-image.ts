@@ -1,0 +1,58 @@
+/**
+ * What the `build` and `push` executors share: run the core pipeline for one image (all its
+ * versions), with Nx having already run the parents' targets (`dependsOn: ^…`).
+ */
+import * as path from 'node:path';
+import type { ExecutorContext } from '@nx/devkit';
+import { EngineError, GitError, InputError, RegistryError } from '../../core/errors';
+import { runPipeline } from '../../core/pipeline/run';
+import { redact } from '../../core/registry';
+import { summaryTable } from '../../cli/commands/build';
+import { terminalReporter } from '../../cli/progress';
+
+/** Options of both executors (schema.json). */
+export interface ImageExecutorOptions {
+  /** The image (project) to run. */
+  image: string;
+  /** Only these versions (default all). */
+  versions?: string[];
+  /** Path of specs.yml relative to the workspace root (default `specs.yml`). */
+  specs?: string;
+}
+
+/**
+ * Runs the pipeline for `options.image`, pushing or not.
+ *
+ * @returns `{ success }` for Nx; errors are printed (file:line and fix for bad input), never thrown
+ */
+export async function runImage(options: ImageExecutorOptions, context: ExecutorContext, push: boolean): Promise<{ success: boolean }> {
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const reporter = terminalReporter(process.stdout, { tty: false });
+  try {
+    const run = await runPipeline({
+      specsFile: path.join(context.root, options.specs ?? 'specs.yml'),
+      registry: process.env.IMAGESTACK_REGISTRY,
+      namespace: process.env.IMAGESTACK_NAMESPACE,
+      images: [options.image],
+      versions: options.versions,
+      withAncestors: false,
+      push,
+      reporter,
+      signal: controller.signal,
+    });
+    reporter.stop();
+    process.stdout.write(`\n${summaryTable(run)}\n`);
+    return { success: run.ok };
+  } catch (e) {
+    reporter.stop();
+    const known = e instanceof InputError || e instanceof GitError || e instanceof RegistryError || e instanceof EngineError;
+    process.stderr.write(`imagestack: ${redact(known ? (e as Error).message : String((e as Error)?.stack ?? e))}\n`);
+    return { success: false };
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

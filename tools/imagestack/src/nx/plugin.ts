@@ -1,0 +1,110 @@
+/**
+ * The Nx inference plugin: `specs.yml` at the workspace root becomes one Nx project per
+ * image (root `images/<name>`), with targets `build` and `push` (the gates `manifest` and
+ * `test` run inside them, before any push), and `createDependencies` adds the image → parent
+ * edges found in the Dockerfiles, so `nx graph` shows the stack and
+ * `nx affected -t push` runs the changed images and everything downstream, parents first.
+ *
+ * Nx decides "affected" from files; imagestack decides what is really rebuilt from tags.
+ * `specs.yml` and the extra input globs are declared inputs of every image (an
+ * over-approximation: the executor then skips images whose tag exists). Targets have side
+ * effects (engine, registry), so they are never cached.
+ */
+import * as path from 'node:path';
+import type { CreateDependencies, CreateNodes, CreateNodesResult, RawProjectGraphDependency, TargetConfiguration } from '@nx/devkit';
+import { readStack } from '../core/graph/read-stack';
+import { loadSpecs } from '../core/specs/load';
+import type { ImageSpec, Specs } from '../core/specs/types';
+
+/** Plugin options (nx.json `plugins[].options`). */
+export interface ImagestackPluginOptions {
+  /** Name of the build target (default `build`). */
+  buildTargetName?: string;
+  /** Name of the push target (default `push`). */
+  pushTargetName?: string;
+}
+
+/** Options with defaults filled in. */
+export function normalizeOptions(o: ImagestackPluginOptions | undefined): Required<ImagestackPluginOptions> {
+  return { buildTargetName: o?.buildTargetName ?? 'build', pushTargetName: o?.pushTargetName ?? 'push' };
+}
+
+const SPECS = 'specs.yml';
+
+/** The targets of one image (pure: a function of the spec and the options). */
+export function imageTargets(specs: Specs, image: ImageSpec, options: Required<ImagestackPluginOptions>): Record<string, TargetConfiguration> {
+  const inputs = [
+    '{projectRoot}/**/*',
+    `{workspaceRoot}/${SPECS}`,
+    ...[...specs.inputs, ...image.inputs].map((g) => `{workspaceRoot}/${g}`),
+  ];
+  const versions = specs.versions.filter((v) => !image.skip.includes(v.name)).map((v) => v.name);
+  return {
+    [options.buildTargetName]: {
+      executor: 'imagestack:build',
+      options: { image: image.name },
+      dependsOn: [`^${options.buildTargetName}`],
+      inputs,
+      cache: false,
+      metadata: {
+        technologies: ['docker'],
+        description: `Build and verify ${image.name} (${versions.join(', ')}) with its parents' tags, unless the tag is in the registry`,
+        help: { command: `imagestack plan`, example: {} },
+      },
+    },
+    [options.pushTargetName]: {
+      executor: 'imagestack:push',
+      options: { image: image.name },
+      dependsOn: [options.buildTargetName, `^${options.pushTargetName}`],
+      inputs,
+      cache: false,
+      metadata: {
+        technologies: ['docker'],
+        description: `Push ${image.name} after it and its parents passed their gates; never overwrites a tag`,
+      },
+    },
+  };
+}
+
+async function createNodesForSpecs(file: string, options: ImagestackPluginOptions | undefined, workspaceRoot: string): Promise<CreateNodesResult> {
+  const specs = await loadSpecs(path.join(workspaceRoot, file));
+  const o = normalizeOptions(options);
+  const base = path.dirname(file) === '.' ? '' : `${path.dirname(file)}/`;
+  const projects: NonNullable<CreateNodesResult['projects']> = {};
+  for (const image of specs.images) {
+    projects[`${base}${image.context}`] = {
+      name: image.name,
+      projectType: 'application',
+      tags: ['imagestack:image'],
+      targets: imageTargets(specs, image, o),
+    };
+  }
+  return { projects };
+}
+
+/** Nx 24 batch inference: `[glob, fn(files, options, context)]`. Only the workspace-root specs.yml is read. */
+export const createNodes: CreateNodes<ImagestackPluginOptions> = [
+  SPECS,
+  async (files, options, context) => {
+    const out = [];
+    for (const file of files) out.push([file, await createNodesForSpecs(file, options, context.workspaceRoot)] as const);
+    return out;
+  },
+];
+
+/** @deprecated Nx 24 renamed the batch signature to `createNodes`; kept for Nx versions that look for this name. */
+export const createNodesV2 = createNodes;
+
+/** Image → parent edges from the Dockerfiles (static dependencies with the Dockerfile as source file). */
+export const createDependencies: CreateDependencies<ImagestackPluginOptions> = async (_options, context) => {
+  const specs = await loadSpecs(path.join(context.workspaceRoot, SPECS));
+  const stack = await readStack(specs);
+  const deps: RawProjectGraphDependency[] = [];
+  for (const image of stack.images.values()) {
+    for (const parent of image.parents) {
+      if (!context.projects[image.spec.context] && !Object.values(context.projects).some((p) => p.name === image.name)) continue;
+      deps.push({ source: image.name, target: parent.image, type: 'static', sourceFile: image.dockerfile } as RawProjectGraphDependency);
+    }
+  }
+  return deps;
+};
