@@ -117,8 +117,8 @@ export interface PlanJson {
 
 /**
  * A tiny stack that builds in seconds (no package installs): base → mid → leaf, base → side,
- * and `multi`, a multi-stage image that copies from `mid` with COPY --from and builds FROM side.
- * Two versions; `side` skips 2026.1... no: `multi` skips 2026.1, so `side` is built for both.
+ * and `multi`, a multi-stage image with a stage FROM mid (copied from with COPY --from) and a
+ * final stage FROM side. Two versions; `multi` skips 2026.1.
  */
 export function writeTinyStack(ws: Workspace, registry: string): Workspace {
   ws.write(
@@ -167,7 +167,7 @@ images:
       'RUN echo built > /built.txt',
       'FROM ${REGISTRY}/side:${SIDE_TAG}',
       'COPY --from=source /built.txt /built.txt',
-      'COPY --from=${REGISTRY}/mid:${MID_TAG} /mid.txt /copied-mid.txt',
+      'COPY --from=source /mid.txt /copied-mid.txt',
       '',
     ].join('\n'),
   );

@@ -38,7 +38,7 @@ export function registerBuild(program: Command, signal: AbortSignal): void {
     .argument('[image...]', 'only these images (and the ancestors they need)')
     .option('--parallel <n>', 'images built at once', '2')
     .option('--base <ref>', 'only images changed since this commit, and their descendants')
-    .option('--version <v...>', 'only these versions')
+    .option('--version <v>', 'only this version (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--no-push', 'build and verify, but push nothing')
     .option('--push-dirty', 'also push tags of uncommitted changes (never done by default)')
     .option('--force', 'rebuild the selected images even if their tag exists, under a new tag <tag>.force-<time>')

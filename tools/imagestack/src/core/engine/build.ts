@@ -18,6 +18,7 @@ export interface BuildRequest {
   /** The reference to tag the result with, `<registry>/<namespace>/<image>:<tag>`. */
   reference: string;
   buildArgs: Record<string, string>;
+  /** Labels of the image (set by one `LABEL` appended to the Dockerfile sent, see packContext). */
   labels: Record<string, string>;
   log: StepLog;
   /** Called with the current step, e.g. `Step 3/7 : RUN apt-get update`. */
@@ -33,14 +34,13 @@ export interface BuildRequest {
  * @throws EngineError with the last lines of the log when the build fails or is aborted
  */
 export async function buildImage(docker: Docker, req: BuildRequest): Promise<{ imageId: string }> {
-  const context = packContext(req.contextDir, req.dockerfile);
+  const context = packContext(req.contextDir, req.dockerfile, req.labels);
   let stream: NodeJS.ReadableStream;
   try {
     stream = await docker.buildImage(context as unknown as NodeJS.ReadableStream, {
       t: req.reference,
       dockerfile: req.dockerfile,
       buildargs: req.buildArgs,
-      labels: req.labels,
       rm: true,
       forcerm: true, // remove intermediate containers even when a step fails (promise 7)
       pull: false,

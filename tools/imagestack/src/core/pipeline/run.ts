@@ -13,7 +13,7 @@ import { EngineError, InputError } from '../errors';
 import { buildImage } from '../engine/build';
 import { StepLog } from '../engine/log';
 import { ensureLocal, inspectLocal, pushImage, type AuthConfig } from '../engine/push';
-import { commitsBetween, remoteUrl, revParse } from '../git/git';
+import { commitsBetween, remoteUrl, revParse, runGit } from '../git/git';
 import type { Stack } from '../graph/types';
 import { makePlan } from '../plan/make-plan';
 import type { Plan, PlanEntry } from '../plan/types';
@@ -120,6 +120,19 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
   }
 
   const source = specs.source ?? (await remoteUrl(specs.root).catch(() => undefined));
+  // org.opencontainers.image.created: the source commit's committer date (so the same inputs
+  // give the same labels, like SOURCE_DATE_EPOCH); build time for dirty images.
+  const commitDates = new Map<string, Promise<string>>();
+  const created = (e: PlanEntry): Promise<string> => {
+    if (e.dirty) return Promise.resolve(new Date().toISOString());
+    if (!commitDates.has(e.sourceCommit)) {
+      commitDates.set(
+        e.sourceCommit,
+        runGit(specs.root, ['show', '-s', '--format=%cI', e.sourceCommit]).then((r) => new Date(r.stdout.trim()).toISOString()),
+      );
+    }
+    return commitDates.get(e.sourceCommit)!;
+  };
   const digests = new Map<string, string>(); // key → digest of what this run built/pushed
 
   const runNode = async (key: string, signal: AbortSignal | undefined): Promise<boolean> => {
@@ -163,7 +176,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
           await ensureLocal(docker, parent.reference, auth, log);
         }
       });
-      const labels = await imageLabels(docker, stack, e, tags, digests, source);
+      const labels = await imageLabels(docker, stack, e, tags, digests, source, await created(e));
 
       const local = opts.force ? undefined : await inspectLocal(docker, e.reference);
       let imageId: string;
@@ -314,6 +327,7 @@ async function imageLabels(
   tags: Map<string, PlanEntry>,
   digests: Map<string, string>,
   source: string | undefined,
+  createdAt: string,
 ): Promise<Record<string, string>> {
   const node = stack.images.get(e.image)!;
   let baseName: string;
@@ -331,7 +345,7 @@ async function imageLabels(
   return {
     'org.opencontainers.image.title': e.image,
     'org.opencontainers.image.revision': e.sourceCommit,
-    'org.opencontainers.image.created': new Date().toISOString(),
+    'org.opencontainers.image.created': createdAt,
     'org.opencontainers.image.version': e.tag,
     'org.opencontainers.image.base.name': baseName,
     ...(baseDigest ? { 'org.opencontainers.image.base.digest': baseDigest } : {}),

@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import type { Stack } from '../graph/types';
 import { entryMeaning } from '../specs/meaning';
 import { CatFileBatch, headShaOrUndefined, runGit, toplevel } from '../git/git';
-import { ALL_IMAGES, createInputIndex, parseSpecsText, type ParsedSpecs } from './source-commits';
+import { ALL_IMAGES, createInputIndex, SpecsBlob, specsMeaningChanges } from './source-commits';
 import { DIRTY_HASH_LENGTH, nodeKey } from './tag';
 
 /** One path `git status --porcelain=v1` reports, relative to the top level. */
@@ -88,11 +88,6 @@ function sha256(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/** Meaning of (image, version) in a parsed specs text (`unparseable` when it did not parse). */
-function meaningOf(doc: ParsedSpecs, image: string, version: string): string {
-  return doc.ok ? entryMeaning(doc.value, image, version) : 'unparseable';
-}
-
 /**
  * The dirty nodes of `stack` in its working tree, each with a content hash.
  *
@@ -104,7 +99,8 @@ function meaningOf(doc: ParsedSpecs, image: string, version: string): string {
  * The hash of a dirty node (I, V) is the first 12 hex characters of a sha256 over: the
  * HEAD commit (the content of every clean file is HEAD's), the sorted (path, content
  * digest or `deleted`) of the dirty paths that are inputs of I or an ancestor, and the
- * working-tree meanings of I and its ancestors at V. The same working tree on the same
+ * working-tree meanings (`entryMeaning` of `stack.specs.raw`, i.e. the specs.yml the
+ * stack was loaded from) of I and its ancestors at V. The same working tree on the same
  * HEAD gives the same hash; any further edit to those inputs gives another.
  *
  * @returns node key (`<image>@<version>`) → 12 lowercase hex; an empty map when nothing
@@ -135,17 +131,15 @@ export async function computeDirty(stack: Stack): Promise<Map<string, string>> {
   }
 
   const head = await headShaOrUndefined(cwd);
-  let worktreeText: string | undefined;
-  try {
-    worktreeText = await readFile(stack.specs.file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-  }
-  const worktreeDoc = parseSpecsText(worktreeText);
-
-  // Directly dirty by specs.yml meaning: (image index, version index) → true.
+  // Directly dirty by specs.yml meaning (node index i * versions + v), compared like history.
   const specsDirty = new Set<number>();
   if (specsTouched) {
+    let worktreeText: string | undefined;
+    try {
+      worktreeText = await readFile(stack.specs.file, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
     let headText: string | undefined;
     if (head) {
       const cat = new CatFileBatch(cwd);
@@ -155,14 +149,9 @@ export async function computeDirty(stack: Stack): Promise<Map<string, string>> {
         cat.close();
       }
     }
-    const headDoc = parseSpecsText(headText);
-    images.forEach((name, i) =>
-      versions.forEach((v, vi) => {
-        if (meaningOf(headDoc, name, v) !== meaningOf(worktreeDoc, name, v)) {
-          specsDirty.add(i * versions.length + vi);
-        }
-      }),
-    );
+    const changes = specsMeaningChanges(new SpecsBlob(headText), new SpecsBlob(worktreeText), images, versions);
+    if (changes === 'all') for (let k = 0; k < images.length * versions.length; k++) specsDirty.add(k);
+    else for (const [i, vi] of changes) specsDirty.add(i * versions.length + vi);
   }
 
   if (widePaths.length === 0 && specsDirty.size === 0 && ownPaths.every((p) => p.length === 0)) return new Map();
@@ -220,7 +209,7 @@ export async function computeDirty(stack: Stack): Promise<Map<string, string>> {
         'imagestack-dirty-v1',
         JSON.stringify(['head', head ?? 'unborn']),
         ...pathLines,
-        ...related.map((r) => JSON.stringify(['meaning', r, meaningOf(worktreeDoc, r, v)])),
+        ...related.map((r) => JSON.stringify(['meaning', r, entryMeaning(stack.specs.raw, r, v)])),
       ];
       result.set(nodeKey(name, v), sha256(lines.join('\n')).slice(0, DIRTY_HASH_LENGTH));
     }

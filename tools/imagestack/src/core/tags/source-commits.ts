@@ -22,7 +22,10 @@
  * node is therefore resolved once and each edge crossed at most once per version: no
  * ancestor closure is ever built.
  *
- * specs.yml itself is compared by meaning only: glob inputs never match it.
+ * specs.yml itself is compared by meaning only: glob inputs never match it. Parsing a
+ * large specs.yml whole costs ~100 ms per 1,000 images, so when both blobs of a change are
+ * "simple" YAML (see `SpecsOutline`) only the entries whose text differs are parsed, on
+ * their own; the result is the same as comparing the whole documents (fuzz-tested).
  */
 import * as path from 'node:path';
 import picomatch from 'picomatch';
@@ -528,17 +531,14 @@ export function specsMeaningChanges(
   if (a.text === b.text) return out;
   const names = opts.fast === false ? undefined : changedEntries(a, b);
   if (names === 'all') return 'all';
-  if (names) {
-    if (names.size === 0) return out;
+  // Every changed entry of ours must parse on its own on both sides, else parse whole.
+  if (names && images.every((name) => !names.has(name) || (a.mini(name).ok && b.mini(name).ok))) {
     images.forEach((name, i) => {
       if (!names.has(name)) return;
-      const ma = a.mini(name);
-      const mb = b.mini(name);
+      const ma = a.mini(name) as { value: unknown };
+      const mb = b.mini(name) as { value: unknown };
       versions.forEach((v, vi) => {
-        if (!want(i, vi)) return;
-        const x = ma.ok ? entryMeaning(ma.value, name, v) : 'unparseable';
-        const y = mb.ok ? entryMeaning(mb.value, name, v) : 'unparseable';
-        if (x !== y) out.push([i, vi]);
+        if (want(i, vi) && entryMeaning(ma.value, name, v) !== entryMeaning(mb.value, name, v)) out.push([i, vi]);
       });
     });
     return out;

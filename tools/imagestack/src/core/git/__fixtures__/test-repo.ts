@@ -6,8 +6,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, unlinkSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { stringify as stringifyYaml } from 'yaml';
 import type { Stack, StackImage } from '../../graph/types';
+import { toSpecsJson } from '../../specs/document';
 import type { ImageSpec, Specs } from '../../specs/types';
 
 /** Base time of test commits (seconds since the epoch); each commit adds one minute. */
@@ -145,10 +146,11 @@ export function workspaceFiles(def: StackDef, prefix = ''): Record<string, strin
 /**
  * A hand-made {@link Stack} for {@link StackDef}, rooted at `root` (the folder of
  * specs.yml). `ancestors`/`descendants` are computed from the parents map, topologically
- * ordered. `raw` is parsed from `specsText` when given (else from {@link specsYaml}).
+ * ordered. `raw` is read from `specsText` when given (else from {@link specsYaml}) with the
+ * loader's `toSpecsJson`.
  */
 export function makeStack(root: string, def: StackDef, specsText?: string): Stack {
-  const raw = parseYaml(specsText ?? specsYaml(def)) as Record<string, unknown>;
+  const raw = toSpecsJson(specsText ?? specsYaml(def)) as Record<string, unknown>;
   const versionNames = def.versions ?? ['2026.1', '2026.2'];
   const names = Object.keys(def.images);
   const parentsOf = (n: string) => def.images[n].parents ?? [];
