@@ -20,7 +20,7 @@ import type { Plan, PlanEntry } from '../plan/types';
 import { dockerAuthConfig, RegistryClient, resolveCredentials } from '../registry';
 import { nodeKey } from '../tags/tag';
 import { schedule, type Task } from './scheduler';
-import type { Gate, NodeResult, PipelineEvent, Reporter, Step } from './types';
+import { GateFailure, type Gate, type NodeResult, type PipelineEvent, type Reporter, type Step } from './types';
 
 /** Options of {@link runPipeline}. */
 export interface RunOptions {
@@ -201,10 +201,20 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
       result.digest = imageId;
       result.size = ((await inspectLocal(docker, e.reference))?.Size as number | undefined) ?? undefined;
 
+      const shared = new Map<string, unknown>();
       for (const gate of opts.gates ?? []) {
-        await timed(gate.step, () =>
-          gate.run({ image: e.image, version: e.version, reference: e.reference, imageId, root: specs.root, log: (l) => log.line(l), signal }),
-        );
+        const report = await timed(gate.step, async () => {
+          try {
+            return await gate.run({ entry: e, stack, imageId, docker, client: registry, outputDir, shared, log: (l) => log.line(l), signal });
+          } catch (err) {
+            if (err instanceof GateFailure) {
+              (result.gates ??= {})[gate.step] = err.report;
+              if (err.logTail.length) throw new EngineError(err.message, err.logTail);
+            }
+            throw err;
+          }
+        });
+        (result.gates ??= {})[gate.step] = report;
       }
 
       if (signal?.aborted) throw new EngineError('cancelled');

@@ -2,7 +2,10 @@
  * What a pipeline run reports: per image and version a {@link NodeResult}, and while it
  * runs a stream of {@link PipelineEvent}s for progress display.
  */
-import type { Plan } from '../plan/types';
+import type Docker from 'dockerode';
+import type { Stack } from '../graph/types';
+import type { Plan, PlanEntry } from '../plan/types';
+import type { RegistryClient } from '../registry';
 
 /** The steps of the pipeline, in order. `manifest`, `checks` and `test` are the gates before `push`. */
 export type Step = 'pull' | 'build' | 'manifest' | 'checks' | 'test' | 'push';
@@ -50,6 +53,8 @@ export interface NodeResult {
   logFile?: string;
   /** With status `blocked`: the image whose failure blocked this one. */
   blockedBy?: string;
+  /** Reports of the gates that ran (package manifest, checks, tests). */
+  gates?: Partial<Record<'manifest' | 'checks' | 'test', GateReport>>;
 }
 
 /** Progress events, in the order they happen. Keys are `<image>@<version>`. */
@@ -63,22 +68,65 @@ export type Reporter = (event: PipelineEvent) => void;
 
 /** What a gate (package manifest, checks, tests) sees of the image it verifies. */
 export interface GateContext {
-  image: string;
-  version: string;
-  reference: string;
+  /** The plan entry of the image and version (tag, reference, sourceCommit, dirty, parents…). */
+  entry: PlanEntry;
+  /** The validated stack (specs, images, ancestors, final-stage bases). */
+  stack: Stack;
+  /** Local image ID of the built image (`sha256:…`). */
   imageId: string;
-  /** Absolute workspace root. */
-  root: string;
-  /** Writes to this node's log. */
+  /** The engine. */
+  docker: Docker;
+  /** The registry client (for the previous tag of the same image and version). */
+  client: RegistryClient;
+  /** Folder for this run's outputs (reports, package manifests), absolute. */
+  outputDir: string;
+  /** Shared between the gates of one image and version (e.g. `manifest` stores the package manifest for `checks`). */
+  shared: Map<string, unknown>;
+  /** Writes a line to this image's log. */
   log: (line: string) => void;
+  /** Aborted on Ctrl-C / SIGTERM: stop, and remove every container started. */
   signal?: AbortSignal;
 }
 
+/** One item of a gate's report: a check, a test suite, a manifest command. */
+export interface GateItem {
+  name: string;
+  ok: boolean;
+  /** What was expected (checks). */
+  expected?: string;
+  /** What was found (checks), or the outcome (tests: "exit 0", "timed out after 60 s"). */
+  found?: string;
+  /** Duration in ms, when measured. */
+  durationMs?: number;
+}
+
+/** What a gate reports, pass or fail. */
+export interface GateReport {
+  ok: boolean;
+  /** One line, e.g. "4 checks passed", "test timed out after 60 s". */
+  summary: string;
+  items?: GateItem[];
+  /** Files written, by kind: e.g. `{ markdown: '/…/python-2026.1-abc1234.md', json: '…' }`. */
+  files?: Record<string, string>;
+}
+
+/** Thrown by a gate to fail the image; carries the gate's report and the last lines of output. */
+export class GateFailure extends Error {
+  override readonly name = 'GateFailure';
+  constructor(
+    message: string,
+    readonly report: GateReport,
+    readonly logTail: readonly string[] = [],
+  ) {
+    super(message);
+  }
+}
+
 /**
- * A verification step that runs between build and push. It throws to fail the image;
- * the thrown error's message is reported, with `logTail` when it carries one.
+ * A verification step that runs between build and push. Resolves with its report when the
+ * image passes; throws {@link GateFailure} (or any error) to fail it.
  */
 export interface Gate {
   step: Extract<Step, 'manifest' | 'checks' | 'test'>;
-  run(ctx: GateContext): Promise<void>;
+  run(ctx: GateContext): Promise<GateReport>;
 }

@@ -109,10 +109,11 @@ function sha256(data: string | Buffer): string {
  */
 export async function computeDirty(stack: Stack): Promise<Map<string, string>> {
   const cwd = stack.specs.root;
-  const [top, index, status] = await Promise.all([
+  const [top, index, status, head] = await Promise.all([
     toplevel(cwd),
     createInputIndex(stack),
     runGit(cwd, STATUS_ARGS),
+    headShaOrUndefined(cwd),
   ]);
   const images = index.images;
   const versions = stack.specs.versions.map((v) => v.name);
@@ -130,7 +131,6 @@ export async function computeDirty(stack: Stack): Promise<Map<string, string>> {
     else for (const i of hit) ownPaths[i].push(entry.path);
   }
 
-  const head = await headShaOrUndefined(cwd);
   // Directly dirty by specs.yml meaning (node index i * versions + v), compared like history.
   const specsDirty = new Set<number>();
   if (specsTouched) {

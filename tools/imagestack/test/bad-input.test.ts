@@ -1,0 +1,63 @@
+/**
+ * Promise 6 through the real CLI: bad input stops before anything is built, with one message
+ * naming the file, the line and the fix, and exit code 2. The registry stays empty.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { RegistryClient } from '../src/core/registry';
+import { testEnvironment } from './support/env';
+import { Workspace, writeTinyStack } from './support/workspace';
+
+const { registry } = testEnvironment();
+const client = new RegistryClient({ registry });
+
+describe('bad input stops the run before anything is built', () => {
+  let ws: Workspace;
+  afterEach(() => ws?.dispose());
+
+  async function expectRefused(args: string[], patterns: RegExp[]): Promise<void> {
+    const r = await ws.cli(args);
+    expect(r.code, r.stdout + r.stderr).toBe(2);
+    expect(r.stderr).toContain('nothing was built or pushed');
+    for (const p of patterns) expect(r.stderr).toMatch(p);
+    expect(r.stderr).not.toMatch(/\n\s+at .*\.js:\d+/); // no stack trace
+    for (const image of ['base', 'mid', 'leaf', 'side', 'multi']) {
+      expect(await client.listTags(`${ws.namespace}/${image}`)).toEqual([]);
+    }
+  }
+
+  it('a malformed specs.yml names file, line, column and the fix', async () => {
+    ws = writeTinyStack(new Workspace(), registry);
+    ws.write('specs.yml', ws.read('specs.yml').replace('  leaf: {}', '  leaf:\n    agrs: { X: "1" }'));
+    ws.commit('typo');
+    await expectRefused(['build'], [/specs\.yml:\d+:5: error: .*agrs/, /fix: .*args/]);
+  });
+
+  it('a cycle prints the whole cycle with Dockerfile lines', async () => {
+    ws = writeTinyStack(new Workspace(), registry);
+    ws.write('images/base/Dockerfile', 'ARG REGISTRY\nARG LEAF_TAG\nFROM ${REGISTRY}/leaf:${LEAF_TAG}\n');
+    ws.commit('cycle');
+    await expectRefused(['plan'], [/images\/\w+\/Dockerfile:3:\d+: error: cycle: /, /cycle: base → leaf → mid → base \(images\/base\/Dockerfile:3 uses leaf; images\/leaf\/Dockerfile:3 uses mid; images\/mid\/Dockerfile:3 uses base\)/]);
+  });
+
+  it('an unknown parent suggests the closest image', async () => {
+    ws = writeTinyStack(new Workspace(), registry);
+    ws.write('images/leaf/Dockerfile', 'ARG REGISTRY\nARG MID_TAG\nFROM ${REGISTRY}/mdi:${MID_TAG}\n');
+    ws.commit('typo in FROM');
+    await expectRefused(['build'], [/images\/leaf\/Dockerfile:3:\d+: error: .*"mdi" is not an image of specs\.yml/, /did you mean "mid"/]);
+  });
+
+  it('a Dockerfile with no FROM and an image with no context folder are reported together', async () => {
+    ws = writeTinyStack(new Workspace(), registry);
+    ws.write('images/side/Dockerfile', 'RUN echo no base\n');
+    ws.remove('images/leaf');
+    ws.commit('broken');
+    await expectRefused(['build'], [/images\/side\/Dockerfile:1(:\d+)?: error: .*FROM/, /specs\.yml:\d+:\d+: error: .*images\/leaf/, /2 problems/]);
+  });
+
+  it('an invalid tag character in a version name is refused', async () => {
+    ws = writeTinyStack(new Workspace(), registry);
+    ws.write('specs.yml', ws.read('specs.yml').replace('"2026.2":', '"2026/2":').replace('skip: ["2026.1"]', 'skip: ["2026.1"]'));
+    ws.commit('bad version');
+    await expectRefused(['plan', '--json'], [/specs\.yml:\d+:\d+: error: .*2026\/2/]);
+  });
+});
