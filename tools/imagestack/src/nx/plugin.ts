@@ -33,8 +33,11 @@ const SPECS = 'specs.yml';
 
 /** The targets of one image (pure: a function of the spec and the options). */
 export function imageTargets(specs: Specs, image: ImageSpec, options: Required<ImagestackPluginOptions>): Record<string, TargetConfiguration> {
+  // `^default`: a change in a parent's files affects this image's tasks too (Nx 24 decides
+  // "affected" per task from its inputs, so the stack's edges must be in them).
   const inputs = [
-    '{projectRoot}/**/*',
+    'default',
+    '^default',
     `{workspaceRoot}/${SPECS}`,
     ...[...specs.inputs, ...image.inputs].map((g) => `{workspaceRoot}/${g}`),
   ];
