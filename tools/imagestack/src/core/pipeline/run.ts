@@ -19,6 +19,7 @@ import { makePlan } from '../plan/make-plan';
 import type { Plan, PlanEntry } from '../plan/types';
 import { dockerAuthConfig, RegistryClient, resolveCredentials } from '../registry';
 import { nodeKey } from '../tags/tag';
+import { makeReport, writeReport, type RunReport } from '../report/report';
 import { schedule, type Task } from './scheduler';
 import { GateFailure, type Gate, type NodeResult, type PipelineEvent, type Reporter, type Step } from './types';
 
@@ -42,6 +43,12 @@ export interface RunOptions {
   withAncestors?: boolean;
   /** Images built at once (default 2). */
   parallel?: number;
+  /**
+   * Build images whose tag is missing (default true). False: use the image the engine
+   * already has under that reference (built by an earlier step, e.g. the Nx `build`
+   * target), and fail when there is none.
+   */
+  build?: boolean;
   /** Push what passed (default true). */
   push?: boolean;
   /** Also push dirty tags (default false: a dirty tag is built and gated, never pushed). */
@@ -65,6 +72,9 @@ export interface RunResult {
   results: NodeResult[];
   ok: boolean;
   outputDir: string;
+  /** The run report (also written as report.json / report.md in `outputDir`). */
+  report: RunReport;
+  reportFiles: { json: string; markdown: string };
 }
 
 /**
@@ -73,6 +83,7 @@ export interface RunResult {
  * @throws InputError / GitError / RegistryError from planning, before anything is built
  */
 export async function runPipeline(opts: RunOptions): Promise<RunResult> {
+  const startedAt = new Date();
   const specsFile = path.resolve(opts.specsFile);
   const client = opts.client;
   const { plan, stack } = await makePlan({
@@ -183,6 +194,8 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
       if (local && local.Config?.Labels?.['org.opencontainers.image.revision'] === e.sourceCommit) {
         imageId = local.Id;
         log.line(`${e.reference} is already in the engine (built earlier from the same inputs): not rebuilding`);
+      } else if (opts.build === false) {
+        throw new EngineError(`${e.reference} is not in the engine: build it first (imagestack build --no-push ${e.image}, or nx run ${e.image}:build)`);
       } else {
         ({ imageId } = await timed('build', () =>
           buildImage(docker, {
@@ -277,7 +290,9 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
   }
   const ordered = plan.images.map((e) => results.get(nodeKey(e.image, e.version))).filter((r): r is NodeResult => !!r);
   const ok = ordered.every((r) => r.status === 'skipped' || r.status === 'built' || r.status === 'pushed');
-  return { plan, results: ordered, ok, outputDir };
+  const report = makeReport(plan, ordered, startedAt, Date.now() - startedAt.getTime());
+  const reportFiles = writeReport(report, outputDir);
+  return { plan, results: ordered, ok, outputDir, report, reportFiles };
 }
 
 function baseResult(e: PlanEntry, status: NodeResult['status'], reason: string): NodeResult {

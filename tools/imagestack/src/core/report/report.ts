@@ -1,0 +1,111 @@
+/**
+ * The run report: `report.json` for machines and `report.md` for people, written to the
+ * run's output folder (default `dist/imagestack/`). Per image and version: reference,
+ * digest, action and reason, per-step durations (ms), image size (bytes), check and test
+ * results, and links to the package manifest and its diff. Failures come first.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import type { NodeResult, Step } from '../pipeline/types';
+import type { Plan } from '../plan/types';
+
+/** The JSON report's shape (field names are an interface, like `plan --json`). */
+export interface RunReport {
+  head: string;
+  dirty: boolean;
+  ok: boolean;
+  /** ISO 8601. */
+  startedAt: string;
+  /** Wall time of the run, ms. */
+  durationMs: number;
+  counts: Record<NodeResult['status'], number>;
+  images: Array<
+    Pick<NodeResult, 'image' | 'version' | 'reference' | 'tag' | 'sourceCommit' | 'status' | 'reason' | 'digest' | 'size' | 'durations' | 'gates' | 'step' | 'error' | 'logTail' | 'logFile' | 'blockedBy'> & {
+      action: 'build' | 'skip';
+    }
+  >;
+}
+
+const STEPS: Step[] = ['pull', 'build', 'manifest', 'checks', 'test', 'push'];
+const ORDER: Record<NodeResult['status'], number> = { failed: 0, blocked: 1, cancelled: 2, pushed: 3, built: 4, skipped: 5 };
+
+/** Builds the report object. Images: failures first, then in plan order. */
+export function makeReport(plan: Plan, results: readonly NodeResult[], startedAt: Date, durationMs: number): RunReport {
+  const action = new Map(plan.images.map((e) => [`${e.image}@${e.version}`, e.action]));
+  const counts = { pushed: 0, built: 0, skipped: 0, failed: 0, blocked: 0, cancelled: 0 };
+  for (const r of results) counts[r.status]++;
+  const images = [...results]
+    .map((r, i) => ({ r, i }))
+    .sort((a, b) => ORDER[a.r.status] - ORDER[b.r.status] || a.i - b.i)
+    .map(({ r }) => ({ ...r, action: action.get(`${r.image}@${r.version}`) ?? 'build' }));
+  return {
+    head: plan.head,
+    dirty: plan.dirty,
+    ok: counts.failed + counts.blocked + counts.cancelled === 0,
+    startedAt: startedAt.toISOString(),
+    durationMs,
+    counts,
+    images,
+  };
+}
+
+const ms = (n: number | undefined) => (n === undefined ? '' : n < 1000 ? `${n} ms` : `${(n / 1000).toFixed(1)} s`);
+const mb = (n: number | undefined) => (n === undefined ? '' : `${(n / 1e6).toFixed(1)} MB`);
+const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+/**
+ * Renders the report as Markdown (GitHub-flavoured: tables and `<details>`).
+ *
+ * @param linkBase folder the links are made relative to (the report's own folder)
+ */
+export function renderMarkdown(report: RunReport, linkBase: string): string {
+  const link = (file: string | undefined, text: string) => (file ? `[${text}](${path.relative(linkBase, file)})` : '');
+  const out: string[] = [];
+  const c = report.counts;
+  out.push(`# imagestack run at ${report.head.slice(0, 7)}${report.dirty ? ' (dirty)' : ''}: ${report.ok ? 'passed' : 'FAILED'}`);
+  out.push('');
+  out.push(
+    `${c.pushed} pushed, ${c.built} built, ${c.skipped} skipped, ${c.failed} failed, ${c.blocked} blocked, ${c.cancelled} cancelled — ${ms(report.durationMs)}, started ${report.startedAt}`,
+  );
+  out.push('');
+  out.push(`| image | version | status | tag | ${STEPS.join(' | ')} | size | checks | tests | package manifest | reason |`);
+  out.push(`|---|---|---|---|${STEPS.map(() => '--:').join('|')}|--:|---|---|---|---|`);
+  for (const r of report.images) {
+    const checks = r.gates?.checks;
+    const tests = r.gates?.test;
+    const manifest = r.gates?.manifest;
+    out.push(
+      `| ${r.image} | ${r.version} | ${r.status} | \`${r.tag}\` | ${STEPS.map((s) => ms(r.durations[s])).join(' | ')} | ${mb(r.size)} | ` +
+        `${checks ? cell(checks.summary) : ''} | ${tests ? cell(tests.summary) : ''} | ` +
+        `${manifest ? [link(manifest.files?.markdown, 'manifest'), link(manifest.files?.json, 'json')].filter(Boolean).join(' · ') : ''} | ${cell(r.reason)} |`,
+    );
+  }
+  const failed = report.images.filter((r) => r.status === 'failed');
+  if (failed.length) {
+    out.push('', '## Failures', '');
+    for (const r of failed) {
+      out.push(`### ${r.image}@${r.version}: ${r.step} failed`, '', cell(r.error ?? ''), '');
+      for (const gate of Object.values(r.gates ?? {})) {
+        for (const item of gate?.items ?? []) {
+          if (!item.ok) out.push(`- **${item.name}**: expected ${item.expected ?? 'success'}, found ${item.found ?? 'failure'}`);
+        }
+      }
+      if (r.logTail?.length) out.push('', '<details open><summary>last lines of the log</summary>', '', '```', ...r.logTail, '```', '', '</details>', '');
+    }
+  }
+  return `${out.join('\n')}\n`;
+}
+
+/**
+ * Writes `report.json` and `report.md` into `outputDir`.
+ *
+ * @returns the paths written
+ */
+export function writeReport(report: RunReport, outputDir: string): { json: string; markdown: string } {
+  mkdirSync(outputDir, { recursive: true });
+  const json = path.join(outputDir, 'report.json');
+  const markdown = path.join(outputDir, 'report.md');
+  writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(markdown, renderMarkdown(report, outputDir));
+  return { json, markdown };
+}

@@ -1,0 +1,91 @@
+/**
+ * End to end on the repository's own example stack (real Debian packages, six images, two
+ * versions, one skipped), copied into a temporary git repository so the test can commit:
+ * a full first run, a no-op re-run, a mid-level change, and a missing parent tag.
+ */
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RegistryClient } from '../src/core/registry';
+import { testEnvironment } from './support/env';
+import { REPO_ROOT, Workspace, type PlanJson } from './support/workspace';
+
+const { registry } = testEnvironment();
+const client = new RegistryClient({ registry });
+const IMAGES = ['base', 'python', 'scipy', 'gcc', 'gcc-assert', 'toolbox'];
+const built = (p: PlanJson) => p.images.filter((e) => e.action === 'build').map((e) => `${e.image}@${e.version}`).sort();
+
+async function registryTags(ws: Workspace): Promise<string[]> {
+  const out: string[] = [];
+  for (const image of IMAGES) for (const tag of await client.listTags(`${ws.namespace}/${image}`)) out.push(`${image}:${tag}`);
+  return out.sort();
+}
+
+describe('the example stack', () => {
+  const ws = new Workspace('imagestack-example-');
+  let first: PlanJson;
+
+  beforeAll(() => {
+    ws.copyFromRepo('specs.yml').copyFromRepo('images');
+    if (existsSync(path.join(REPO_ROOT, 'schemas'))) ws.copyFromRepo('schemas');
+    ws.write('specs.yml', ws.read('specs.yml').replace(/^registry: .*$/m, `registry: ${registry}`));
+    ws.commit('example stack');
+  });
+  afterAll(() => ws.dispose());
+
+  it('the first run builds, verifies and pushes every image and version, parents first', async () => {
+    first = await ws.plan();
+    expect(first.images).toHaveLength(11); // 6 images × 2 versions − toolbox@2026.1
+    expect(new Set(first.images.map((e) => e.image))).toEqual(new Set(IMAGES));
+    expect(Math.max(...first.images.map((e) => e.wave))).toBeGreaterThanOrEqual(2);
+
+    const r = await ws.cli(['build', '--parallel', '2']);
+    expect(r.code, r.stdout.slice(-4000) + r.stderr).toBe(0);
+    const lines = r.stdout.split('\n');
+    const pushedAt = (k: string) => lines.findIndex((l) => l.includes(k) && l.includes('pushed'));
+    const startedAt = (k: string) => lines.findIndex((l) => l.includes(k));
+    for (const e of first.images) {
+      for (const p of e.parents) expect(pushedAt(`${p}@${e.version}`)).toBeLessThan(startedAt(`${e.image}@${e.version}`));
+    }
+    expect(await registryTags(ws)).toEqual(first.images.map((e) => `${e.image}:${e.tag}`).sort());
+    const { config } = await client.getImageConfig(`${ws.namespace}/gcc-assert`, first.images.find((e) => e.image === 'gcc-assert')!.tag);
+    expect(config.config.Labels['org.opencontainers.image.base.name']).toContain(`${ws.namespace}/gcc:`);
+  });
+
+  it('an immediate re-run builds nothing', async () => {
+    const again = await ws.plan();
+    expect(built(again)).toEqual([]);
+    const r = await ws.cli(['build']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('0 pushed, 0 built, 11 skipped');
+  });
+
+  it('a commit touching gcc rebuilds gcc and its descendants only', async () => {
+    ws.write('images/gcc/Dockerfile', `${ws.read('images/gcc/Dockerfile')}\n# a comment that changes the build context\n`);
+    const sha = ws.commit('touch gcc');
+    const plan = await ws.plan();
+    expect(built(plan)).toEqual(['gcc-assert@2026.1', 'gcc-assert@2026.2', 'gcc@2026.1', 'gcc@2026.2', 'toolbox@2026.2']);
+    for (const e of plan.images) {
+      const before = first.images.find((x) => x.image === e.image && x.version === e.version)!;
+      if (['base', 'python', 'scipy'].includes(e.image)) expect(e.tag).toBe(before.tag);
+      else expect(e.tag).toBe(`${e.version}-${sha.slice(0, 7)}`);
+    }
+    const r = await ws.cli(['build']);
+    expect(r.code, r.stdout.slice(-4000) + r.stderr).toBe(0);
+    expect(r.stdout).toContain('5 pushed, 0 built, 6 skipped');
+  });
+
+  it('a parent tag deleted from the registry is rebuilt when a child needs it', async () => {
+    const plan = await ws.plan();
+    const gcc = plan.images.find((e) => e.image === 'gcc' && e.version === '2026.2')!;
+    const d = await client.headManifest(`${ws.namespace}/gcc`, gcc.tag);
+    await client.deleteManifest(`${ws.namespace}/gcc`, d!.digest);
+    ws.write('images/gcc-assert/NOTES.txt', 'a change to gcc-assert only\n');
+    ws.commit('touch gcc-assert');
+    const next = await ws.plan();
+    expect(built(next)).toEqual(['gcc-assert@2026.1', 'gcc-assert@2026.2', 'gcc@2026.2']); // toolbox's tag exists: not rebuilt
+    const r = await ws.cli(['build', 'gcc-assert']);
+    expect(r.code, r.stdout.slice(-4000) + r.stderr).toBe(0);
+    expect(await client.headManifest(`${ws.namespace}/gcc`, gcc.tag)).toBeDefined();
+  });
+});
