@@ -1,7 +1,7 @@
 /**
  * The Nx inference plugin: `specs.yml` at the workspace root becomes one Nx project per
- * image (root `images/<name>`), with targets `build` and `push` (the gates `manifest` and
- * `test` run inside them, before any push), and `createDependencies` adds the image → parent
+ * image (root `images/<name>`), with targets `build` → `manifest` → `test` → `push` (each
+ * image's push also waits for its parents' pushes), and `createDependencies` adds the image → parent
  * edges found in the Dockerfiles, so `nx graph` shows the stack and
  * `nx affected -t push` runs the changed images and everything downstream, parents first.
  *
@@ -20,13 +20,22 @@ import type { ImageSpec, Specs } from '../core/specs/types';
 export interface ImagestackPluginOptions {
   /** Name of the build target (default `build`). */
   buildTargetName?: string;
+  /** Name of the package-manifest-and-checks target (default `manifest`). */
+  manifestTargetName?: string;
+  /** Name of the test target (default `test`). */
+  testTargetName?: string;
   /** Name of the push target (default `push`). */
   pushTargetName?: string;
 }
 
 /** Options with defaults filled in. */
 export function normalizeOptions(o: ImagestackPluginOptions | undefined): Required<ImagestackPluginOptions> {
-  return { buildTargetName: o?.buildTargetName ?? 'build', pushTargetName: o?.pushTargetName ?? 'push' };
+  return {
+    buildTargetName: o?.buildTargetName ?? 'build',
+    manifestTargetName: o?.manifestTargetName ?? 'manifest',
+    testTargetName: o?.testTargetName ?? 'test',
+    pushTargetName: o?.pushTargetName ?? 'push',
+  };
 }
 
 const SPECS = 'specs.yml';
@@ -42,30 +51,20 @@ export function imageTargets(specs: Specs, image: ImageSpec, options: Required<I
     ...[...specs.inputs, ...image.inputs].map((g) => `{workspaceRoot}/${g}`),
   ];
   const versions = specs.versions.filter((v) => !image.skip.includes(v.name)).map((v) => v.name);
+  const target = (executor: string, dependsOn: string[], description: string): TargetConfiguration => ({
+    executor: `imagestack:${executor}`,
+    options: { image: image.name },
+    dependsOn,
+    inputs,
+    cache: false,
+    metadata: { technologies: ['docker'], description },
+  });
+  const v = versions.join(', ');
   return {
-    [options.buildTargetName]: {
-      executor: 'imagestack:build',
-      options: { image: image.name },
-      dependsOn: [`^${options.buildTargetName}`],
-      inputs,
-      cache: false,
-      metadata: {
-        technologies: ['docker'],
-        description: `Build and verify ${image.name} (${versions.join(', ')}) with its parents' tags, unless the tag is in the registry`,
-        help: { command: `imagestack plan`, example: {} },
-      },
-    },
-    [options.pushTargetName]: {
-      executor: 'imagestack:push',
-      options: { image: image.name },
-      dependsOn: [options.buildTargetName, `^${options.pushTargetName}`],
-      inputs,
-      cache: false,
-      metadata: {
-        technologies: ['docker'],
-        description: `Push ${image.name} after it and its parents passed their gates; never overwrites a tag`,
-      },
-    },
+    [options.buildTargetName]: target('build', [`^${options.buildTargetName}`], `Build ${image.name} (${v}) with its parents' tags, unless its tag is in the registry`),
+    [options.manifestTargetName]: target('manifest', [options.buildTargetName], `Package manifest, package diff and checks of ${image.name} (${v})`),
+    [options.testTargetName]: target('test', [options.manifestTargetName], `Tests of ${image.name} (${v}) in limited containers, with inherited ones`),
+    [options.pushTargetName]: target('push', [options.testTargetName, `^${options.pushTargetName}`], `Push ${image.name} (${v}) after it and its parents passed; never overwrites a tag`),
   };
 }
 

@@ -1,6 +1,8 @@
 /** `imagestack build`: run the pipeline (build → gates → push) for the plan. */
+import { appendFileSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { runPipeline, type RunResult } from '../../core/pipeline/run';
+import { createChecksGate, createManifestGate, createTestGate } from '../../core/verify';
 import { terminalReporter } from '../progress';
 import { findSpecsFile } from '../specs-file';
 import { formatBytes, formatDuration, formatTable } from '../table';
@@ -63,6 +65,7 @@ export function registerBuild(program: Command, signal: AbortSignal): void {
           pushDirty: o.pushDirty,
           force: o.force,
           outputDir: o.output,
+          gates: [createManifestGate(), createChecksGate(), createTestGate()],
           reporter,
           signal,
         });
@@ -70,12 +73,15 @@ export function registerBuild(program: Command, signal: AbortSignal): void {
         reporter.stop();
       }
       process.stdout.write(`\n${summaryTable(run)}\n\n`);
+      if (process.env.GITHUB_STEP_SUMMARY) {
+        appendFileSync(process.env.GITHUB_STEP_SUMMARY, readFileSync(run.reportFiles.markdown, 'utf8'));
+      }
       const failed = run.results.filter((r) => r.status === 'failed' || r.status === 'blocked' || r.status === 'cancelled');
       process.stdout.write(
         `${run.ok ? 'done' : 'FAILED'} in ${formatDuration(Date.now() - t0)}: ` +
           `${run.results.filter((r) => r.status === 'pushed').length} pushed, ` +
           `${run.results.filter((r) => r.status === 'built').length} built, ` +
-          `${run.results.filter((r) => r.status === 'skipped').length} skipped, ${failed.length} not done; logs in ${run.outputDir}/logs\n`,
+          `${run.results.filter((r) => r.status === 'skipped').length} skipped, ${failed.length} not done; report ${run.reportFiles.markdown}\n`,
       );
       if (!run.ok) process.exitCode = signal.aborted ? 130 : 1;
     });

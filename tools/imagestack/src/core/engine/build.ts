@@ -51,9 +51,8 @@ export async function buildImage(docker: Docker, req: BuildRequest): Promise<{ i
   }
   const onAbort = () => (stream as unknown as { destroy(): void }).destroy();
   req.signal?.addEventListener('abort', onAbort, { once: true });
-  let imageId: string | undefined;
   try {
-    const aux = await readProgress(stream as never, (m) => {
+    await readProgress(stream as never, (m) => {
       if (m.stream) {
         req.log.write(m.stream);
         const step = /^Step \d+\/\d+ : .*/.exec(m.stream.trim());
@@ -63,13 +62,13 @@ export async function buildImage(docker: Docker, req: BuildRequest): Promise<{ i
       }
       if (m.error) req.log.line(`error: ${m.errorDetail?.message ?? m.error}`);
     });
-    imageId = aux.map((a) => a.ID).find((id): id is string => typeof id === 'string');
   } catch (e) {
     const why = req.signal?.aborted ? 'was cancelled' : `failed: ${(e as Error).message}`;
     throw new EngineError(`build of ${req.reference} ${why}`, req.log.tail());
   } finally {
     req.signal?.removeEventListener('abort', onAbort);
   }
-  if (!imageId) imageId = ((await docker.getImage(req.reference).inspect()) as { Id: string }).Id;
+  // The classic builder reports one aux ID per stage; the image is the one now tagged.
+  const imageId = ((await docker.getImage(req.reference).inspect()) as { Id: string }).Id;
   return { imageId };
 }

@@ -4,7 +4,9 @@
  * assembles the plan. Everything it reads comes from git, the files and the registry: no
  * other state (DESIGN.md promise 1).
  */
+import { InputError } from '../errors';
 import { readStack } from '../graph/read-stack';
+import { checkTestSettings } from '../verify/test';
 import type { Stack } from '../graph/types';
 import { commitsBetween, revParse } from '../git/git';
 import { RegistryClient } from '../registry';
@@ -52,6 +54,8 @@ export interface PlanResult {
 export async function makePlan(opts: PlanOptions): Promise<PlanResult> {
   const specs = await loadSpecs(opts.specsFile, { registry: opts.registry, namespace: opts.namespace });
   const stack = await readStack(specs);
+  const testProblems = checkTestSettings(stack);
+  if (testProblems.length) throw new InputError(testProblems);
   const root = specs.root;
   const head = await revParse(root, opts.head ?? 'HEAD');
   const checkedOut = await revParse(root, 'HEAD');

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { EngineError, GitError, InputError, RegistryError } from '../../core/errors';
 import { runPipeline } from '../../core/pipeline/run';
+import { createChecksGate, createManifestGate, createTestGate } from '../../core/verify';
 import { redact } from '../../core/registry';
 import { summaryTable } from '../../cli/commands/build';
 import { terminalReporter } from '../../cli/progress';
@@ -20,12 +21,18 @@ export interface ImageExecutorOptions {
   specs?: string;
 }
 
+/** Which part of the pipeline an executor runs. */
+export type ExecutorStep = 'build' | 'manifest' | 'test' | 'push';
+
 /**
- * Runs the pipeline for `options.image`, pushing or not.
+ * Runs one part of the pipeline for `options.image`: `build` builds (no gates, no push);
+ * `manifest` runs the package manifest and checks, `test` the tests, on the image `build`
+ * left in the engine; `push` pushes it (Nx ran `test` before, through `dependsOn`).
+ * Images whose tag is already in the registry are skipped by every part.
  *
  * @returns `{ success }` for Nx; errors are printed (file:line and fix for bad input), never thrown
  */
-export async function runImage(options: ImageExecutorOptions, context: ExecutorContext, push: boolean): Promise<{ success: boolean }> {
+export async function runImage(options: ImageExecutorOptions, context: ExecutorContext, step: ExecutorStep): Promise<{ success: boolean }> {
   const controller = new AbortController();
   const onSignal = () => controller.abort();
   process.once('SIGINT', onSignal);
@@ -39,7 +46,9 @@ export async function runImage(options: ImageExecutorOptions, context: ExecutorC
       images: [options.image],
       versions: options.versions,
       withAncestors: false,
-      push,
+      build: step === 'build',
+      gates: step === 'manifest' ? [createManifestGate(), createChecksGate()] : step === 'test' ? [createTestGate()] : [],
+      push: step === 'push',
       reporter,
       signal: controller.signal,
     });

@@ -1,7 +1,7 @@
-/** Nx executor `imagestack:push`: verify and push one image (all versions); builds it first if needed. */
+/** Nx executor `imagestack:push`: push one image (all versions) that passed `manifest` and `test`; never overwrites a tag. */
 import type { ExecutorContext } from '@nx/devkit';
 import { runImage, type ImageExecutorOptions } from '../run-image';
 
 export default function pushExecutor(options: ImageExecutorOptions, context: ExecutorContext): Promise<{ success: boolean }> {
-  return runImage(options, context, true);
+  return runImage(options, context, 'push');
 }

@@ -1,0 +1,4 @@
+export * from './test';
+export * from './manifest';
+export * from './checks';
+export * from './container';

@@ -1,0 +1,110 @@
+/**
+ * The `test` gate: runs an image's test suites (its own and the ones it inherits, see
+ * suites.ts), each in a fresh, limited container (run-suite.ts), as a non-root user
+ * (user.ts). Every suite runs even after one failed, so the report is complete; the gate
+ * fails with a {@link GateFailure} naming the first failed suite.
+ */
+import type Docker from 'dockerode';
+import { formatBytes } from './limits';
+import { GateFailure, type Gate, type GateContext, type GateItem, type GateReport } from '../../pipeline/types';
+import { runTestSuite, type SuiteOutcome } from './run-suite';
+import { testSuites, type FolderExists, type TestSuite } from './suites';
+import { detectTestUser, type TestUser } from './user';
+
+/** Options of {@link createTestGate}. */
+export interface TestGateOptions {
+  /** Tells whether a test folder exists (default: the file system). For tests. */
+  folderExists?: FolderExists;
+}
+
+/** Labels of every test container, on top of the image's own and `io.imagestack.run=1`. */
+export const TEST_CONTAINER_LABELS = { 'io.imagestack.gate': 'test' } as const;
+
+/**
+ * Creates the `test` gate.
+ *
+ * Its `run(ctx)` resolves with a report holding one item per suite (`name`: `python` or
+ * `base (inherited)`; `found`: `exit 0`, `exit 3`, `exit 137 (out of memory)`, `timed out
+ * after 60 s`; `durationMs`), or with summary `no tests` when the image has none.
+ *
+ * `run(ctx)` throws:
+ * - {@link GateFailure} when a suite exits non-zero or times out: message
+ *   `tests of <image>@<version> failed: …` naming the suite, the exit code or the timeout;
+ *   `logTail` = the last 30 lines of that suite's combined output;
+ * - InputError when the `test:` settings of the image or an ancestor are invalid;
+ * - EngineError when the engine fails, or when `ctx.signal` aborts (message ends in
+ *   "cancelled"); every container started is killed and removed first.
+ */
+export function createTestGate(options: TestGateOptions = {}): Gate {
+  return {
+    step: 'test',
+    run: (ctx) => runTestGate(ctx, options),
+  };
+}
+
+/** What a failed suite is called in messages: `its own suite`, `the suite inherited from base`. */
+function describeSuite(suite: TestSuite): string {
+  return suite.inherited ? `the suite inherited from ${suite.owner}` : 'its own suite';
+}
+
+/** What happened, for messages: `exited with code 3`, `timed out after 60 s`. */
+function describeOutcome(o: SuiteOutcome): string {
+  if (o.timedOut) return `${o.found} and was killed`;
+  return `exited with code ${o.exitCode}${o.oomKilled ? ' (killed: out of memory)' : ''}`;
+}
+
+async function runTestGate(ctx: GateContext, options: TestGateOptions): Promise<GateReport> {
+  const { entry } = ctx;
+  const key = `${entry.image}@${entry.version}`;
+  const suites = testSuites(ctx.stack, entry.image, options.folderExists);
+  if (suites.length === 0) {
+    ctx.log(`test: ${key} has no tests`);
+    return { ok: true, summary: 'no tests', items: [] };
+  }
+
+  let detected: Promise<TestUser> | undefined;
+  const userFor = async (suite: TestSuite): Promise<TestUser> => {
+    if (suite.settings.user !== undefined) return { user: suite.settings.user, why: `specs.yml images.${suite.owner}.test.user (or defaults.test.user)` };
+    detected ??= detectTestUser(ctx.docker as Docker, ctx.imageId, { ...TEST_CONTAINER_LABELS });
+    return detected;
+  };
+
+  const items: GateItem[] = [];
+  const failures: Array<{ suite: TestSuite; outcome: SuiteOutcome }> = [];
+  for (const suite of suites) {
+    const { user, why } = await userFor(suite);
+    const s = suite.settings;
+    ctx.log(
+      `test ${suite.name}: ${typeof s.command === 'string' ? s.command : JSON.stringify(suite.argv)} as ${user} (${why}); timeout ${s.timeoutSeconds} s, ` +
+        `memory ${formatBytes(s.limits.memoryBytes)} (no swap), pids ${s.limits.pids}, cpus ${s.limits.cpus}, network ${s.network ? 'default' : 'none'}`,
+    );
+    const outcome = await runTestSuite({
+      docker: ctx.docker,
+      imageId: ctx.imageId,
+      suite,
+      user,
+      labels: { ...TEST_CONTAINER_LABELS, 'io.imagestack.suite': suite.owner },
+      log: ctx.log,
+      signal: ctx.signal,
+    });
+    ctx.log(`test ${suite.name}: ${outcome.ok ? 'passed' : 'FAILED'}, ${outcome.found} (${(outcome.durationMs / 1000).toFixed(1)} s)`);
+    items.push({ name: suite.name, ok: outcome.ok, found: outcome.found, durationMs: outcome.durationMs });
+    if (!outcome.ok) failures.push({ suite, outcome });
+  }
+
+  const n = suites.length;
+  if (failures.length === 0) {
+    return { ok: true, summary: `${n} test suite${n === 1 ? '' : 's'} passed`, items };
+  }
+  const [first, ...more] = failures;
+  const summary =
+    n === 1
+      ? `test ${first.outcome.found}`
+      : `${failures.length} of ${n} test suites failed: ${failures.map((f) => `${f.suite.name} ${f.outcome.found}`).join(', ')}`;
+  const also = more.length ? `; also failed: ${more.map((f) => `${describeSuite(f.suite)} (${f.outcome.found})`).join(', ')}` : '';
+  throw new GateFailure(
+    `tests of ${key} failed: ${describeSuite(first.suite)} ${describeOutcome(first.outcome)}${also}`,
+    { ok: false, summary, items },
+    first.outcome.tail,
+  );
+}

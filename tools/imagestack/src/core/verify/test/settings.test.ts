@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { parseSpecs } from '../../specs/load';
+import type { Specs } from '../../specs/types';
+import { commandArgv, readTestSettings } from './settings';
+
+function specsOf(yaml: string): Specs {
+  return parseSpecs(`registry: r.example\nnamespace: ns\nversions: { "1": {} }\n${yaml}`, 'specs.yml', '/ws');
+}
+const read = (yaml: string, image = 'app') => {
+  const specs = specsOf(yaml);
+  return readTestSettings(specs, specs.images.find((i) => i.name === image)!);
+};
+
+describe('readTestSettings', () => {
+  it('applies the defaults when there is no test entry', () => {
+    const r = read('images: { app: {} }');
+    expect(r.problems).toEqual([]);
+    expect(r.ownCommand).toBe(false);
+    expect(r.settings).toEqual({
+      folder: 'test',
+      folderDeclared: false,
+      inherit: false,
+      timeoutSeconds: 300,
+      network: false,
+      limits: { memoryBytes: 512 * 1024 ** 2, pids: 256, cpus: 1 },
+    });
+  });
+
+  it('reads every key of the image entry', () => {
+    const r = read(`images:
+  app:
+    test:
+      command: "sh /imagestack/test/run.sh"
+      folder: tests/unit/
+      inherit: true
+      timeout: 60
+      user: "1000:1000"
+      network: true
+      limits: { memory: 1g, pids: 64, cpus: 0.5 }
+`);
+    expect(r.problems).toEqual([]);
+    expect(r.ownCommand).toBe(true);
+    expect(r.settings).toEqual({
+      command: 'sh /imagestack/test/run.sh',
+      folder: 'tests/unit',
+      folderDeclared: true,
+      inherit: true,
+      timeoutSeconds: 60,
+      user: '1000:1000',
+      network: true,
+      limits: { memoryBytes: 1024 ** 3, pids: 64, cpus: 0.5 },
+    });
+  });
+
+  it('puts the image entry over defaults.test, limits key by key', () => {
+    const r = read(`defaults:
+  test: { command: "make test", timeout: 30, limits: { memory: 256m, pids: 100 } }
+images:
+  app: { test: { timeout: 90, limits: { pids: 50 } } }
+`);
+    expect(r.problems).toEqual([]);
+    expect(r.ownCommand).toBe(false); // the command comes from the defaults
+    expect(r.settings.command).toBe('make test');
+    expect(r.settings.timeoutSeconds).toBe(90);
+    expect(r.settings.limits).toEqual({ memoryBytes: 256 * 1024 ** 2, pids: 50, cpus: 1 });
+  });
+
+  it('takes the exec form of command and a numeric user', () => {
+    const r = read('images: { app: { test: { command: ["python3", "-m", "pytest", "/imagestack/test"], user: 1000 } } }');
+    expect(r.problems).toEqual([]);
+    expect(r.settings.command).toEqual(['python3', '-m', 'pytest', '/imagestack/test']);
+    expect(r.settings.user).toBe('1000');
+  });
+
+  it('reports every problem with file, line, message and fix', () => {
+    const r = read(`images:
+  app:
+    test:
+      comand: "x"
+      command: ""
+      folder: ../elsewhere
+      inherit: "yes"
+      timeout: -1
+      user: "a b"
+      network: 1
+      limits: { memory: 1k, pids: 1.5, cpus: 0, swap: 1g }
+`);
+    const messages = r.problems.map((p) => p.message);
+    expect(messages).toEqual([
+      'unknown key "comand" in images.app.test',
+      'images.app.test.command must be a non-empty string or a list of strings',
+      "images.app.test.folder must be a folder inside the image's context images/app/",
+      'images.app.test.inherit must be true or false',
+      'images.app.test.timeout must be a positive number of seconds',
+      'images.app.test.user must be a user name or uid, optionally with :group',
+      'images.app.test.network must be true or false',
+      'unknown key "swap" in images.app.test.limits',
+      'images.app.test.limits.memory must be a size of at least 6m, but it is "1k"',
+      'images.app.test.limits.pids must be a positive whole number',
+      'images.app.test.limits.cpus must be a number of CPUs of at least 0.01',
+    ]);
+    expect(r.problems[0]).toMatchObject({ file: 'specs.yml', line: 5, fix: 'did you mean "command"?' });
+    expect(r.problems.every((p) => p.fix.length > 0)).toBe(true);
+  });
+
+  it('reports problems of defaults.test without a line', () => {
+    const r = read('defaults: { test: { timeot: 5 } }\nimages: { app: {} }');
+    expect(r.problems).toEqual([{ file: 'specs.yml', line: undefined, message: 'unknown key "timeot" in defaults.test', fix: 'did you mean "timeout"?' }]);
+  });
+});
+
+describe('commandArgv', () => {
+  it('runs a string with sh -c and keeps the exec form', () => {
+    expect(commandArgv('sh /imagestack/test/run.sh && echo "ok"')).toEqual(['sh', '-c', 'sh /imagestack/test/run.sh && echo "ok"']);
+    expect(commandArgv(['pytest', '-q'])).toEqual(['pytest', '-q']);
+  });
+});

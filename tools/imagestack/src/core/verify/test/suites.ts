@@ -1,0 +1,133 @@
+/**
+ * Which test suites an image runs: its own, then every ancestor's suite marked
+ * `inherit: true`, following only the final-stage base chain (`finalBase.image`, then its
+ * `finalBase.image`, …). Build-stage parents and `COPY --from` sources are not followed:
+ * a multi-stage image compiled in a gcc stage does not contain gcc, so it must not run
+ * gcc's tests. Reads the file system only to ask whether test folders exist.
+ */
+import { existsSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import { InputError, type Problem } from '../../errors';
+import type { Stack } from '../../graph/types';
+import { commandArgv, readTestSettings, type TestSettings } from './settings';
+
+/** One test suite to run in a container of the image under test. */
+export interface TestSuite {
+  /** For reports: the owner's name, plus ` (inherited)` when it comes from an ancestor: `python`, `base (inherited)`. */
+  name: string;
+  /** The image whose specs.yml entry defines the suite. */
+  owner: string;
+  /** True when `owner` is an ancestor of the image under test. */
+  inherited: boolean;
+  /** The container's `Cmd` (argv given to the image's ENTRYPOINT). */
+  argv: string[];
+  /** Absolute path of the test folder to copy in, when it exists; undefined for a command-only suite. */
+  folder?: string;
+  /** The owner's settings (timeout, limits, user, network). */
+  settings: TestSettings;
+}
+
+/** Tells whether a path is an existing folder. */
+export type FolderExists = (absolutePath: string) => boolean;
+
+const isFolder: FolderExists = (p) => existsSync(p) && statSync(p).isDirectory();
+
+/**
+ * The images whose suites `image` may inherit: its final-stage base, that image's
+ * final-stage base, and so on, nearest first; stops at an external base.
+ */
+export function finalBaseChain(stack: Stack, image: string): string[] {
+  const chain: string[] = [];
+  let current = stack.images.get(image);
+  while (current && 'image' in current.finalBase) {
+    const parent = current.finalBase.image;
+    if (chain.includes(parent) || parent === image) break; // the stack is acyclic; never loop anyway
+    chain.push(parent);
+    current = stack.images.get(parent);
+  }
+  return chain;
+}
+
+/**
+ * The own suite of one image, or undefined when it has none. An image has a suite when its
+ * own entry sets `test.command`, or when its test folder exists and a command is set (by the
+ * entry or `defaults.test`).
+ *
+ * @returns the suite (undefined: no tests) and every problem found: invalid settings, a test
+ *   folder with no command to run it, a declared folder that does not exist
+ */
+export function ownSuite(stack: Stack, image: string, exists: FolderExists = isFolder): { suite?: TestSuite; problems: Problem[] } {
+  const node = stack.images.get(image);
+  if (!node) throw new Error(`unknown image ${image}`);
+  const { specs } = stack;
+  const { settings, ownCommand, problems } = readTestSettings(specs, node.spec);
+  const rel = path.posix.join(node.spec.context, settings.folder);
+  const folder = path.join(specs.root, ...rel.split('/'));
+  const found = exists(folder);
+  const file = path.relative(specs.root, specs.file) || 'specs.yml';
+  if (settings.folderDeclared && !found) {
+    problems.push({
+      file,
+      line: node.spec.line,
+      message: `images.${image}.test.folder is ${settings.folder}, but ${rel}/ does not exist`,
+      fix: `create ${rel}/ or correct the folder (relative to images/${image}/)`,
+    });
+  }
+  if (found && settings.command === undefined) {
+    problems.push({
+      file,
+      line: node.spec.line,
+      message: `${rel}/ holds tests, but images.${image}.test has no command to run them`,
+      fix: `add e.g. test: { command: "sh /imagestack/test/run.sh" } to images.${image} (or to defaults), or remove the folder`,
+    });
+  }
+  if (problems.length || settings.command === undefined || (!found && !ownCommand)) return { problems };
+  return {
+    problems,
+    suite: { name: image, owner: image, inherited: false, argv: commandArgv(settings.command), folder: found ? folder : undefined, settings },
+  };
+}
+
+/**
+ * Every suite `image` runs, in order: inherited suites from the root of the final-stage base
+ * chain down, then its own. An ancestor's suite is inherited when that ancestor's settings
+ * say `inherit: true`.
+ *
+ * @throws InputError listing every problem in the test settings of the image and of the
+ *   ancestors on its chain
+ */
+export function testSuites(stack: Stack, image: string, exists: FolderExists = isFolder): TestSuite[] {
+  const problems: Problem[] = [];
+  const suites: TestSuite[] = [];
+  for (const ancestor of finalBaseChain(stack, image).reverse()) {
+    const r = ownSuite(stack, ancestor, exists);
+    problems.push(...r.problems);
+    if (r.suite?.settings.inherit) suites.push({ ...r.suite, name: `${ancestor} (inherited)`, inherited: true });
+  }
+  const own = ownSuite(stack, image, exists);
+  problems.push(...own.problems);
+  if (own.suite) suites.push(own.suite);
+  if (problems.length) throw new InputError(unique(problems));
+  return suites;
+}
+
+/**
+ * Checks the test settings of every image of the stack, for reporting bad input before
+ * anything is built (DESIGN.md promise 6).
+ *
+ * @returns every problem found (empty: all valid)
+ */
+export function checkTestSettings(stack: Stack, exists: FolderExists = isFolder): Problem[] {
+  return unique(stack.order.flatMap((image) => ownSuite(stack, image, exists).problems));
+}
+
+/** Problems of `defaults.test` are found once per image: keep one of each. */
+function unique(problems: Problem[]): Problem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.line ?? ''}\0${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
