@@ -123,7 +123,8 @@ describe('manifest gate', () => {
     expect(md.startsWith(`# ${entryB.reference}\n`)).toBe(true);
     expect(md).toContain(`| Image ID | \`${images[1]}\` |`);
     expect(md).toContain('## Layers');
-    expect(md).toMatch(/\| 1 \| \d{4}-\d\d-\d\dT[^|]+\| [\d.]+ MB \| `ADD file:[0-9a-f]+ in \/ ` \|/);
+    expect(md).toMatch(/\| 1 \| \d{4}-\d\d-\d\dT[^|]+\| [\d.]+ MB \| (`ADD file:[0-9a-f]+ in \/`|\(not recorded\)) \|/);
+    expect(md).toContain('| `RUN echo base > /base.txt` |');
     expect(md).toMatch(/### dpkg: Debian packages[^\n]*\n\n[^\n]+\n\n\d+ packages; the JSON file has the raw output\.\n\n<details>/);
     expect(md).toMatch(/imagestack-probe +1\.0-1/);
     expect(md).toContain('### greeting: a greeting\n\n`echo hello; echo to-stderr >&2` · exit 0\n\n```text\nhello\nto-stderr\n```');
@@ -166,8 +167,10 @@ describe('manifest gate', () => {
     ctx.imageId = images[1];
     const report = await createManifestGate().run(ctx);
     const m = JSON.parse(readFileSync(report.files!.json, 'utf8')) as PackageManifest;
-    expect(m.diff).toEqual({ previous: null, reason: `no earlier 2026.1-<sha7> tag in ${namespace}/probe` });
-    expect(readFileSync(report.files!.markdown, 'utf8')).toContain(`No previous tag to compare with: no earlier 2026.1-<sha7> tag in ${namespace}/probe.`);
+    // The registry holds B's decoy x (not an ancestor of a) and a's own tag (never its own previous).
+    const reason = `no 2026.1-<sha7> tag in ${namespace}/probe names an ancestor of ${a.slice(0, 7)} (1 tag of other commits)`;
+    expect(m.diff).toEqual({ previous: null, reason });
+    expect(readFileSync(report.files!.markdown, 'utf8')).toContain(`No previous tag to compare with: ${reason}.`);
     expect(report.summary).toMatch(/no previous tag$/);
   });
 

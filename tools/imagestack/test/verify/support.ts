@@ -4,12 +4,11 @@
  * under a per-test namespace with the labels the pipeline sets, a real temporary git
  * repository for source commits, and a {@link GateContext} like the pipeline's.
  */
-import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
-import * as os from 'node:os';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import Docker from 'dockerode';
 import { parse as parseYaml } from 'yaml';
-import { makeStack, TestRepo } from '../../src/core/git/__fixtures__/test-repo';
+import { makeStack, tempDir, TestRepo } from '../../src/core/git/__fixtures__/test-repo';
 import type { Stack } from '../../src/core/graph/types';
 import type { GateContext } from '../../src/core/pipeline/types';
 import type { PlanEntry } from '../../src/core/plan/types';
@@ -105,7 +104,7 @@ export function gateContext(
     imageId,
     docker,
     client,
-    outputDir: opts.outputDir ?? mkdtempSync(path.join(os.tmpdir(), 'imagestack-verify-out-')),
+    outputDir: opts.outputDir ?? tempDir('imagestack-verify-out-'),
     shared: opts.shared ?? new Map(),
     log: (l) => lines.push(l),
     signal: opts.signal,

@@ -89,7 +89,7 @@ describe('findPreviousTag', () => {
     expect(await findPreviousTag(query(new FakeRegistry({}), d))).toEqual({ reason: 'no earlier 2026.1-<sha7> tag in ns/python' });
     expect(await findPreviousTag(query(new FakeRegistry({ [tagOf(d)]: labels(d) }), d))).toEqual({ reason: 'no earlier 2026.1-<sha7> tag in ns/python' });
     const onlyOther = await findPreviousTag(query(new FakeRegistry({ [tagOf(x)]: labels(x) }), d));
-    expect(onlyOther).toEqual({ reason: `none of the 1 2026.1-<sha7> tags in ns/python names an ancestor of ${d.slice(0, 7)}` });
+    expect(onlyOther).toEqual({ reason: `no 2026.1-<sha7> tag in ns/python names an ancestor of ${d.slice(0, 7)} (1 tag of other commits)` });
   });
 
   it('lets a dirty build compare with the clean tag of its own source commit', async () => {

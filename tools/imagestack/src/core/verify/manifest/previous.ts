@@ -71,7 +71,8 @@ export async function findPreviousTag(q: PreviousTagQuery): Promise<PreviousTagR
     .filter((c): c is { tag: string; sha7: string; rank: number } => c.rank !== undefined)
     .sort((a, b) => a.rank - b.rank || (a.tag < b.tag ? -1 : 1));
   if (candidates.length === 0) {
-    return { reason: `none of the ${tags.length} ${q.version}-<sha7> tags in ${q.repository} names an ancestor of ${q.sourceCommit.slice(0, SHA_LENGTH)}` };
+    const others = `${tags.length} tag${tags.length === 1 ? '' : 's'} of other commits`;
+    return { reason: `no ${q.version}-<sha7> tag in ${q.repository} names an ancestor of ${q.sourceCommit.slice(0, SHA_LENGTH)} (${others})` };
   }
 
   const max = q.maxCandidates ?? MAX_CANDIDATES;

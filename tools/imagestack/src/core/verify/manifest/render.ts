@@ -99,7 +99,7 @@ export function renderManifestMarkdown(m: PackageManifest): string {
   out.push('## Layers', '', `${m.layers.length} layers, oldest first.`, '');
   out.push('| # | Created | Size | Created by |', '|---:|---|---:|---|');
   m.layers.forEach((l, i) => {
-    out.push(`| ${i + 1} | ${cell(l.created)} | ${formatBytes(l.size)} | ${l.createdBy ? cellCode(truncate(l.createdBy, MAX_CREATED_BY)) : ''} |`);
+    out.push(`| ${i + 1} | ${cell(l.created)} | ${formatBytes(l.size)} | ${l.createdBy ? cellCode(truncate(l.createdBy, MAX_CREATED_BY)) : '(not recorded)'} |`);
   });
   out.push('');
 
