@@ -11,7 +11,8 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeTempDirs } from '../../src/core/git/__fixtures__/test-repo';
 import { GateFailure } from '../../src/core/pipeline/types';
-import { createChecksGate, createManifestGate, MANIFEST_SHARED_KEY } from '../../src/core/verify';
+import { createChecksGate } from '../../src/core/verify/checks';
+import { createManifestGate, MANIFEST_SHARED_KEY } from '../../src/core/verify/manifest';
 import { REPO_ROOT } from '../support/workspace';
 import { dockerBuild, dockerCli, gateContext, installFakePackage, pipelineLabels, planEntry, runContainers, workspace, writeFileStep } from './support';
 

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeTempDirs } from '../../src/core/git/__fixtures__/test-repo';
 import { GateFailure } from '../../src/core/pipeline/types';
-import { createManifestGate, MANIFEST_SHARED_KEY, type PackageManifest } from '../../src/core/verify';
+import { createManifestGate, MANIFEST_SHARED_KEY, type PackageManifest } from '../../src/core/verify/manifest';
 import {
   dockerBuild,
   dockerCli,

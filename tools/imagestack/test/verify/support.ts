@@ -13,7 +13,7 @@ import type { Stack } from '../../src/core/graph/types';
 import type { GateContext } from '../../src/core/pipeline/types';
 import type { PlanEntry } from '../../src/core/plan/types';
 import { RegistryClient } from '../../src/core/registry';
-import { RUN_LABEL } from '../../src/core/verify';
+import { RUN_LABEL } from '../../src/core/verify/container';
 import { docker as dockerCli, dockerBuild, dockerPush } from '../registry/support';
 import { testEnvironment } from '../support/env';
 import { REPO_ROOT } from '../support/workspace';

@@ -12,6 +12,7 @@
  * imagestack passes `REGISTRY` = `<registry>/<namespace>` and, per parent, `<NAME>_TAG`
  * (see {@link tagArgName}). No I/O.
  */
+import { editDistance } from '../util/suggest';
 import type { Problem } from '../errors';
 import type { BuildArgs } from '../specs/types';
 import { parseReference } from '../reference/reference';
@@ -237,15 +238,5 @@ export function closestName(name: string, names: readonly string[]): string | un
   return best;
 }
 
-/** Levenshtein distance (insertions, deletions, substitutions each cost 1). */
-export function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length];
-}
+/** Levenshtein distance, shared with the specs loader's suggestions. */
+export { editDistance };

@@ -11,7 +11,7 @@ import { isPathComponent, isRegistryHost, isRepositoryPath, isTag, MAX_NAME_LENG
 import { asObject, report, valueAt } from './context';
 import type { CheckContext } from './context';
 import type { DocPath } from './positions';
-import { closest, quoteList } from './suggest';
+import { closest, quoteList } from '../util/suggest';
 
 /** A rule adds its problems to `ctx.problems`. */
 export type Rule = (ctx: CheckContext) => void;

@@ -9,7 +9,7 @@ import { report } from './context';
 import type { CheckContext } from './context';
 import { formatPath, pointerToPath } from './positions';
 import type { DocPath } from './positions';
-import { closest, quoteList } from './suggest';
+import { closest, quoteList } from '../util/suggest';
 
 // `require`, not `import`: the project's tsconfig includes only `src/**/*.ts`, and a
 // composite project may not import a JSON file outside its file list (TS6307). The build

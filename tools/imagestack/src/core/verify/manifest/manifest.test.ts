@@ -1,7 +1,11 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { countChanges, diffList, diffPackages } from './diff';
 import { formatBytes, layersFromHistory, trimCreatedBy } from './layers';
-import { normalizePipName, parseDpkgList, parseOsRelease, parsePipList } from './packages';
+import { normalizePipName, parseDpkgList, parseOsRelease, parsePipList, PIP_COMMAND } from './packages';
 import { code, codeBlock, renderManifestMarkdown } from './render';
 import { manifestSpecIssues, resolveManifestSpec } from './spec';
 import type { PackageManifest } from './types';
@@ -36,6 +40,36 @@ describe('parsers of the built-in commands', () => {
   it('parseOsRelease unquotes values', () => {
     const text = 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME=\'Debian\'\nVERSION_ID="12"\n# comment\nID=debian\nX="a \\"b\\""\n';
     expect(parseOsRelease(text)).toEqual({ PRETTY_NAME: 'Debian GNU/Linux 12 (bookworm)', NAME: 'Debian', VERSION_ID: '12', ID: 'debian', X: 'a "b"' });
+  });
+
+  describe('the pip command script (run with the host sh and python3)', () => {
+    const python = spawnSync('sh', ['-c', 'command -v python3'], { encoding: 'utf8' }).stdout.trim();
+    const run = (pathDirs: string[]) =>
+      spawnSync('/bin/sh', ['-c', PIP_COMMAND.command], { encoding: 'utf8', env: { PATH: pathDirs.join(':') } });
+
+    it('prints "# no python3" without python3', () => {
+      const empty = mkdtempSync(path.join(os.tmpdir(), 'imagestack-nopy-'));
+      const r = run([empty]);
+      expect(r.status).toBe(0);
+      expect(parsePipList(r.stdout)).toEqual({ packages: {}, source: 'none' });
+      rmSync(empty, { recursive: true });
+    });
+
+    it.skipIf(!python)('falls back to importlib.metadata when pip is missing', () => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'imagestack-nopip-'));
+      // A python3 whose `-m pip` fails as it does without the pip module.
+      writeFileSync(
+        path.join(dir, 'python3'),
+        `#!/bin/sh\nif [ "$1" = -m ] && [ "$2" = pip ]; then echo "No module named pip" >&2; exit 1; fi\nexec ${python} "$@"\n`,
+        { mode: 0o755 },
+      );
+      const r = run([dir, '/usr/bin', '/bin']);
+      expect(r.status, r.stderr).toBe(0);
+      const parsed = parsePipList(r.stdout);
+      expect(parsed.source).toBe('importlib.metadata');
+      expect(Object.keys(parsed.packages).length).toBeGreaterThan(0);
+      rmSync(dir, { recursive: true });
+    });
   });
 
   it('normalizePipName follows PEP 503', () => {

@@ -3,7 +3,8 @@
  * that records which image configs were read.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { removeTempDirs, TestRepo } from '../../git/__fixtures__/test-repo';
+import { execFileSync } from 'node:child_process';
+import { removeTempDirs, tempDir, testGitEnv, TestRepo } from '../../git/__fixtures__/test-repo';
 import { findPreviousTag, REVISION_LABEL, VERSION_LABEL } from './previous';
 
 /** A registry with tags → labels; records getImageConfig calls. */
@@ -90,6 +91,13 @@ describe('findPreviousTag', () => {
     expect(await findPreviousTag(query(new FakeRegistry({ [tagOf(d)]: labels(d) }), d))).toEqual({ reason: 'no earlier 2026.1-<sha7> tag in ns/python' });
     const onlyOther = await findPreviousTag(query(new FakeRegistry({ [tagOf(x)]: labels(x) }), d));
     expect(onlyOther).toEqual({ reason: `no 2026.1-<sha7> tag in ns/python names an ancestor of ${d.slice(0, 7)} (1 tag of other commits)` });
+  });
+
+  it('tells a shallow clone to fetch more history', async () => {
+    const clone = tempDir();
+    execFileSync('git', ['clone', '-q', '--depth', '1', `file://${repo.dir}`, clone], { env: testGitEnv() });
+    const r = await findPreviousTag({ ...query(new FakeRegistry({ [tagOf(a)]: labels(a) }), d), root: clone });
+    expect(r).toEqual({ reason: expect.stringMatching(/names an ancestor of .* the clone is shallow: fetch the history \(`git fetch --unshallow`\)/) });
   });
 
   it('lets a dirty build compare with the clean tag of its own source commit', async () => {

@@ -10,7 +10,7 @@
  * (reverse chronological), so only the candidates' labels that matter are fetched.
  */
 import type { RegistryClient } from '../../registry';
-import { runGit } from '../../git/git';
+import { isShallow, runGit } from '../../git/git';
 import { SHA_LENGTH } from '../../tags/tag';
 
 /** Label with the source commit (OCI image spec annotation). */
@@ -72,7 +72,8 @@ export async function findPreviousTag(q: PreviousTagQuery): Promise<PreviousTagR
     .sort((a, b) => a.rank - b.rank || (a.tag < b.tag ? -1 : 1));
   if (candidates.length === 0) {
     const others = `${tags.length} tag${tags.length === 1 ? '' : 's'} of other commits`;
-    return { reason: `no ${q.version}-<sha7> tag in ${q.repository} names an ancestor of ${q.sourceCommit.slice(0, SHA_LENGTH)} (${others})` };
+    const shallow = (await isShallow(q.root)) ? '; the clone is shallow: fetch the history (`git fetch --unshallow`) to find older commits' : '';
+    return { reason: `no ${q.version}-<sha7> tag in ${q.repository} names an ancestor of ${q.sourceCommit.slice(0, SHA_LENGTH)} (${others}${shallow})` };
   }
 
   const max = q.maxCandidates ?? MAX_CANDIDATES;

@@ -21,7 +21,7 @@
 import * as path from 'node:path';
 import type { Problem } from '../../errors';
 import type { ImageSpec, Specs } from '../../specs/types';
-import { closest, quoteList } from '../../specs/suggest';
+import { closest, quoteList } from '../../util/suggest';
 import { DEFAULT_LIMITS, MIN_MEMORY_BYTES, parseMemory, type TestLimits } from './limits';
 
 /** Default wall-clock limit of one test suite, in seconds. */
