@@ -54,6 +54,17 @@ describe('bad input stops the run before anything is built', () => {
     await expectRefused(['build'], [/images\/side\/Dockerfile:1(:\d+)?: error: .*FROM/, /specs\.yml:\d+:\d+: error: .*images\/leaf/, /2 problems/]);
   });
 
+  it('a malformed check or test setting is refused before any build', async () => {
+    ws = writeTinyStack(new Workspace(), registry);
+    ws.write('specs.yml', ws.read('specs.yml').replace('  mid: {}', '  mid:\n    checks:\n      - { name: v, command: "cat /mid.txt" }\n    test: { comand: "true" }'));
+    ws.commit('bad gate settings');
+    // specs.yml is validated first (the check), then the stack (Dockerfiles, test settings).
+    await expectRefused(['build'], [/specs\.yml:\d+:\d+: error: check "v" .*match/]);
+    ws.write('specs.yml', ws.read('specs.yml').replace('command: "cat /mid.txt" }', 'command: "cat /mid.txt", match: "^mid" }'));
+    ws.commit('fix the check');
+    await expectRefused(['build'], [/specs\.yml.*: error: .*"comand"/, /fix: .*command/]);
+  });
+
   it('an invalid tag character in a version name is refused', async () => {
     ws = writeTinyStack(new Workspace(), registry);
     ws.write('specs.yml', ws.read('specs.yml').replace('"2026.2":', '"2026/2":').replace('skip: ["2026.1"]', 'skip: ["2026.1"]'));

@@ -7,6 +7,7 @@
  * origin, e.g. to a presigned blob URL), and reports every exchange to `onRequest`
  * with the URL redacted and no headers.
  */
+import type { RegistryClientOptions } from './client';
 import { Authenticator } from './auth';
 import type { Credentials } from './credentials';
 import { resolveCredentials } from './credentials';
@@ -44,16 +45,8 @@ export const ATTEMPT_TIMEOUT_MS = 120_000;
 /** Most redirects followed for one request. */
 const MAX_REDIRECTS = 5;
 
-/** Options of a {@link Transport}. The public ones are documented on `RegistryClientOptions`. */
-export interface TransportOptions {
-  registry: string;
-  scheme?: 'http' | 'https';
-  credentials?: Credentials | null;
-  retries?: number;
-  onRequest?: (e: RequestEvent) => void;
-  /** Backoff timing; tests shrink it. */
-  backoff?: Partial<Backoff>;
-}
+/** Options of a {@link Transport}: the client's options, documented on `RegistryClientOptions`. */
+export type TransportOptions = RegistryClientOptions;
 
 /**
  * The delay before retry number `attempt` (0-based): `min(cap, base·2^attempt)` scaled

@@ -30,6 +30,11 @@ function problems(text: string, overrides?: SpecsOverrides): Problem[] {
 }
 
 /** The single problem of `text`. */
+/** 1-based line of the first line of `text` containing `needle`. */
+function lineOf(text: string, needle: string): number {
+  return text.split('\n').findIndex((l) => l.includes(needle)) + 1;
+}
+
 function problem(text: string, overrides?: SpecsOverrides): Problem {
   const list = problems(text, overrides);
   expect(list, JSON.stringify(list, null, 2)).toHaveLength(1);
@@ -101,7 +106,7 @@ describe('parseSpecs: a good file', () => {
           '2026.1': { args: { DEBIAN_RELEASE: 'bookworm' } },
           '2026.2': { args: { DEBIAN_RELEASE: 'bookworm', PY_OPT: '-O' } },
         },
-        defaults: { manifest: { commands: ['dpkg -l'] } },
+        defaults: { manifest: { commands: [{ name: 'packages', command: 'dpkg -l' }] } },
         images: { base: {}, python },
       },
     });
@@ -177,17 +182,27 @@ describe('parseSpecs: a good file', () => {
     expect(specs.images[0].inputs).toEqual(['a/*.sh']);
   });
 
-  it('accepts anything inside the reserved sections', () => {
+  it('keeps the manifest, checks and test sections as written', () => {
     const specs = parseSpecs(
-      `${HEAD}defaults: { whatever: [1, { deep: x }] }\nimages:\n  base:\n    manifest: { commands: [a, b], anything: 1 }\n    checks: [{ run: x }, 1]\n    test: { cpus: 2, Unknown: ~ }\n`,
+      `${HEAD}defaults: { manifest: { timeout: 60 } }\nimages:\n  base:\n    manifest: { commands: [{ name: tini, command: tini --version }] }\n    checks: [{ name: os, command: cat /etc/os-release, match: bookworm }]\n    test: { command: sh run.sh, timeout: 30 }\n`,
       'specs.yml',
       '/ws',
     );
     expect(specs.images[0].raw).toEqual({
-      manifest: { commands: ['a', 'b'], anything: 1 },
-      checks: [{ run: 'x' }, 1],
-      test: { cpus: 2, Unknown: null },
+      manifest: { commands: [{ name: 'tini', command: 'tini --version' }] },
+      checks: [{ name: 'os', command: 'cat /etc/os-release', match: 'bookworm' }],
+      test: { command: 'sh run.sh', timeout: 30 },
     });
+  });
+
+  it('refuses bad manifest and checks settings before anything is built (promise 6)', () => {
+    const bad = `${HEAD}images:\n  base:\n    manifest: { commands: [dpkg -l] }\n    checks: [{ run: x }]\n`;
+    const found = problems(bad);
+    expect(found.map((p) => [p.file, p.line, p.message])).toEqual([
+      ['specs.yml', lineOf(bad, 'manifest:'), 'a manifest command must be a mapping'],
+      ['specs.yml', lineOf(bad, 'checks:'), 'check #1 needs a name'],
+    ]);
+    for (const p of found) expect(p.fix).not.toBe('');
   });
 
   it('resolves file and root to absolute paths', () => {

@@ -10,8 +10,10 @@
 import { isPathComponent, isRegistryHost, isRepositoryPath, isTag, MAX_NAME_LENGTH } from '../reference/reference';
 import { asObject, report, valueAt } from './context';
 import type { CheckContext } from './context';
-import type { DocPath } from './positions';
+import { locate, type DocPath } from './positions';
 import { closest, quoteList } from '../util/suggest';
+import { checksSpecIssues } from '../verify/checks/spec';
+import { manifestSpecIssues } from '../verify/manifest/spec';
 
 /** A rule adds its problems to `ctx.problems`. */
 export type Rule = (ctx: CheckContext) => void;
@@ -330,7 +332,22 @@ export const RULES: readonly Rule[] = [
   imageVersionsRule,
   inputsRule,
   dockerfileRule,
+  verifySettingsRule,
 ];
+
+/**
+ * The package-manifest and checks settings, validated here so that a bad one stops the
+ * run before anything is built (promise 6), not when the gate reaches it.
+ */
+function verifySettingsRule(ctx: CheckContext): void {
+  const json = asObject(ctx.json) ?? {};
+  for (const i of [...manifestSpecIssues(json), ...checksSpecIssues(json)]) {
+    // The schema already checks shapes (e.g. "checks must be a list"): one problem per place.
+    const { line, column } = locate(ctx.doc, ctx.lineCounter, i.path, 'value');
+    if (ctx.problems.some((p) => p.line === line && p.column === column)) continue;
+    report(ctx, i.path, 'value', i.message, i.fix);
+  }
+}
 
 /** Runs every rule of {@link RULES} on `ctx`, adding problems to `ctx.problems`. */
 export function checkRules(ctx: CheckContext): void {
