@@ -76,6 +76,17 @@ describe('the pipeline on a tiny stack', () => {
     }
   });
 
+  it('the same commit gives the same plan and tags in another clone (promise 1)', async () => {
+    const clone = new Workspace('imagestack-clone-', { from: ws });
+    try {
+      const theirs = await clone.plan();
+      expect(theirs).toEqual(await ws.plan());
+      expect(theirs.images.every((e) => e.action === 'skip')).toBe(true); // the registry is the only shared state
+    } finally {
+      clone.dispose();
+    }
+  });
+
   it('.dockerignore is honoured and version args reach the build', async () => {
     const base1 = first.images.find((e) => e.image === 'base' && e.version === '2026.1')!;
     const { config } = await client.getImageConfig(`${ws.namespace}/base`, base1.tag);

@@ -36,16 +36,14 @@ export function terminalReporter(
   const tty = opts.tty ?? Boolean(out.isTTY);
   const lines = new Map<string, Line>();
   let drawn = 0;
-  const t0 = Date.now();
   const render = (l: Line): string => {
-    const elapsed = formatDuration((l.done ? Date.now() : Date.now()) - l.started);
     if (l.done) {
       const r = l.done;
       const total = Object.values(r.durations).reduce((a, b) => a + (b ?? 0), 0);
       return `${MARK[r.status]} ${l.key.padEnd(24)} ${r.status.padEnd(9)} ${r.tag}  ${r.reason}${total ? ` (${formatDuration(total)})` : ''}`;
     }
     const detail = l.detail ? `  ${l.detail.length > 60 ? `${l.detail.slice(0, 57)}...` : l.detail}` : '';
-    return `▶ ${l.key.padEnd(24)} ${l.step.padEnd(9)} ${elapsed}${detail}`;
+    return `▶ ${l.key.padEnd(24)} ${l.step.padEnd(9)} ${formatDuration(Date.now() - l.started)}${detail}`;
   };
   const redraw = () => {
     if (!tty) return;
@@ -93,7 +91,6 @@ export function terminalReporter(
         break;
       }
     }
-    void t0;
   }) as Reporter & { stop(): void };
   reporter.stop = () => {
     if (timer) clearInterval(timer);

@@ -21,8 +21,17 @@ export class Workspace {
   readonly dir: string;
   readonly namespace: string;
 
-  constructor(prefix = 'imagestack-it-') {
+  /**
+   * @param prefix temp folder prefix of a new repository
+   * @param clone with `from`: a `git clone` of that workspace, sharing its registry namespace
+   */
+  constructor(prefix = 'imagestack-it-', clone?: { from: Workspace }) {
     this.dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+    if (clone) {
+      this.namespace = clone.from.namespace;
+      execFileSync('git', ['clone', '-q', clone.from.dir, this.dir]);
+      return;
+    }
     this.namespace = `it-${randomBytes(4).toString('hex')}`;
     this.git('init', '-q', '-b', 'main');
     this.git('config', 'user.name', 'imagestack test');

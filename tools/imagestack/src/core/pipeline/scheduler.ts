@@ -61,11 +61,13 @@ export async function schedule(
   let running = 0;
 
   const block = (failed: string) => {
+    // After a cancellation, what never started is cancelled, not blocked by a failure.
+    const outcome: TaskOutcome = opts.signal?.aborted ? { status: 'cancelled' } : { status: 'blocked', by: failed };
     const stack = [...(dependents.get(failed) ?? [])];
     while (stack.length) {
       const k = stack.pop()!;
       if (outcomes.has(k)) continue;
-      outcomes.set(k, { status: 'blocked', by: failed });
+      outcomes.set(k, outcome);
       stack.push(...(dependents.get(k) ?? []));
     }
   };

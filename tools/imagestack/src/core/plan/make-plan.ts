@@ -65,7 +65,10 @@ export async function makePlan(opts: PlanOptions): Promise<PlanResult> {
   let decision: Decision;
   if (opts.offline) {
     const base = await baseCommit(root, head, opts.base);
-    decision = { mode: 'offline', base: base ?? '0000000', changed: base ? await commitsBetween(root, base, head) : new Set(commits.values()) };
+    // No base (head is the root commit): everything is new, so every source commit counts as changed.
+    decision = base
+      ? { mode: 'offline', base, changed: await commitsBetween(root, base, head) }
+      : { mode: 'offline', base: head, changed: new Set(commits.values()) };
   } else {
     const client = opts.client ?? new RegistryClient({ registry: specs.registry });
     const nodes: Array<{ key: string; repository: string; tag: string }> = [];
