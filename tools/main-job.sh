@@ -4,7 +4,7 @@
 # whose tag is missing from the registry. Safe to re-run: a second run builds nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -d node_modules ] || npm ci
+[ -d node_modules ] || npm install --no-audit --no-fund
 npm run --silent build
 source "$(bash tools/engine/up.sh --env-file)"
 node tools/imagestack/bin/imagestack.js plan
