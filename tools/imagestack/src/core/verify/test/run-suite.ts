@@ -102,7 +102,7 @@ export async function runTestSuite(opts: RunSuiteOptions): Promise<SuiteOutcome>
   try {
     container = await docker.createContainer({
       Image: opts.imageId,
-      Cmd: suite.argv,
+      Cmd: inOrder(suite.argv),
       User: opts.user,
       Labels: { ...(opts.labels ?? {}), [RUN_LABEL]: '1' },
       Tty: false,
@@ -196,4 +196,16 @@ export async function runTestSuite(opts: RunSuiteOptions): Promise<SuiteOutcome>
       if (!/no such container|is already in progress/i.test(e.message)) opts.log(`warning: could not remove test container ${container.id}: ${e.message}`);
     });
   }
+}
+
+/**
+ * A shell command (`sh -c …`) with its stderr sent into stdout inside the container, so the
+ * combined output keeps the order the test wrote it: the engine copies the two streams from
+ * separate pipes, and their order relative to each other is otherwise arbitrary (a final
+ * error on stderr could land before the last 30 stdout lines). Exec-form commands are left
+ * as they are: the image may have no shell.
+ */
+export function inOrder(argv: readonly string[]): string[] {
+  if (argv.length === 3 && argv[0] === 'sh' && argv[1] === '-c') return ['sh', '-c', `exec 2>&1\n${argv[2]}`];
+  return [...argv];
 }
