@@ -1,4 +1,5 @@
 /** Plain-text tables for the terminal: columns padded to their widest cell. */
+import { formatBytes as formatSize } from '../core/util/format';
 
 /**
  * Formats rows as an aligned table with a header line.
@@ -23,16 +24,7 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
 }
 
-/** Bytes as `12.3 MB` (SI units). */
+/** Bytes in SI units (see core/util/format), or an empty cell when unknown. */
 export function formatBytes(n: number | undefined): string {
-  if (n === undefined) return '';
-  if (n < 1000) return `${n} B`;
-  const units = ['kB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let i = -1;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${v.toFixed(1)} ${units[i]}`;
+  return n === undefined ? '' : formatSize(n);
 }

@@ -58,15 +58,4 @@ export function layersFromHistory(history: readonly HistoryEntry[]): LayerRow[] 
   }));
 }
 
-/** Bytes as people read them: `0 B`, `512 B`, `1.5 kB`, `204.9 MB` (SI units, as `docker images`). */
-export function formatBytes(n: number): string {
-  if (n < 1000) return `${n} B`;
-  const units = ['kB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let u = -1;
-  while (v >= 1000 && u < units.length - 1) {
-    v /= 1000;
-    u++;
-  }
-  return `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ${units[u]}`;
-}
+export { formatBytes } from '../../util/format';

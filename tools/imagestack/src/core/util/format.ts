@@ -1,0 +1,18 @@
+/**
+ * Bytes as people read them, in SI units as `docker images` shows them: `0 B`, `512 B`,
+ * `1.5 kB`, `204.9 MB` → `205 MB` (no decimal from 100 up). For memory limits, which are
+ * powers of 1024, see `verify/test/limits.ts`.
+ *
+ * @param n a size in bytes
+ */
+export function formatBytes(n: number): string {
+  if (n < 1000) return `${n} B`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let v = n;
+  let u = -1;
+  while (v >= 1000 && u < units.length - 1) {
+    v /= 1000;
+    u++;
+  }
+  return `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ${units[u]}`;
+}
