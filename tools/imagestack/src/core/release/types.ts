@@ -1,0 +1,43 @@
+/**
+ * The promotion record: what `imagestack promote` and `imagestack revert` write into the
+ * registry (so a stateless CI runner can read it back), and what `history`, `audit` and the
+ * site read. The JSON form is an interface: fields may be added, never renamed.
+ */
+
+/** One image's stable tag, before and after a promotion. */
+export interface PromotedImage {
+  /** Image name as in specs.yml, e.g. `python`. */
+  image: string;
+  /** `<registry>/<namespace>/<image>`. */
+  repository: string;
+  /** The source tag the stable tag now points at, e.g. `2026.2-1a2b3c4`. */
+  sourceTag: string;
+  /** The stable tag moved, e.g. `2026.2-stable`. */
+  stableTag: string;
+  /** Digest (`sha256:<64 hex>`) the stable tag pointed at before, or null when it did not exist. */
+  previousDigest: string | null;
+  /** Digest the stable tag points at now (equal to the source tag's digest). */
+  digest: string;
+  /** Media type of the manifest retagged (image manifest, manifest list or OCI index). */
+  mediaType: string;
+}
+
+/** One promotion (or revert) of one version of the stack. */
+export interface Promotion {
+  /** Sequence number per version, 1 for the first promotion ever made. */
+  number: number;
+  /** The stack version, e.g. `2026.2`. */
+  version: string;
+  /** `promote` or `revert`. A revert records the promotion number it restored in `revertOf`. */
+  kind: 'promote' | 'revert';
+  /** For a revert: the number of the promotion whose tags were restored. */
+  revertOf?: number;
+  /** Full sha of the commit whose plan named the source tags (for a revert: that promotion's commit). */
+  commit: string;
+  /** When, ISO 8601 UTC (`2026-11-21T06:30:00.000Z`). */
+  at: string;
+  /** Who: `GITHUB_ACTOR`, else `USER`/`LOGNAME`, else the OS user name. */
+  by: string;
+  /** Every image of the version, in plan order. */
+  images: PromotedImage[];
+}
