@@ -11,7 +11,7 @@
  * later requests carry their Authorization from the start (one round trip, not two).
  */
 import { RegistryError } from '../errors';
-import type { Credentials } from './credentials';
+import { credentialSource, type Credentials } from './credentials';
 import { errorFromResponse } from './error';
 import { redact, registerSecret } from './redact';
 
@@ -262,6 +262,8 @@ export class Authenticator {
         registry: this.registry,
         repository: scope?.split(':')[1],
         authenticated: !!creds,
+        credentialSource: credentialSource(creds),
+        tokenServer: url.origin,
       });
     }
     let body: { token?: unknown; access_token?: unknown; expires_in?: unknown };
