@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryError } from '../../src/core/errors';
 import { RegistryClient, credentialSource, dockerAuthConfig, resolveCredentials, type RequestEvent } from '../../src/core/registry';
 import { Workspace, writeTinyStack } from '../support/workspace';
-import { docker, dockerPush, startRegistry, type StartedRegistry } from './support';
+import { docker, dockerImportTiny, dockerPush, startRegistry, type StartedRegistry } from './support';
 
 const USER = 'tester';
 const PASSWORD = 'imagestack-Test-pass-5150';
@@ -70,7 +70,17 @@ describe('docker-registry with htpasswd basic auth', () => {
     dockerConfig = path.join(dir, 'docker-config');
     mkdirSync(dockerConfig);
     docker(['--config', dockerConfig, 'login', '--username', USER, '--password-stdin', host], PASSWORD);
-    docker(['tag', 'debian:bookworm-slim', `${host}/${repo}:base`]);
+    // A real credential helper on a PATH of our own, named in credHelpers; auths holds a
+    // stale password for the same host: the helper must win.
+    const bin = path.join(dir, 'bin');
+    mkdirSync(bin);
+    writeCredentialHelper(bin, 'imagestack-test', host, USER, PASSWORD, path.join(dir, 'helper.log'));
+    mkdirSync(path.join(dir, 'helper-config'));
+    writeFileSync(
+      path.join(dir, 'helper-config', 'config.json'),
+      JSON.stringify({ credHelpers: { [host]: 'imagestack-test' }, auths: { [host]: { auth: Buffer.from(`${USER}:stale-password`).toString('base64') } } }),
+    );
+    dockerImportTiny(`${host}/${repo}:base`, 'basic auth test');
     pushed = dockerPush(`${host}/${repo}:base`, dockerConfig);
     docker(['rmi', `${host}/${repo}:base`]);
   });
@@ -143,19 +153,10 @@ describe('docker-registry with htpasswd basic auth', () => {
   });
 
   it('runs a real credential helper named in credHelpers (server URL on stdin), before auths', async () => {
-    const bin = path.join(dir, 'bin');
     const log = path.join(dir, 'helper.log');
-    mkdirSync(bin, { recursive: true });
-    writeCredentialHelper(bin, 'imagestack-test', host, USER, PASSWORD, log);
+    rmSync(log, { force: true });
     const config = path.join(dir, 'helper-config');
-    mkdirSync(config, { recursive: true });
-    // auths holds a wrong password: the helper must win.
-    writeFileSync(
-      path.join(config, 'config.json'),
-      JSON.stringify({ credHelpers: { [host]: 'imagestack-test' }, auths: { [host]: { auth: Buffer.from(`${USER}:stale-password`).toString('base64') } } }),
-    );
-    const env = { PATH: `${bin}:${process.env.PATH}`, DOCKER_CONFIG: config };
-    const creds = await resolveCredentials(host, env, dir);
+    const creds = await resolveCredentials(host, { PATH: `${path.join(dir, 'bin')}:${process.env.PATH}`, DOCKER_CONFIG: config }, dir);
     expect(creds).toEqual({ username: USER, password: PASSWORD });
     expect(credentialSource(creds)).toBe(`docker-credential-imagestack-test (credHelpers in ${path.join(config, 'config.json')})`);
     expect(readFileSync(log, 'utf8')).toBe(`${host}\n`);
@@ -173,7 +174,7 @@ describe('docker-registry with htpasswd basic auth', () => {
       const offline = await ws.plan(['--offline']);
       presentTag = offline.images.find((e) => e.image === 'base' && e.version === '2026.1')!.tag;
       const ref = `${host}/${ws.namespace}/base:${presentTag}`;
-      docker(['tag', 'debian:bookworm-slim', ref]);
+      dockerImportTiny(ref, 'present base');
       dockerPush(ref, dockerConfig);
       docker(['rmi', ref]);
     });

@@ -17,7 +17,7 @@ import { commitsBetween, remoteUrl, revParse, runGit } from '../git/git';
 import type { Stack } from '../graph/types';
 import { makePlan } from '../plan/make-plan';
 import type { Plan, PlanEntry } from '../plan/types';
-import { dockerAuthConfig, RegistryClient } from '../registry';
+import { dockerAuthConfig, redact, RegistryClient } from '../registry';
 import { nodeKey } from '../tags/tag';
 import { makeReport, writeReport, type RunReport } from '../report/report';
 import { schedule, type Task } from './scheduler';
@@ -264,7 +264,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
     } catch (err) {
       result.status = signal?.aborted ? 'cancelled' : 'failed';
       result.step = step;
-      result.error = (err as Error).message;
+      result.error = redact((err as Error).message); // engine and git messages are not redacted at the source
       result.logTail = err instanceof EngineError && err.logTail.length ? [...err.logTail] : log.tail();
       result.reason = signal?.aborted ? 'run cancelled' : `${step} failed`;
       return false;
