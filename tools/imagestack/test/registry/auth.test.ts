@@ -17,7 +17,8 @@ import { Workspace, writeTinyStack } from '../support/workspace';
 import { docker, dockerImportTiny, dockerPush, startRegistry, type StartedRegistry } from './support';
 
 const USER = 'tester';
-const PASSWORD = 'imagestack-Test-pass-5150';
+// ':' and '@' inside: Basic splits at the first colon only.
+const PASSWORD = 'imagestack:Test@pass-5150';
 /** The htpasswd file docker-registry reads: `user:bcrypt` lines (cost 5 keeps the test fast). */
 const HTPASSWD = `${USER}:${bcrypt.hashSync(PASSWORD, 5)}\n`;
 

@@ -16,7 +16,8 @@ import { docker, startRegistry, type StartedRegistry } from './support';
 import { jwtClaims, startTokenIssuer, type TokenIssuer } from './token-issuer';
 
 const USER = 'tester';
-const PASSWORD = 'Token-issuer-pass-8841';
+// ':' and '@' inside: Basic splits at the first colon only, and nothing URL-encodes it.
+const PASSWORD = 'Token:issuer@pass-8841';
 /** An account the issuer grants pull only (a read-only robot account). */
 const READER = 'reader';
 const READER_PASSWORD = 'Reader-pass-never-shown-19';
@@ -325,5 +326,15 @@ describe('docker-registry with token auth and a token issuer', () => {
       expect(`${r.stdout}${r.stderr}`).not.toContain(wrong);
       expect(`${r.stdout}${r.stderr}`).not.toContain(Buffer.from(`${USER}:${wrong}`).toString('base64'));
     });
+  });
+  it('a token server that does not answer: a temporary error naming it as the token server of the registry', async () => {
+    const client = new RegistryClient({ registry: host, credentials: creds, retries: 0 });
+    await issuer.stop();
+    const err = (await client.listTags('scope/pushed').catch((e: unknown) => e)) as RegistryError;
+    expect(err).toBeInstanceOf(RegistryError);
+    expect(err.status).toBeUndefined();
+    expect(err.temporary).toBe(true);
+    expect(err.message).toContain(`cannot reach server at ${new URL(issuer.realm).origin}: is it running?`);
+    expect(err.message).toContain(`it is the token server (realm) that ${host} named in its challenge`);
   });
 });
