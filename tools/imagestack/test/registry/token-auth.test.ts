@@ -130,7 +130,7 @@ describe('docker-registry with token auth and a token issuer', () => {
     ]);
   });
 
-  it('pushes with a pull,push token that then also serves pulls of that repository', async () => {
+  it('pushes with a pull,push token that then also serves pulls of that repository; deletes with a delete token', async () => {
     // An image manifest needs its blobs in the repository: push a config blob first, the
     // way the engine does (POST uploads, PUT with digest) — through the client's transport.
     const events: RequestEvent[] = [];
@@ -169,6 +169,14 @@ describe('docker-registry with token auth and a token issuer', () => {
     // No new token: the pull,push one serves HEAD, GET, PUT and the tag list.
     expect(trace(events).filter((t) => t.startsWith('token'))).toEqual([]);
     expect(trace(events).every((t) => !t.endsWith(' 401'))).toBe(true);
+
+    // A delete needs (and asks for) the delete action.
+    const doomed = Buffer.from(JSON.stringify({ ...JSON.parse(manifest.toString()), annotations: { doomed: 'yes' } }));
+    const dd = await client.putManifest(repo, 'doomed', doomed, d.mediaType);
+    events.length = 0;
+    await client.deleteManifest(repo, dd.digest);
+    expect(trace(events)).toEqual([`token repository:${repo}:delete 200`, `DELETE /v2/${repo}/manifests/${dd.digest} 202`]);
+    expect(await client.headManifest(repo, 'doomed')).toBeUndefined();
   });
 
   it('an account without push: the registry says insufficient_scope, and the error says the credentials lack access', async () => {
