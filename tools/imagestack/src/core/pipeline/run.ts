@@ -17,7 +17,7 @@ import { commitsBetween, remoteUrl, revParse, runGit } from '../git/git';
 import type { Stack } from '../graph/types';
 import { makePlan } from '../plan/make-plan';
 import type { Plan, PlanEntry } from '../plan/types';
-import { dockerAuthConfig, redact, RegistryClient } from '../registry';
+import { dockerAuthConfig, redact, RegistryClient, resolveCredentials } from '../registry';
 import { nodeKey } from '../tags/tag';
 import { makeReport, writeReport, type RunReport } from '../report/report';
 import { schedule, type Task } from './scheduler';
@@ -99,7 +99,8 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
   const outputDir = path.resolve(opts.outputDir ?? path.join(specs.root, 'dist', 'imagestack'));
   const emit = (e: PipelineEvent) => opts.reporter?.(e);
   // The engine gets the same credentials and does its own challenge/token dance with them.
-  const auth: AuthConfig = dockerAuthConfig(specs.registry, await registry.credentials());
+  const creds = registry.registry === specs.registry ? await registry.credentials() : await resolveCredentials(specs.registry);
+  const auth: AuthConfig = dockerAuthConfig(specs.registry, creds);
 
   const entries = new Map(plan.images.map((e) => [nodeKey(e.image, e.version), e]));
   const selected = await select(plan, stack, specsFile, opts);
