@@ -165,9 +165,10 @@ describe('docker-registry with htpasswd basic auth', () => {
   });
 
   describe('imagestack plan (registry mode) through the CLI', () => {
-    const ws = new Workspace('imagestack-basic-auth-');
+    let ws: Workspace;
     let presentTag: string;
     beforeAll(async () => {
+      ws = new Workspace('imagestack-basic-auth-');
       writeTinyStack(ws, host);
       ws.commit('tiny stack');
       // Put base@2026.1 in the registry (the Debian image under the planned tag), so the
@@ -179,7 +180,7 @@ describe('docker-registry with htpasswd basic auth', () => {
       dockerPush(ref, dockerConfig);
       docker(['rmi', ref]);
     });
-    afterAll(() => ws.dispose());
+    afterAll(() => ws?.dispose());
 
     const expectPlan = async (env: NodeJS.ProcessEnv) => {
       const r = await ws.cli(['plan', '--json'], { IMAGESTACK_REGISTRY: host, ...env });

@@ -5,12 +5,12 @@
  * it checks Basic credentials and signs JWTs the registry verifies against the issuer's
  * certificate. The client, the CLI and the engine all do their token dance against it.
  */
-import { readdirSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RegistryError } from '../../src/core/errors';
-import { RegistryClient, type RequestEvent } from '../../src/core/registry';
+import { RegistryClient, sha256Digest, type RequestEvent } from '../../src/core/registry';
 import { Workspace, writeTinyStack } from '../support/workspace';
 import { docker, startRegistry, type StartedRegistry } from './support';
 import { jwtClaims, startTokenIssuer, type TokenIssuer } from './token-issuer';
@@ -79,6 +79,13 @@ describe('docker-registry with token auth and a token issuer', () => {
       expect(client.transport.auth.challenge).toEqual({ scheme: 'bearer', params: { realm: issuer.realm, service: SERVICE } });
     }
     issuer.keyHint = 'x5c';
+    // And it does verify them: the last token passes, the same token with another signature does not.
+    const token = issuer.issued.at(-1)!;
+    const [h, c, sig] = token.split('.');
+    const forged = `${h}.${c}.${Buffer.from(sig, 'base64url').map((b, i) => (i === 0 ? b ^ 1 : b)).toString('base64url')}`;
+    const status = async (t: string) => (await fetch(`http://${host}/v2/`, { headers: { authorization: `Bearer ${t}` } })).status;
+    expect(await status(token)).toBe(200);
+    expect(await status(forged)).toBe(401);
   });
 
   it('anonymous: refused, naming the registry and how to give credentials', async () => {
@@ -137,7 +144,6 @@ describe('docker-registry with token auth and a token issuer', () => {
     const client = new RegistryClient({ registry: host, credentials: creds, onRequest: (e) => events.push(e) });
     const repo = 'scope/pushed';
     const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, config: {} }));
-    const { sha256Digest } = await import('../../src/core/registry');
     const configDigest = sha256Digest(config);
     const scope = `repository:${repo}:pull,push`;
     const start = await client.transport.request({ method: 'POST', path: `/v2/${repo}/blobs/uploads/`, scope });
@@ -227,9 +233,10 @@ describe('docker-registry with token auth and a token issuer', () => {
   });
 
   describe('the CLI and the engine', () => {
-    const ws = new Workspace('imagestack-token-');
+    let ws: Workspace;
     const made: string[] = [];
     beforeAll(() => {
+      ws = new Workspace('imagestack-token-');
       writeTinyStack(ws, host);
       ws.commit('tiny stack');
     });
@@ -241,7 +248,7 @@ describe('docker-registry with token auth and a token issuer', () => {
           /* never made (the test failed before) */
         }
       }
-      ws.dispose();
+      ws?.dispose();
     });
 
     it('plan, build and push through the engine, which does its own token dance; then pull a parent with it; no secret printed', async () => {
