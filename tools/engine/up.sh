@@ -55,6 +55,8 @@ engine_answers() { DOCKER_HOST="$1" docker version --format '{{.Server.Version}}
 
 # --- the Docker client -------------------------------------------------------------
 command -v docker >/dev/null 2>&1 || apt_install docker.io
+# openssl: the registry auth tests make the token issuer's key and certificate with it.
+command -v openssl >/dev/null 2>&1 || apt_install openssl
 
 # --- the engine --------------------------------------------------------------------
 ENGINE=""

@@ -3,8 +3,9 @@
  * engine of the global setup, and start extra real `docker-registry` instances.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { testEnvironment } from '../support/env';
 
@@ -32,6 +33,23 @@ export function dockerPush(ref: string, configDir?: string): { digest: string; s
 export function dockerBuild(ref: string, dockerfile: string): string {
   docker(['build', '-q', '-t', ref, '-'], dockerfile);
   return docker(['image', 'inspect', '--format', '{{.Id}}', ref]).trim();
+}
+
+/**
+ * Makes `ref` a tiny one-layer image (one small file, os linux) with `docker import`, for
+ * tests that need an image in a registry but not Debian's 30 MB layer. `marker` goes into
+ * the file, so different markers give different digests.
+ */
+export function dockerImportTiny(ref: string, marker: string): void {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'imagestack-tiny-'));
+  try {
+    writeFileSync(path.join(dir, 'marker.txt'), `${marker}\n`);
+    const tar = execFileSync('tar', ['-c', '-f', '-', '--mtime=@0', '--owner=0', '--group=0', '-C', dir, 'marker.txt']);
+    const { dockerHost } = testEnvironment();
+    execFileSync('docker', ['import', '-', ref], { input: tar, env: { ...process.env, DOCKER_HOST: dockerHost }, stdio: ['pipe', 'pipe', 'pipe'] });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** A port nothing listens on right now. */

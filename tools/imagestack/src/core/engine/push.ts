@@ -13,6 +13,27 @@ export type AuthConfig = { username?: string; password?: string; serveraddress: 
 
 const TRANSIENT = /\b(5\d\d|429|timeout|timed out|connection reset|connection refused|EOF|unexpected EOF|temporar|TLS handshake|i\/o timeout|broken pipe)\b/i;
 
+const AUTH_REFUSAL = /\b(denied|unauthorized|authentication required|no basic auth credentials|insufficient_scope)\b/i;
+
+/**
+ * What to do when the engine reports that the registry refused it (`denied: requested access
+ * to the resource is denied`, `unauthorized: authentication required`, …): which credentials
+ * the engine was given (the account name only) and how to give others. `''` for other errors.
+ */
+export function authAdvice(message: string, repository: string, auth: AuthConfig, action: 'push' | 'pull'): string {
+  if (!AUTH_REFUSAL.test(message)) return '';
+  // The registry is the first path component when it looks like a host (Docker's rule), else Docker Hub.
+  const slash = repository.indexOf('/');
+  const first = slash > 0 ? repository.slice(0, slash) : '';
+  const hasHost = /[.:]/.test(first) || first === 'localhost';
+  const registry = hasHost ? first : 'docker.io';
+  const name = hasHost ? repository.slice(slash + 1) : repository;
+  const how = `set IMAGESTACK_REGISTRY_USERNAME/PASSWORD or docker login ${registry}`;
+  if (!auth) return ` (the engine had no credentials for ${registry}: ${how})`;
+  const who = auth.username ? `account ${auth.username}` : 'the token given';
+  return ` (the registry refused the ${action} with ${who}: check that it may ${action} ${name}, or ${how})`;
+}
+
 /** Splits `repo:tag` at the tag's colon (a colon after the last slash). */
 export function splitTag(reference: string): { repository: string; tag: string } {
   const slash = reference.lastIndexOf('/');
@@ -49,7 +70,7 @@ export async function pushImage(
     } catch (e) {
       const message = (e as Error).message;
       if (attempt >= attempts || !TRANSIENT.test(message)) {
-        throw new EngineError(`push of ${reference} failed: ${message}`, log.tail());
+        throw new EngineError(`push of ${reference} failed: ${message}${authAdvice(message, repository, auth, 'push')}`, log.tail());
       }
       const delay = 1000 * 2 ** (attempt - 1);
       log.line(`push failed (${message}); retry ${attempt}/${attempts - 1} in ${delay} ms`);
@@ -79,7 +100,8 @@ export async function ensureLocal(docker: Docker, reference: string, auth: AuthC
     });
     return true;
   } catch (e) {
-    throw new EngineError(`pull of ${reference} failed: ${(e as Error).message}`, log.tail());
+    const message = (e as Error).message;
+    throw new EngineError(`pull of ${reference} failed: ${message}${authAdvice(message, splitTag(reference).repository, auth, 'pull')}`, log.tail());
   }
 }
 

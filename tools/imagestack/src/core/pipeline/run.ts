@@ -17,7 +17,7 @@ import { commitsBetween, remoteUrl, revParse, runGit } from '../git/git';
 import type { Stack } from '../graph/types';
 import { makePlan } from '../plan/make-plan';
 import type { Plan, PlanEntry } from '../plan/types';
-import { dockerAuthConfig, RegistryClient, resolveCredentials } from '../registry';
+import { dockerAuthConfig, redact, RegistryClient, resolveCredentials } from '../registry';
 import { nodeKey } from '../tags/tag';
 import { makeReport, writeReport, type RunReport } from '../report/report';
 import { schedule, type Task } from './scheduler';
@@ -86,18 +86,21 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
   const startedAt = new Date();
   const specsFile = path.resolve(opts.specsFile);
   const client = opts.client;
-  const { plan, stack } = await makePlan({
+  const { plan, stack, client: planClient } = await makePlan({
     specsFile,
     registry: opts.registry,
     namespace: opts.namespace,
     client,
   });
   const specs = stack.specs;
-  const registry = client ?? new RegistryClient({ registry: specs.registry });
+  // One client for the run: the plan's (its credentials resolved once, its tokens re-used).
+  const registry = client ?? planClient ?? new RegistryClient({ registry: specs.registry });
   const docker = opts.docker ?? new Docker();
   const outputDir = path.resolve(opts.outputDir ?? path.join(specs.root, 'dist', 'imagestack'));
   const emit = (e: PipelineEvent) => opts.reporter?.(e);
-  const auth: AuthConfig = dockerAuthConfig(specs.registry, await resolveCredentials(specs.registry));
+  // The engine gets the same credentials and does its own challenge/token dance with them.
+  const creds = registry.registry === specs.registry ? await registry.credentials() : await resolveCredentials(specs.registry);
+  const auth: AuthConfig = dockerAuthConfig(specs.registry, creds);
 
   const entries = new Map(plan.images.map((e) => [nodeKey(e.image, e.version), e]));
   const selected = await select(plan, stack, specsFile, opts);
@@ -262,7 +265,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
     } catch (err) {
       result.status = signal?.aborted ? 'cancelled' : 'failed';
       result.step = step;
-      result.error = (err as Error).message;
+      result.error = redact((err as Error).message); // engine and git messages are not redacted at the source
       result.logTail = err instanceof EngineError && err.logTail.length ? [...err.logTail] : log.tail();
       result.reason = signal?.aborted ? 'run cancelled' : `${step} failed`;
       return false;

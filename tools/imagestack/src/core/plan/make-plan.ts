@@ -42,6 +42,8 @@ export interface PlanOptions {
 export interface PlanResult {
   plan: Plan;
   stack: Stack;
+  /** The registry client the plan asked (registry mode only), for the caller to re-use its credentials and tokens. */
+  client?: RegistryClient;
 }
 
 /**
@@ -63,6 +65,7 @@ export async function makePlan(opts: PlanOptions): Promise<PlanResult> {
   const dirty = head === checkedOut ? await computeDirty(stack) : new Map<string, string>();
 
   let decision: Decision;
+  let client: RegistryClient | undefined;
   if (opts.offline) {
     const base = await baseCommit(root, head, opts.base);
     // No base (head is the root commit): everything is new, so every source commit counts as changed.
@@ -70,7 +73,8 @@ export async function makePlan(opts: PlanOptions): Promise<PlanResult> {
       ? { mode: 'offline', base, changed: await commitsBetween(root, base, head) }
       : { mode: 'offline', base: head, changed: new Set(commits.values()) };
   } else {
-    const client = opts.client ?? new RegistryClient({ registry: specs.registry });
+    client = opts.client ?? new RegistryClient({ registry: specs.registry });
+    const registry = client;
     const nodes: Array<{ key: string; repository: string; tag: string }> = [];
     for (const image of stack.order) {
       const spec = stack.images.get(image)!.spec;
@@ -87,11 +91,11 @@ export async function makePlan(opts: PlanOptions): Promise<PlanResult> {
     }
     const present = new Set<string>();
     await mapLimit(nodes, opts.concurrency ?? 8, async (n) => {
-      if (await client.headManifest(n.repository, n.tag)) present.add(n.key);
+      if (await registry.headManifest(n.repository, n.tag)) present.add(n.key);
     });
     decision = { mode: 'registry', present };
   }
-  return { plan: assemblePlan({ stack, head, sourceCommits: commits, dirty, decision }), stack };
+  return { plan: assemblePlan({ stack, head, sourceCommits: commits, dirty, decision }), stack, client };
 }
 
 async function baseCommit(root: string, head: string, base: string | undefined): Promise<string | undefined> {

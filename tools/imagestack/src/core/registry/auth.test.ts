@@ -47,11 +47,10 @@ describe('parseChallenges (RFC 7235 section 4.1)', () => {
   });
 });
 
-// The bearer flow runs against an in-process token server and an in-process fake
-// registry, not the real docker-registry: the real registry's token mode needs a signed
-// JWT chain (a CA, a signing key and `auth.token.rootcertbundle`), which is more than
-// this unit test should build. Basic auth is tested against the real registry in
-// test/registry/.
+// The bearer flow's corner cases run here against an in-process token server and an
+// in-process fake registry (fast, and able to misbehave on purpose). The flow against the
+// real docker-registry in `auth: token` mode, with a token issuer signing JWTs it verifies,
+// is in test/registry/token-auth.test.ts; Basic auth against it in test/registry/auth.test.ts.
 describe('bearer token flow (Docker registry token authentication)', () => {
   const servers: http.Server[] = [];
   afterEach(async () => {

@@ -11,7 +11,7 @@
  * later requests carry their Authorization from the start (one round trip, not two).
  */
 import { RegistryError } from '../errors';
-import type { Credentials } from './credentials';
+import { credentialSource, type Credentials } from './credentials';
 import { errorFromResponse } from './error';
 import { redact, registerSecret } from './redact';
 
@@ -220,6 +220,14 @@ export class Authenticator {
     return pending;
   }
 
+  /** Rethrows a network failure of a token request, saying that the unreachable server is the registry's token server. */
+  #unreachable(e: unknown): never {
+    if (e instanceof RegistryError && e.status === undefined) {
+      throw new RegistryError(`${e.message}; it is the token server (realm) that ${this.registry} named in its challenge`, undefined, e.codes, e.temporary);
+    }
+    throw e;
+  }
+
   /**
    * Docker token spec, "Requesting a Token": `GET realm?service=…&scope=…` with Basic
    * credentials when we have them (anonymous otherwise); with an identity token, the
@@ -245,7 +253,9 @@ export class Authenticator {
       const form = new URLSearchParams({ grant_type: 'refresh_token', client_id: 'imagestack', refresh_token: creds.identityToken });
       if (service) form.set('service', service);
       if (scope) form.set('scope', scope);
-      res = await this.send(method, url.toString(), { 'content-type': 'application/x-www-form-urlencoded' }, Buffer.from(form.toString()));
+      res = await this.send(method, url.toString(), { 'content-type': 'application/x-www-form-urlencoded' }, Buffer.from(form.toString())).catch(
+        (e: unknown) => this.#unreachable(e),
+      );
     } else {
       method = 'GET';
       if (service) url.searchParams.set('service', service);
@@ -255,13 +265,15 @@ export class Authenticator {
         url.searchParams.set('account', creds.username);
         headers.authorization = basicAuthorization(creds.username, creds.password);
       }
-      res = await this.send(method, url.toString(), headers);
+      res = await this.send(method, url.toString(), headers).catch((e: unknown) => this.#unreachable(e));
     }
     if (res.status !== 200) {
       throw await errorFromResponse(method, redact(url.toString()), res, {
         registry: this.registry,
         repository: scope?.split(':')[1],
         authenticated: !!creds,
+        credentialSource: credentialSource(creds),
+        tokenServer: url.origin,
       });
     }
     let body: { token?: unknown; access_token?: unknown; expires_in?: unknown };

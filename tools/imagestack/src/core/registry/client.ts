@@ -55,6 +55,15 @@ export class RegistryClient {
     this.transport = new Transport(opts);
   }
 
+  /**
+   * The credentials this client authenticates with (resolved once; see
+   * `RegistryClientOptions.credentials`), e.g. to hand the same ones to the engine with
+   * `dockerAuthConfig`. `undefined` = anonymous. Never throws.
+   */
+  credentials(): Promise<Credentials | undefined> {
+    return this.transport.credentials();
+  }
+
   /** `http://host[:port]` or `https://host[:port]`. */
   get baseUrl(): string {
     return this.transport.baseUrl;

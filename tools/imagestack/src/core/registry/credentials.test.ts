@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { dockerAuthConfig, normalizeRegistryHost, resolveCredentials, runCredentialHelper } from './credentials';
+import { credentialSource, dockerAuthConfig, normalizeRegistryHost, resolveCredentials, runCredentialHelper } from './credentials';
 import { redact } from './redact';
 
 // Every test gets its own HOME, DOCKER_CONFIG and PATH with a fake
@@ -130,6 +130,18 @@ describe('resolveCredentials', () => {
     const creds = await resolveCredentials('docker.io', env(), home);
     expect(creds?.password).toBe('helper-secret-https://index.docker.io/v1/');
     expect(readFileSync(helperLog, 'utf8')).toBe('https://index.docker.io/v1/\n');
+  });
+
+  it('says where each credential came from (credentialSource), for error messages; never a secret', async () => {
+    const config = path.join(home, '.docker', 'config.json');
+    writeConfig({ auths: { 'a.example.com': { auth: b64('u:p-a') } }, credHelpers: { 'h.example.com': 'test' }, credsStore: 'test' });
+    const source = async (host: string, extra: NodeJS.ProcessEnv = {}) => credentialSource(await resolveCredentials(host, env(extra), home));
+    expect(await source('a.example.com', { IMAGESTACK_REGISTRY_USERNAME: 'ci', IMAGESTACK_REGISTRY_PASSWORD: 'ci-pass' })).toBe('IMAGESTACK_REGISTRY_USERNAME/PASSWORD');
+    expect(await source('a.example.com')).toBe(`auths in ${config}`);
+    expect(await source('h.example.com')).toBe(`docker-credential-test (credHelpers in ${config})`);
+    expect(await source('s.example.com')).toBe(`docker-credential-test (credsStore in ${config})`);
+    expect(await source('missing.example.com')).toBeUndefined();
+    expect(credentialSource({ username: 'given', password: 'by-the-caller' })).toBeUndefined();
   });
 
   it('reads a helper Username of <token> as an identity token', async () => {

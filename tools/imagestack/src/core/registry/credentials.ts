@@ -34,6 +34,25 @@ export interface Credentials {
   registryToken?: string;
 }
 
+/** Where each resolved {@link Credentials} object came from (see {@link credentialSource}). */
+const sources = new WeakMap<Credentials, string>();
+
+/**
+ * Where `creds` came from, in words for error messages, e.g.
+ * `IMAGESTACK_REGISTRY_USERNAME/PASSWORD`, `docker-credential-pass (credHelpers in
+ * /home/me/.docker/config.json)`, `auths in /home/me/.docker/config.json`. Never a secret.
+ *
+ * @returns `undefined` for credentials not found by {@link resolveCredentials} (given by the caller)
+ */
+export function credentialSource(creds: Credentials | undefined): string | undefined {
+  return creds ? sources.get(creds) : undefined;
+}
+
+function tagged(creds: Credentials | undefined, source: string): Credentials | undefined {
+  if (creds) sources.set(creds, source);
+  return creds;
+}
+
 /** Docker Hub's canonical host and the key the Docker CLI writes for it. */
 const DOCKER_HUB = 'docker.io';
 const DOCKER_HUB_SERVER = 'https://index.docker.io/v1/';
@@ -163,12 +182,13 @@ export async function resolveCredentials(
 async function findCredentials(registry: string, env: NodeJS.ProcessEnv, homeDir: string): Promise<Credentials | undefined> {
   const username = env.IMAGESTACK_REGISTRY_USERNAME;
   const password = env.IMAGESTACK_REGISTRY_PASSWORD;
-  if (username && password) return { username, password };
+  if (username && password) return tagged({ username, password }, 'IMAGESTACK_REGISTRY_USERNAME/PASSWORD');
 
   const configDir = env.DOCKER_CONFIG || path.join(homeDir, '.docker');
+  const configFile = path.join(configDir, 'config.json');
   let config: DockerConfigFile;
   try {
-    config = JSON.parse(await readFile(path.join(configDir, 'config.json'), 'utf8')) as DockerConfigFile;
+    config = JSON.parse(await readFile(configFile, 'utf8')) as DockerConfigFile;
     if (!config || typeof config !== 'object') return undefined;
   } catch {
     return undefined;
@@ -179,12 +199,12 @@ async function findCredentials(registry: string, env: NodeJS.ProcessEnv, homeDir
   const helper = lookup(config.credHelpers, host);
   if (typeof helper === 'string' && helper) {
     const creds = await runCredentialHelper(helper, server, env);
-    if (creds) return creds;
+    if (creds) return tagged(creds, `docker-credential-${helper} (credHelpers in ${configFile})`);
   }
   const fromAuths = fromAuthEntry(lookup(config.auths, host));
-  if (fromAuths) return fromAuths;
+  if (fromAuths) return tagged(fromAuths, `auths in ${configFile}`);
   if (typeof config.credsStore === 'string' && config.credsStore) {
-    return runCredentialHelper(config.credsStore, server, env);
+    return tagged(await runCredentialHelper(config.credsStore, server, env), `docker-credential-${config.credsStore} (credsStore in ${configFile})`);
   }
   return undefined;
 }

@@ -5,6 +5,7 @@
  * Every message passes through {@link redact}.
  */
 import { RegistryError } from '../errors';
+import { parseChallenges } from './auth';
 import { redact } from './redact';
 
 /** One entry of the spec's error body. */
@@ -45,20 +46,41 @@ export interface ErrorContext {
   repository?: string;
   /** Whether credentials were sent (changes the 401 advice). */
   authenticated?: boolean;
+  /** Where the credentials came from (`credentialSource`), named in the 401 advice. */
+  credentialSource?: string;
+  /** Origin of the token server, when it (not the registry) gave the answer. */
+  tokenServer?: string;
   /** How many attempts were made (for 429/5xx advice). */
   attempts?: number;
 }
 
-/** The advice for a status, one clause. */
-function advice(method: string, status: number, codes: readonly string[], ctx: ErrorContext): string {
-  const login = `set IMAGESTACK_REGISTRY_USERNAME/PASSWORD or docker login ${ctx.registry}`;
-  if (status === 401) {
+/** How to give credentials, for the advice of 401 and 403. */
+function howToLogIn(registry: string): string {
+  return `set IMAGESTACK_REGISTRY_USERNAME/PASSWORD or docker login ${registry} (config.json auths, credHelpers or credsStore)`;
+}
+
+/**
+ * The advice for a status, one clause. `insufficientScope` is the scope of a 401 whose
+ * challenge says `error="insufficient_scope"` (Docker token spec; what docker-registry
+ * answers when a valid token lacks an action, e.g. push for a read-only account).
+ */
+function advice(method: string, status: number, codes: readonly string[], ctx: ErrorContext, insufficientScope?: string): string {
+  const login = howToLogIn(ctx.registry);
+  const from = ctx.credentialSource ? ` (from ${ctx.credentialSource})` : '';
+  if (status === 401 && insufficientScope !== undefined) {
+    const what = insufficientScope ? `"${insufficientScope}"` : 'this';
     return ctx.authenticated
-      ? `unauthorized: the registry rejected the credentials for ${ctx.registry}; ${login}`
-      : `unauthorized: ${login}`;
+      ? `denied: the credentials${from} were accepted by ${ctx.registry} but do not grant ${what}: the account may lack that access to ${ctx.repository ?? 'the repository'}, or it does not exist; use an account with access (${login})`
+      : `unauthorized: anonymous access to ${ctx.registry} does not grant ${what}; ${login}`;
+  }
+  if (status === 401) {
+    const by = ctx.tokenServer ? `the token server ${ctx.tokenServer} of ${ctx.registry}` : ctx.registry;
+    return ctx.authenticated
+      ? `unauthorized: ${by} rejected the credentials${from}; check them, then ${login}`
+      : `unauthorized: ${by} needs credentials and none were found; ${login}`;
   }
   if (status === 403) {
-    return `denied: the credentials for ${ctx.registry} do not allow this on ${ctx.repository ?? 'this registry'}; use an account with access (${login})`;
+    return `denied: the credentials${from} for ${ctx.registry} do not allow this on ${ctx.repository ?? 'this registry'}; use an account with access (${login})`;
   }
   if (status === 404) {
     if (codes.includes('NAME_UNKNOWN')) return `repository ${ctx.repository ?? ''} does not exist in ${ctx.registry}`;
@@ -95,7 +117,9 @@ export async function errorFromResponse(method: string, url: string, res: Respon
     : '';
   const retryAfter = res.headers.get('retry-after');
   const wait = retryAfter && isTemporaryStatus(res.status) ? ` (the registry asks to retry after ${retryAfter.trim()}${/^\d+$/.test(retryAfter.trim()) ? ' s' : ''})` : '';
-  const text = `${method} ${url}: ${res.status}${res.statusText ? ` ${res.statusText}` : ''}${details}: ${advice(method, res.status, codes, ctx)}${wait}`;
+  const insufficient = parseChallenges(res.headers.get('www-authenticate')).find((c) => c.params.error === 'insufficient_scope');
+  const scope = insufficient ? (insufficient.params.scope ?? '') : undefined;
+  const text = `${method} ${url}: ${res.status}${res.statusText ? ` ${res.statusText}` : ''}${details}: ${advice(method, res.status, codes, ctx, scope)}${wait}`;
   return new RegistryError(redact(text), res.status, codes, isTemporaryStatus(res.status));
 }
 

@@ -10,7 +10,7 @@
  */
 export { RegistryClient, type RegistryClientOptions } from './client';
 export type { Descriptor, Platform } from './types';
-export { resolveCredentials, dockerAuthConfig, runCredentialHelper, normalizeRegistryHost, type Credentials } from './credentials';
+export { resolveCredentials, credentialSource, dockerAuthConfig, runCredentialHelper, normalizeRegistryHost, type Credentials } from './credentials';
 export { redact } from './redact';
 export { parseChallenges, type Challenge } from './auth';
 export type { RequestEvent, Backoff } from './transport';

@@ -10,7 +10,7 @@
 import type { RegistryClientOptions } from './client';
 import { Authenticator } from './auth';
 import type { Credentials } from './credentials';
-import { resolveCredentials } from './credentials';
+import { credentialSource, resolveCredentials } from './credentials';
 import { errorFromResponse, isTemporaryStatus, networkError, type ErrorContext } from './error';
 import { redact, registerSecret } from './redact';
 import type { RegistryError } from '../errors';
@@ -147,6 +147,15 @@ export class Transport {
     return this.#auth;
   }
 
+  /**
+   * The credentials this transport sends: the `credentials` option, or what
+   * `resolveCredentials(registry)` found (resolved once, on first use; a credential helper
+   * runs at most once per transport). `undefined` = anonymous.
+   */
+  credentials(): Promise<Credentials | undefined> {
+    return this.#resolveCredentials();
+  }
+
   #resolveCredentials(): Promise<Credentials | undefined> {
     if (!this.#credentials) {
       this.#credentials =
@@ -194,11 +203,18 @@ export class Transport {
   /**
    * The {@link RegistryError} for a response the caller cannot accept (consumes the body).
    */
-  async error(method: string, res: Response, ctx: Omit<ErrorContext, 'registry' | 'authenticated' | 'attempts'> = {}, url?: string): Promise<RegistryError> {
+  async error(
+    method: string,
+    res: Response,
+    ctx: Omit<ErrorContext, 'registry' | 'authenticated' | 'attempts' | 'credentialSource' | 'tokenServer'> = {},
+    url?: string,
+  ): Promise<RegistryError> {
+    const creds = await this.#resolveCredentials();
     return errorFromResponse(method, redact(url ?? res.url), res, {
       ...ctx,
       registry: this.registry,
-      authenticated: await this.#auth.hasCredentials(),
+      authenticated: !!creds,
+      credentialSource: credentialSource(creds),
       attempts: this.#attempts.get(res) ?? 1,
     });
   }

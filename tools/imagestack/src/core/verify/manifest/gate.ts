@@ -238,7 +238,9 @@ async function pullIfMissing(docker: Docker, reference: string, registry: string
     /* not local */
   }
   ctx.log(`manifest: pulling ${reference} for the comparison`);
-  const auth = dockerAuthConfig(registry, await resolveCredentials(registry));
+  // The run's client has the stack registry's credentials already (a credential helper runs once per run).
+  const creds = ctx.client?.registry === registry ? await ctx.client.credentials() : await resolveCredentials(registry);
+  const auth = dockerAuthConfig(registry, creds);
   try {
     const stream = (await docker.pull(reference, { authconfig: auth, abortSignal: ctx.signal } as never)) as NodeJS.ReadableStream;
     const onAbort = () => (stream as unknown as { destroy(): void }).destroy();
