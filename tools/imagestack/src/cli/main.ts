@@ -9,6 +9,8 @@ import { EngineError, GitError, InputError, RegistryError } from '../core/errors
 import { redact } from '../core/registry';
 import { registerBuild } from './commands/build';
 import { registerPlan } from './commands/plan';
+import { registerServe } from './commands/serve';
+import { registerSite } from './commands/site';
 
 /**
  * Runs the CLI with `argv` (as `process.argv`).
@@ -34,6 +36,8 @@ export async function main(argv: string[]): Promise<number> {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerPlan(program);
   registerBuild(program, controller.signal);
+  registerSite(program);
+  registerServe(program, controller.signal);
 
   try {
     await program.parseAsync(argv);
