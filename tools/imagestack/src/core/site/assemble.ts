@@ -48,7 +48,7 @@ export interface SiteInputs {
   registryTags: Record<string, RegistryTag[]>;
   /** The last run (report.json), if any. */
   lastRun?: RunReport;
-  /** Every run report kept (report.json and runs/*.json), any order; duplicates by `startedAt` are dropped. */
+  /** Every run report kept (runs/*.json; `lastRun` is added), any order; duplicates by `startedAt` keep the later one in this list. */
   runs: RunReport[];
   /** Full package manifests by `<image>/<tag>`, with the site-relative paths of their copied files. */
   manifests: Record<string, { manifest: PackageManifest; files: { markdown?: string; json?: string } }>;
@@ -136,7 +136,7 @@ const FAIL_FIRST: Record<string, number> = { failed: 0, blocked: 1, cancelled: 2
  * or test step, oldest first.
  */
 export function assembleSiteModel(input: SiteInputs): SiteModel {
-  const runs = dedupeRuns(input.runs);
+  const runs = dedupeRuns([...input.runs, ...(input.lastRun ? [input.lastRun] : [])]);
   const lastByKey = new Map((input.lastRun?.images ?? []).map((r) => [`${r.image}@${r.version}`, r]));
   const planByKey = new Map(input.plan.images.map((e) => [`${e.image}@${e.version}`, e]));
 
