@@ -46,7 +46,11 @@ export async function renderGraph(model: SiteModel, prefix = ''): Promise<{ svg:
   return { svg: graphSvg(model, layout, edges, prefix), width: layout.width, layout };
 }
 
-/** The accessible name of a node: the image, then per version its status, tag and stable tag. */
+/**
+ * What a node says, in words: the image, then per version its status, tag and stable tag.
+ * The node's accessible name is its visible text, which reads in this order (an
+ * `aria-label` would hide the visible words from speech input, WCAG 2.5.3).
+ */
 export function nodeLabel(img: SiteImage): string {
   const parts = img.versions.map(
     (v) => `${v.version}: ${v.status}, tag ${v.currentTag}, ${v.stable ? `stable ${v.stable.tag ?? 'an untagged digest'}` : 'no stable tag'}`,
@@ -76,7 +80,7 @@ export function graphSvg(model: SiteModel, layout: GraphLayout, edges: Array<Lay
 <text x="76" y="${y + 18}" font-size="12.5" class="mono">${v.currentTag}</text>
 <text x="76" y="${y + 34}" font-size="11" fill="#57606a" style="fill:#57606a" class="mono">${stable}</text>`;
     });
-    return html`<a class="node" href="${prefix}images/${imageFile(img.name)}" aria-label="${nodeLabel(img)}" data-image="${img.name}" data-status="${worst}">
+    return html`<a class="node" href="${prefix}images/${imageFile(img.name)}" data-image="${img.name}" data-status="${worst}">
 <g transform="translate(${r(box.x)} ${r(box.y)})">
 <rect class="box" width="${NODE.width}" height="${r(box.height)}" rx="6" stroke="${COLOURS[worst].fg}"/>
 <text x="10" y="20" font-size="14" font-weight="700">${img.name}</text>

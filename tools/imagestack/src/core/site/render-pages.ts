@@ -186,7 +186,7 @@ export function renderRunPage(model: SiteModel): string {
     });
   }
   const c = run.counts;
-  const failed = run.images.filter((r) => r.status === 'failed' || r.status === 'blocked' || r.status === 'cancelled');
+  const failed = run.images.filter((r) => r.status === 'failed');
   const body = html`<h1>Last run ${statusBadge(run.ok ? 'built' : 'failed', run.ok ? 'passed' : 'failed')}</h1>
 <p class="lead">Started ${formatTime(run.startedAt)} at commit <code>${run.head.slice(0, 7)}</code>${run.dirty ? ' (uncommitted changes)' : ''}, took ${formatMs(run.durationMs)}: ${c.pushed ?? 0} pushed, ${c.built ?? 0} built, ${c.skipped ?? 0} skipped, ${c.failed ?? 0} failed, ${c.blocked ?? 0} blocked, ${c.cancelled ?? 0} cancelled.</p>
 ${
