@@ -133,7 +133,7 @@ const FAIL_FIRST: Record<string, number> = { failed: 0, blocked: 1, cancelled: 2
  * Tags per version: every `<version>-…` tag in the registry except `<version>-stable`, plus
  * the current tag when it is only known from the plan. Newest first by `created`, then by
  * name. Durations: one point per run report in which the image and version ran its build
- * or test step, oldest first.
+ * or test step, oldest first (a test gate that found no tests gives no test duration).
  */
 export function assembleSiteModel(input: SiteInputs): SiteModel {
   const runs = dedupeRuns([...input.runs, ...(input.lastRun ? [input.lastRun] : [])]);
@@ -204,13 +204,15 @@ export function assembleSiteModel(input: SiteInputs): SiteModel {
         const durations: DurationPoint[] = [];
         for (const run of runs) {
           const r = run.images.find((x) => x.image === img.name && x.version === version);
-          if (!r || (r.durations.build === undefined && r.durations.test === undefined)) continue;
+          // A test gate that found no tests ran for a millisecond: that is not a test duration.
+          const testMs = r?.gates?.test?.summary === 'no tests' ? undefined : r?.durations.test;
+          if (!r || (r.durations.build === undefined && testMs === undefined)) continue;
           durations.push({
             at: run.startedAt,
             tag: r.tag,
             status: r.status,
             ...(r.durations.build !== undefined ? { buildMs: r.durations.build } : {}),
-            ...(r.durations.test !== undefined ? { testMs: r.durations.test } : {}),
+            ...(testMs !== undefined ? { testMs } : {}),
           });
         }
         const last = lastByKey.get(key);

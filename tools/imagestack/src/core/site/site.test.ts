@@ -4,7 +4,8 @@ import type { Promotion } from '../release/types';
 import type { RunReport } from '../report/report';
 import type { PackageManifest } from '../verify/manifest/types';
 import { assembleSiteModel, commitUrl, siteStatus, type SiteInputs } from './assemble';
-import { renderSite } from './generate';
+import { InputError } from '../errors';
+import { generateSite, renderSite } from './generate';
 import { esc, formatMs, html, raw } from './html';
 import { graphOf, nodeLabel, worstStatus } from './render-graph';
 import { promotionChanges, renderDiff } from './render-pages';
@@ -111,6 +112,7 @@ function inputs(over: Partial<SiteInputs> = {}): SiteInputs {
     lastRun: report('2026-01-02T00:00:00.000Z', [
       { image: 'tool', tag: '1-bbbbbbb', status: 'failed', step: 'test', error: 'test failed: exit 1', logTail: ['FAIL: <boom>'], durations: { build: 1500, test: 300 } },
       { image: 'base', tag: '1-aaaaaaa', status: 'skipped' },
+      { image: 'base', version: '2', tag: '2-aaaaaaa', status: 'pushed', durations: { build: 900, test: 1 }, gates: { test: { ok: true, summary: 'no tests' } } },
       { image: 'app', tag: '1-bbbbbbb', status: 'pushed', durations: { build: 2000, test: 500 } },
     ]),
     runs: [
@@ -183,10 +185,12 @@ describe('assembleSiteModel', () => {
       { at: '2026-01-02T00:00:00.000Z', tag: '1-bbbbbbb', status: 'pushed', buildMs: 2000, testMs: 500 },
     ]);
     expect(model.sources.runReports).toBe(2);
+    const base2 = assembleSiteModel(inputs({ versions: ['1', '2'], plan: { ...plan(), images: [...plan().images, { ...plan().images[0], version: '2', tag: '2-aaaaaaa' }] } })).images[0].versions[1];
+    expect(base2.durations).toEqual([{ at: '2026-01-02T00:00:00.000Z', tag: '2-aaaaaaa', status: 'pushed', buildMs: 900 }]);
   });
 
   it('puts failures first in the run', () => {
-    expect(model.run!.images.map((r) => r.status)).toEqual(['failed', 'skipped', 'pushed']);
+    expect(model.run!.images.map((r) => r.status)).toEqual(['failed', 'skipped', 'pushed', 'pushed']);
   });
 
   it('marks edges from build stages and COPY --from as not final', () => {
@@ -286,5 +290,23 @@ describe('renderSite', () => {
     expect(pages.get('promotions.html')).toContain('No promotion of 1 yet');
     expect(pages.get('images/app.html')).toContain('No package manifest of 1');
     expect(pages.get('images/app.html')).toContain('No run report holds a build of app 1 yet');
+  });
+});
+
+describe('generateSite', () => {
+  it('refuses to clear a folder that is not a site, before reading anything', async () => {
+    const { mkdtempSync, writeFileSync, readdirSync, rmSync } = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'imagestack-site-out-'));
+    try {
+      writeFileSync(path.join(dir, 'notes.txt'), 'mine');
+      const err = await generateSite({ specsFile: path.join(dir, 'no-specs.yml'), outDir: dir }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(InputError);
+      expect((err as InputError).message).toContain('not an imagestack site');
+      expect(readdirSync(dir)).toEqual(['notes.txt']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
