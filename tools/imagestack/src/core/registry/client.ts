@@ -10,6 +10,7 @@ import { getImageConfig } from './image-config';
 import { deleteManifest, getManifest, headManifest, putManifest } from './manifest';
 import { listTags } from './tags';
 import { pushBlob } from './upload';
+import { deleteTag } from './delete-tag';
 import { Transport, type Backoff, type RequestEvent } from './transport';
 import type { Descriptor, Platform } from './types';
 
@@ -112,6 +113,17 @@ export class RegistryClient {
    */
   deleteManifest(repository: string, digest: string): Promise<void> {
     return deleteManifest(this.transport, repository, digest);
+  }
+
+  /**
+   * Deletes tag `tag` alone, keeping its manifest ("Deleting tags"), where the registry
+   * supports it.
+   *
+   * @returns `false` when the registry does not support deleting a tag alone, or the tag is gone
+   * @throws RegistryError for other failures
+   */
+  deleteTag(repository: string, tag: string): Promise<boolean> {
+    return deleteTag(this.transport, repository, tag);
   }
 
   /**

@@ -29,6 +29,11 @@ export const OCI_EMPTY_BYTES = Buffer.from('{}');
 /** Digits of the zero-padded promotion number in a record tag. */
 export const NUMBER_DIGITS = 6;
 
+/** The moving tag of a version that promote and revert point: `<version>-stable`, e.g. `2026.2-stable`. */
+export function stableTag(version: string): string {
+  return `${version}-stable`;
+}
+
 /** `<namespace>/imagestack-promotions`: the repository holding the records (without the registry host). */
 export function promotionsRepository(namespace: string): string {
   return `${namespace}/${PROMOTIONS_IMAGE}`;
