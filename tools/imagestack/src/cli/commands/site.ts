@@ -1,7 +1,7 @@
 /** `imagestack site`: write the static site (stack, images, promotions, last run). */
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import type { ReadPromotions } from '../../core/site/collect';
+import { readPromotions } from '../../core/release/history';
 import { generateSite, type SiteResult } from '../../core/site/generate';
 import { formatBytes } from '../../core/util/format';
 import { findSpecsFile } from '../specs-file';
@@ -10,20 +10,6 @@ import { findSpecsFile } from '../specs-file';
 export interface SiteFlags {
   out?: string;
   runDir?: string;
-}
-
-/**
- * The promotion history reader of `core/release/history.ts`, when this build has it.
- * Loaded at run time so the site works (with an empty promotions page) in a build
- * without promotions.
- */
-export function loadPromotionReader(): ReadPromotions | undefined {
-  try {
-    const mod = require(path.join(__dirname, '../../core/release/history')) as { readPromotions?: ReadPromotions };
-    return typeof mod.readPromotions === 'function' ? mod.readPromotions : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Generates the site with the CLI's options; prints what was written. */
@@ -36,7 +22,7 @@ export async function runSite(o: SiteFlags, g: { specs?: string; registry?: stri
     namespace: g.namespace ?? process.env.IMAGESTACK_NAMESPACE,
     outDir: o.out ? path.resolve(o.out) : path.join(root, 'dist', 'site'),
     runDir: o.runDir ? path.resolve(o.runDir) : undefined,
-    readPromotions: loadPromotionReader(),
+    readPromotions,
   });
   const pages = Object.keys(result.files).filter((f) => f.endsWith('.html')).length;
   const total = Object.values(result.files).reduce((a, b) => a + b, 0);
