@@ -19,10 +19,11 @@ import { openBrowser, screenshot, seriousViolations } from './browser';
 const { registry } = testEnvironment();
 
 /**
- * base (a fake dpkg package `imagestack-demo`) → app, base → broken (its test fails) → after
- * (blocked). One version. The second commit bumps the package: a diff exists.
+ * base (a fake dpkg package `imagestack-demo`) → app, base → broken → after. One version.
+ * The second commit bumps the package (a diff exists) and breaks broken's test (broken
+ * fails, after is blocked).
  */
-function writeStack(ws: Workspace, demoVersion: string): void {
+function writeStack(ws: Workspace, demoVersion: string, brokenTestPasses: boolean): void {
   ws.write(
     'specs.yml',
     `registry: ${registry}
@@ -44,7 +45,7 @@ images:
   ws.write('images/base/Dockerfile', `FROM debian:bookworm-slim\n${installFakePackage('imagestack-demo', demoVersion)}\n`);
   ws.write('images/app/Dockerfile', 'ARG REGISTRY\nARG BASE_TAG\nFROM ${REGISTRY}/base:${BASE_TAG}\nRUN echo hello > /greeting\n');
   ws.write('images/broken/Dockerfile', 'ARG REGISTRY\nARG BASE_TAG\nFROM ${REGISTRY}/base:${BASE_TAG}\nRUN echo broken > /broken\n');
-  ws.write('images/broken/test/run.sh', 'echo "checking broken"\necho "expected /fixed, it is missing" >&2\nexit 4\n');
+  ws.write('images/broken/test/run.sh', brokenTestPasses ? 'echo "checking broken: fine"\n' : 'echo "checking broken"\necho "expected /fixed, it is missing" >&2\nexit 4\n');
   ws.write('images/after/Dockerfile', 'ARG REGISTRY\nARG BROKEN_TAG\nFROM ${REGISTRY}/broken:${BROKEN_TAG}\n');
 }
 
@@ -55,17 +56,21 @@ describe('imagestack site in a real browser', () => {
   let browser: Awaited<ReturnType<typeof openBrowser>>;
   let server: ChildProcess | undefined;
   let url: string;
+  let firstCommit: string;
 
   beforeAll(async () => {
     ws = new Workspace('imagestack-site-');
-    writeStack(ws, '1.0');
-    ws.commit('stack with imagestack-demo 1.0');
+    writeStack(ws, '1.0', true);
+    firstCommit = ws.commit('stack with imagestack-demo 1.0');
     const first = await ws.cli(['build']);
-    expect(first.code, first.stderr).toBe(1); // broken fails its test
-    writeStack(ws, '1.1');
-    ws.commit('imagestack-demo 1.1');
+    expect(first.code, first.stderr).toBe(0);
+    // The first commit's tags become stable (a real promotion, recorded in the registry).
+    const promoted = await ws.cli(['promote', '--version', '2026.1', '--commit', firstCommit], { GITHUB_ACTOR: 'site-tester' });
+    expect(promoted.code, promoted.stderr).toBe(0);
+    writeStack(ws, '1.1', false);
+    ws.commit('imagestack-demo 1.1; broken test');
     const second = await ws.cli(['build']);
-    expect(second.code, second.stderr).toBe(1);
+    expect(second.code, second.stderr).toBe(1); // broken fails its test, after is blocked
     plan = await ws.plan();
     const r = await ws.cli(['site']);
     expect(r.code, r.stderr).toBe(0);
@@ -110,6 +115,8 @@ describe('imagestack site in a real browser', () => {
     expect(await page.locator('a.node[data-image="broken"]').textContent()).toContain('failed');
     expect(await page.locator('a.node[data-image="after"]').getAttribute('data-status')).toBe('failed');
     expect(await page.locator('a.node[data-image="after"]').textContent()).toContain('failed');
+    // Stable: the first commit's tags, promoted before the second commit.
+    expect(await page.locator('a.node[data-image="base"]').textContent()).toContain(`stable 2026.1-${firstCommit.slice(0, 7)}`);
     await page.close();
   });
 
@@ -122,6 +129,7 @@ describe('imagestack site in a real browser', () => {
     const rows = page.locator('tr[data-tag]');
     expect(await rows.count()).toBe(2); // both commits' tags are in the registry
     expect(await page.locator(`tr[data-tag="${tagOf('base')}"]`).textContent()).toContain('current');
+    expect(await page.locator(`tr[data-tag="2026.1-${firstCommit.slice(0, 7)}"]`).textContent()).toContain('stable');
     const base = plan.images.find((e) => e.image === 'base')!;
     expect(await page.locator(`a[href="https://github.com/example/site-stack/commit/${base.sourceCommit}"]`).count()).toBe(1);
     const diff = page.locator('table.diff').first();
@@ -141,8 +149,19 @@ describe('imagestack site in a real browser', () => {
     expect(await failure.getAttribute('data-image')).toBe('broken');
     expect(await failure.textContent()).toContain('expected /fixed, it is missing');
     expect(await page.locator('tr[data-image="after"]').getAttribute('data-status')).toBe('blocked');
+    await page.close();
+  });
+
+  it('the promotions page shows who promoted what, with the revert commands to copy', async () => {
+    const page = await browser.context.newPage();
     await page.goto(`${url}promotions.html`);
-    expect(await page.locator('main').textContent()).toContain('No promotion of 2026.1 yet');
+    const row = page.locator('section[aria-labelledby="p-2026.1"] tbody tr').first();
+    const text = (await row.textContent()) ?? '';
+    expect(text).toContain('site-tester');
+    expect(text).toContain(firstCommit.slice(0, 7));
+    for (const image of ['base', 'app', 'broken', 'after']) expect(text).toContain(`${image} none → 2026.1-${firstCommit.slice(0, 7)}`);
+    expect(await row.locator('button[data-copy]').getAttribute('data-copy')).toBe('imagestack revert --version 2026.1 --to 1');
+    expect(await page.locator('button[data-copy="imagestack revert --version 2026.1"]').count()).toBe(1);
     await page.close();
   });
 
@@ -171,7 +190,7 @@ describe('imagestack site in a real browser', () => {
 
   it('is readable at 1280 and 390 px (no page-wide horizontal scroll) and saves screenshots', async () => {
     const page = await browser.context.newPage();
-    for (const p of ['index.html', 'images/base.html', 'run.html']) {
+    for (const p of ['index.html', 'images/base.html', 'run.html', 'promotions.html']) {
       await page.goto(`${url}${p}`);
       for (const width of [1280, 390]) {
         const file = await screenshot(page, `site-${path.basename(p, '.html')}`, width);
