@@ -179,11 +179,14 @@ describe('imagestack site in a real browser', () => {
     await page.close();
   });
 
-  it('has no serious or critical axe-core violations on any page', async () => {
+  it('has no serious or critical axe-core violations on any page, at 1280 and 390 px', async () => {
     const page = await browser.context.newPage();
-    for (const p of ['index.html', 'images/base.html', 'images/broken.html', 'run.html', 'promotions.html']) {
-      await page.goto(`${url}${p}`);
-      expect({ page: p, violations: await seriousViolations(page) }).toEqual({ page: p, violations: [] });
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: 900 });
+      for (const p of ['index.html', 'images/base.html', 'images/broken.html', 'run.html', 'promotions.html']) {
+        await page.goto(`${url}${p}`);
+        expect({ page: p, width, violations: await seriousViolations(page) }).toEqual({ page: p, width, violations: [] });
+      }
     }
     await page.close();
   });

@@ -40,7 +40,7 @@ ${bars}
 <rect x="${PAD.left}" y="${H - 11}" width="9" height="9" fill="${BUILD}"/><text x="${PAD.left + 12}" y="${H - 3}" font-size="10" fill="#57606a" style="fill:#57606a">build</text>
 <rect x="${PAD.left + 50}" y="${H - 11}" width="9" height="9" fill="${TEST}"/><text x="${PAD.left + 62}" y="${H - 3}" font-size="10" fill="#57606a" style="fill:#57606a">test</text>
 </svg>
-<figcaption><details><summary>${summary}</summary><div class="scroll"><table><thead><tr><th scope="col">run started</th><th scope="col">tag</th><th scope="col">outcome</th><th scope="col" class="num">build</th><th scope="col" class="num">test</th></tr></thead><tbody>${[...shown].reverse().map(
+<figcaption><details><summary>${summary}</summary><div class="scroll" role="region" tabindex="0" aria-label="durations of ${label}"><table><thead><tr><th scope="col">run started</th><th scope="col">tag</th><th scope="col">outcome</th><th scope="col" class="num">build</th><th scope="col" class="num">test</th></tr></thead><tbody>${[...shown].reverse().map(
     (p) => html`<tr><td>${formatTime(p.at)}</td><td class="mono">${p.tag}</td><td>${p.status}</td><td class="num">${p.buildMs === undefined ? '–' : formatMs(p.buildMs)}</td><td class="num">${p.testMs === undefined ? '–' : formatMs(p.testMs)}</td></tr>`,
   )}</tbody></table></div></details></figcaption>
 </figure>`;

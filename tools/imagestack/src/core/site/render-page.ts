@@ -16,7 +16,7 @@ const CSS = `
 *{box-sizing:border-box}
 body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;color:var(--fg);background:var(--bg)}
 a{color:var(--link)}
-a:focus-visible,button:focus-visible,summary:focus-visible{outline:3px solid var(--focus);outline-offset:2px}
+a:focus-visible,button:focus-visible,summary:focus-visible,.scroll:focus-visible{outline:3px solid var(--focus);outline-offset:2px}
 code,pre,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,"DejaVu Sans Mono",monospace;font-size:.9em}
 pre{background:var(--code);padding:.6em .8em;overflow:auto;border-radius:6px;max-height:28em}
 .skip{position:absolute;left:-999px}.skip:focus{left:8px;top:8px;background:#fff;padding:4px 8px;z-index:2}
@@ -33,10 +33,12 @@ h1{font-size:1.5rem;margin:.2rem 0 .4rem}h2{font-size:1.2rem;margin:1.6rem 0 .5r
 .s-pushed{color:var(--built);background:var(--built-bg)}.s-blocked,.s-cancelled{color:var(--failed);background:var(--failed-bg)}
 .tag-current{color:#0a3069;background:#ddf4ff}.tag-stable{color:#3e1f79;background:#fbefff}
 .scroll{overflow-x:auto;max-width:100%}
+td.time{white-space:nowrap}
 table{border-collapse:collapse;margin:.4rem 0 1rem;min-width:100%}
 th,td{text-align:left;padding:.3rem .6rem;border-bottom:1px solid var(--line);vertical-align:top}
 th{font-size:.85em;color:var(--muted);font-weight:600}
-td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+td code,th code{white-space:nowrap}
 .legend{display:flex;flex-wrap:wrap;gap:.4rem 1rem;margin:.4rem 0;padding:0;list-style:none}
 figure.graph{margin:0 0 1rem;border:1px solid var(--line);border-radius:8px;padding:.5rem;overflow-x:auto}
 figure.graph svg{display:block;width:100%;height:auto;max-width:var(--w)}

@@ -71,7 +71,7 @@ export function renderDiff(m: SiteManifest): Html {
   const prev = html`<code>${d.previous.tag}</code> (source commit <code>${d.previous.sourceCommit.slice(0, 7)}</code>)`;
   if (!rows.length) return html`<p>No package changed since ${prev}.</p>`;
   return html`<p>${rows.length} package change${rows.length === 1 ? '' : 's'} since ${prev}:</p>
-<div class="scroll"><table class="diff"><thead><tr><th scope="col">list</th><th scope="col">package</th><th scope="col">change</th><th scope="col">before</th><th scope="col">after</th></tr></thead><tbody>${rows}</tbody></table></div>`;
+<div class="scroll" role="region" tabindex="0" aria-label="package changes"><table class="diff"><thead><tr><th scope="col">list</th><th scope="col">package</th><th scope="col">change</th><th scope="col">before</th><th scope="col">after</th></tr></thead><tbody>${rows}</tbody></table></div>`;
 }
 
 function manifestSection(v: SiteImageVersion, prefix: string): Html {
@@ -84,7 +84,7 @@ function manifestSection(v: SiteImageVersion, prefix: string): Html {
   const list = (kind: string, pkgs: Record<string, string>) => {
     const names = Object.keys(pkgs).sort();
     if (!names.length) return '';
-    return html`<details><summary>${names.length} ${kind} packages</summary><div class="scroll"><table><thead><tr><th scope="col">package</th><th scope="col">version</th></tr></thead><tbody>${raw(
+    return html`<details><summary>${names.length} ${kind} packages</summary><div class="scroll" role="region" tabindex="0" aria-label="${kind} packages"><table><thead><tr><th scope="col">package</th><th scope="col">version</th></tr></thead><tbody>${raw(
       names.map((n) => `<tr><td>${esc(n)}</td><td class="mono">${esc(pkgs[n])}</td></tr>`).join(''),
     )}</tbody></table></div></details>`;
   };
@@ -100,7 +100,7 @@ function tagRow(t: SiteTag, known: ReadonlySet<string>): Html {
     ? html`${parentLink(t.parent.reference, known)}${t.parent.digest ? html`<br>${digestCode(t.parent.digest)}` : ''}`
     : html`<span class="empty">–</span>`;
   return html`<tr data-tag="${t.tag}"><th scope="row"><code>${t.tag}</code>${t.current ? html` <span class="badge tag-current">current</span>` : ''}${t.stable ? html` <span class="badge tag-stable">stable</span>` : ''}${t.inRegistry ? '' : html` <span class="badge s-stale">not in registry</span>`}</th>
-<td>${commitLink(t.sourceCommit, t.commitUrl)}</td><td>${digestCode(t.digest)}</td><td>${t.created ? formatTime(t.created) : '–'}</td><td class="num">${t.size === undefined ? '–' : formatBytes(t.size)}</td><td>${parent}</td></tr>`;
+<td>${commitLink(t.sourceCommit, t.commitUrl)}</td><td>${digestCode(t.digest)}</td><td class="time">${t.created ? formatTime(t.created) : '–'}</td><td class="num">${t.size === undefined ? '–' : formatBytes(t.size)}</td><td>${parent}</td></tr>`;
 }
 
 /** `127.0.0.1:5000/ns/python:2026.1-abc` → a link to the python page when it is a stack image. */
@@ -125,7 +125,7 @@ ${img.versions.map(
     (v) => html`<section aria-labelledby="v-${v.version}"><h2 id="v-${v.version}">Version ${v.version}</h2>
 <p>${statusBadge(v.status)} ${v.statusDetail}. Current tag <code>${v.currentTag}</code>; stable ${v.stable ? html`<code>${v.stable.tag ?? shortDigest(v.stable.digest)}</code>` : 'none yet'}.</p>
 <h3>Tags</h3>
-<div class="scroll"><table><thead><tr><th scope="col">tag</th><th scope="col">source commit</th><th scope="col">digest</th><th scope="col">created</th><th scope="col" class="num">size</th><th scope="col">built from</th></tr></thead>
+<div class="scroll" role="region" tabindex="0" aria-label="tags of ${v.version}"><table><thead><tr><th scope="col">tag</th><th scope="col">source commit</th><th scope="col">digest</th><th scope="col">created</th><th scope="col" class="num">size</th><th scope="col">built from</th></tr></thead>
 <tbody>${v.tags.map((t) => tagRow(t, known))}</tbody></table></div>
 <h3>Build and test durations</h3>
 ${renderDurations(v.durations, `${img.name} ${v.version}`)}
@@ -163,9 +163,9 @@ ${model.promotions.map(({ version, promotions }) => html`<section aria-labelledb
 ${
   promotions.length
     ? html`<p>Undo the latest: ${copyCommand(`imagestack revert --version ${version}`)}</p>
-<div class="scroll"><table><thead><tr><th scope="col">#</th><th scope="col">when</th><th scope="col">who</th><th scope="col">commit</th><th scope="col">what changed</th><th scope="col">go back to this one</th></tr></thead><tbody>${promotions.map((p) => {
+<div class="scroll" role="region" tabindex="0" aria-label="promotions of ${version}"><table><thead><tr><th scope="col">#</th><th scope="col">when</th><th scope="col">who</th><th scope="col">commit</th><th scope="col">what changed</th><th scope="col">go back to this one</th></tr></thead><tbody>${promotions.map((p) => {
         const changes = promotionChanges(p, tagOf);
-        return html`<tr><th scope="row">${p.number}${p.kind === 'revert' ? html` <span class="badge s-stale">revert of #${p.revertOf ?? '?'}</span>` : ''}</th><td>${formatTime(p.at)}</td><td>${p.by}</td><td>${commitLink(p.commit, commitUrl(model.source, p.commit))}</td>
+        return html`<tr><th scope="row">${p.number}${p.kind === 'revert' ? html` <span class="badge s-stale">revert of #${p.revertOf ?? '?'}</span>` : ''}</th><td class="time">${formatTime(p.at)}</td><td>${p.by}</td><td>${commitLink(p.commit, commitUrl(model.source, p.commit))}</td>
 <td>${changes.length ? html`<ul>${changes.map((c) => html`<li><a href="images/${imageFile(c.image)}">${c.image}</a> <code>${c.from}</code> → <code>${c.to}</code></li>`)}</ul>` : html`<span class="empty">no tag moved</span>`}</td>
 <td>${copyCommand(`imagestack revert --version ${version} --to ${p.number}`)}</td></tr>`;
       })}</tbody></table></div>`
@@ -201,7 +201,7 @@ ${r.logTail?.length ? html`<details open><summary>Last ${r.logTail.length} lines
     : ''
 }
 <h2 id="all">Every image</h2>
-<div class="scroll"><table><thead><tr><th scope="col">image</th><th scope="col">version</th><th scope="col">outcome</th><th scope="col">tag</th><th scope="col" class="num">build</th><th scope="col" class="num">manifest</th><th scope="col" class="num">checks</th><th scope="col" class="num">test</th><th scope="col" class="num">push</th><th scope="col" class="num">size</th><th scope="col">why</th></tr></thead>
+<div class="scroll" role="region" tabindex="0" aria-label="every image of the run"><table><thead><tr><th scope="col">image</th><th scope="col">version</th><th scope="col">outcome</th><th scope="col">tag</th><th scope="col" class="num">build</th><th scope="col" class="num">manifest</th><th scope="col" class="num">checks</th><th scope="col" class="num">test</th><th scope="col" class="num">push</th><th scope="col" class="num">size</th><th scope="col">why</th></tr></thead>
 <tbody>${run.images.map(
     (r) => html`<tr data-image="${r.image}" data-status="${r.status}"><th scope="row"><a href="images/${imageFile(r.image)}">${r.image}</a></th><td>${r.version}</td><td>${statusBadge(r.status)}</td><td><code>${r.tag}</code></td>${(['build', 'manifest', 'checks', 'test', 'push'] as const).map(
       (s) => html`<td class="num">${r.durations[s] === undefined ? '' : formatMs(r.durations[s])}</td>`,
