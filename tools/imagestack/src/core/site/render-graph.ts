@@ -10,7 +10,7 @@ import { layoutGraph, type GraphLayout, type LayoutEdge, type LayoutNode } from 
 import type { SiteImage, SiteModel, SiteStatus } from './model';
 
 /** Node width, header height and height of one version row, px. */
-export const NODE = { width: 250, header: 30, row: 40, bottom: 6 } as const;
+export const NODE = { width: 268, header: 30, row: 40, bottom: 6 } as const;
 
 const SEVERITY: Record<SiteStatus, number> = { failed: 3, stale: 2, built: 1, skipped: 0 };
 /** Stroke and text colours per status (same contrast pairs as the page CSS). */
