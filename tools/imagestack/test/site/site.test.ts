@@ -20,10 +20,10 @@ const { registry } = testEnvironment();
 
 /**
  * base (a fake dpkg package `imagestack-demo`) → app, base → broken → after. One version.
- * The second commit bumps the package (a diff exists) and breaks broken's test (broken
- * fails, after is blocked).
+ * Commit 1: everything passes (promoted). Commit 2: the package is bumped (a diff exists;
+ * promoted). Commit 3: app changes (built) and broken's test fails (after is blocked).
  */
-function writeStack(ws: Workspace, demoVersion: string, brokenTestPasses: boolean): void {
+function writeStack(ws: Workspace, demoVersion: string, brokenTestPasses: boolean, greeting = 'hello'): void {
   ws.write(
     'specs.yml',
     `registry: ${registry}
@@ -43,7 +43,7 @@ images:
 `,
   );
   ws.write('images/base/Dockerfile', `FROM debian:bookworm-slim\n${installFakePackage('imagestack-demo', demoVersion)}\n`);
-  ws.write('images/app/Dockerfile', 'ARG REGISTRY\nARG BASE_TAG\nFROM ${REGISTRY}/base:${BASE_TAG}\nRUN echo hello > /greeting\n');
+  ws.write('images/app/Dockerfile', `ARG REGISTRY\nARG BASE_TAG\nFROM \${REGISTRY}/base:\${BASE_TAG}\nRUN echo ${greeting} > /greeting\n`);
   ws.write('images/broken/Dockerfile', 'ARG REGISTRY\nARG BASE_TAG\nFROM ${REGISTRY}/base:${BASE_TAG}\nRUN echo broken > /broken\n');
   ws.write('images/broken/test/run.sh', brokenTestPasses ? 'echo "checking broken: fine"\n' : 'echo "checking broken"\necho "expected /fixed, it is missing" >&2\nexit 4\n');
   ws.write('images/after/Dockerfile', 'ARG REGISTRY\nARG BROKEN_TAG\nFROM ${REGISTRY}/broken:${BROKEN_TAG}\n');
@@ -57,20 +57,29 @@ describe('imagestack site in a real browser', () => {
   let server: ChildProcess | undefined;
   let url: string;
   let firstCommit: string;
+  let secondCommit: string;
 
   beforeAll(async () => {
     ws = new Workspace('imagestack-site-');
+    const build = async (code: number) => {
+      const r = await ws.cli(['build']);
+      expect(r.code, r.stderr).toBe(code);
+    };
+    const promote = async (commit: string) => {
+      const r = await ws.cli(['promote', '--version', '2026.1', '--commit', commit], { GITHUB_ACTOR: 'site-tester' });
+      expect(r.code, r.stderr).toBe(0);
+    };
     writeStack(ws, '1.0', true);
     firstCommit = ws.commit('stack with imagestack-demo 1.0');
-    const first = await ws.cli(['build']);
-    expect(first.code, first.stderr).toBe(0);
-    // The first commit's tags become stable (a real promotion, recorded in the registry).
-    const promoted = await ws.cli(['promote', '--version', '2026.1', '--commit', firstCommit], { GITHUB_ACTOR: 'site-tester' });
-    expect(promoted.code, promoted.stderr).toBe(0);
-    writeStack(ws, '1.1', false);
-    ws.commit('imagestack-demo 1.1; broken test');
-    const second = await ws.cli(['build']);
-    expect(second.code, second.stderr).toBe(1); // broken fails its test, after is blocked
+    await build(0);
+    await promote(firstCommit);
+    writeStack(ws, '1.1', true);
+    secondCommit = ws.commit('imagestack-demo 1.1');
+    await build(0);
+    await promote(secondCommit);
+    writeStack(ws, '1.1', false, 'bonjour');
+    ws.commit('app says bonjour; broken test');
+    await build(1); // broken fails its test, after is blocked
     plan = await ws.plan();
     const r = await ws.cli(['site']);
     expect(r.code, r.stderr).toBe(0);
@@ -109,14 +118,15 @@ describe('imagestack site in a real browser', () => {
       const card = page.locator(`.cards li[data-image="${image}"]`);
       expect(await card.locator(`code[data-tag="${tagOf(image)}"]`).count()).toBe(1);
     }
-    expect(await page.locator('a.node[data-image="base"]').getAttribute('data-status')).toBe('built');
+    expect(await page.locator('a.node[data-image="base"]').getAttribute('data-status')).toBe('skipped');
     expect(await page.locator('a.node[data-image="app"]').getAttribute('data-status')).toBe('built');
     expect(await page.locator('a.node[data-image="broken"]').getAttribute('data-status')).toBe('failed');
     expect(await page.locator('a.node[data-image="broken"]').textContent()).toContain('failed');
     expect(await page.locator('a.node[data-image="after"]').getAttribute('data-status')).toBe('failed');
     expect(await page.locator('a.node[data-image="after"]').textContent()).toContain('failed');
-    // Stable: the first commit's tags, promoted before the second commit.
-    expect(await page.locator('a.node[data-image="base"]').textContent()).toContain(`stable 2026.1-${firstCommit.slice(0, 7)}`);
+    // Stable: the second commit's tags (the latest promotion).
+    expect(await page.locator('a.node[data-image="base"]').textContent()).toContain(`stable 2026.1-${secondCommit.slice(0, 7)}`);
+    expect(tagOf('base')).toBe(`2026.1-${secondCommit.slice(0, 7)}`); // base did not change in commit 3
     await page.close();
   });
 
@@ -127,9 +137,9 @@ describe('imagestack site in a real browser', () => {
     await page.waitForURL(/\/images\/base\.html$/);
     expect(await page.locator('h1').textContent()).toBe('base');
     const rows = page.locator('tr[data-tag]');
-    expect(await rows.count()).toBe(2); // both commits' tags are in the registry
-    expect(await page.locator(`tr[data-tag="${tagOf('base')}"]`).textContent()).toContain('current');
-    expect(await page.locator(`tr[data-tag="2026.1-${firstCommit.slice(0, 7)}"]`).textContent()).toContain('stable');
+    expect(await rows.count()).toBe(2); // the tags of commits 1 and 2 (commit 3 did not change base)
+    expect(await page.locator(`tr[data-tag="${tagOf('base')}"]`).textContent()).toMatch(/current\s*stable/);
+    expect(await page.locator(`tr[data-tag="2026.1-${firstCommit.slice(0, 7)}"]`).textContent()).not.toContain('stable');
     const base = plan.images.find((e) => e.image === 'base')!;
     expect(await page.locator(`a[href="https://github.com/example/site-stack/commit/${base.sourceCommit}"]`).count()).toBe(1);
     const diff = page.locator('table.diff').first();
@@ -137,8 +147,8 @@ describe('imagestack site in a real browser', () => {
     // app's page: the parent it was built from, and the same package change inherited from base.
     await page.goto(`${url}images/app.html`);
     expect(await page.locator(`tr[data-tag="${tagOf('app')}"]`).textContent()).toContain(`base:${tagOf('base')}`);
-    expect(await page.locator('table.diff').first().textContent()).toContain('imagestack-demo');
-    expect(await page.locator('figure.durations svg[role="img"]').first().getAttribute('aria-label')).toMatch(/in 2 runs/);
+    expect(await page.locator('table.diff').first().textContent()).toMatch(/imagestack-demo\s*changed\s*1\.0\s*1\.1/); // the diff of app's commit-2 tag
+    expect(await page.locator('figure.durations svg[role="img"]').first().getAttribute('aria-label')).toMatch(/in 3 runs/);
     await page.close();
   });
 
@@ -155,12 +165,16 @@ describe('imagestack site in a real browser', () => {
   it('the promotions page shows who promoted what, with the revert commands to copy', async () => {
     const page = await browser.context.newPage();
     await page.goto(`${url}promotions.html`);
-    const row = page.locator('section[aria-labelledby="p-2026.1"] tbody tr').first();
-    const text = (await row.textContent()) ?? '';
-    expect(text).toContain('site-tester');
-    expect(text).toContain(firstCommit.slice(0, 7));
-    for (const image of ['base', 'app', 'broken', 'after']) expect(text).toContain(`${image} none → 2026.1-${firstCommit.slice(0, 7)}`);
-    expect(await row.locator('button[data-copy]').getAttribute('data-copy')).toBe('imagestack revert --version 2026.1 --to 1');
+    const rows = page.locator('section[aria-labelledby="p-2026.1"] tbody tr');
+    expect(await rows.count()).toBe(2);
+    const newest = (await rows.nth(0).textContent()) ?? '';
+    expect(newest).toContain('site-tester');
+    expect(newest).toContain(secondCommit.slice(0, 7));
+    expect(newest).toContain('stable now');
+    for (const image of ['base', 'app', 'broken', 'after']) expect(newest).toContain(`${image} 2026.1-${firstCommit.slice(0, 7)} → 2026.1-${secondCommit.slice(0, 7)}`);
+    const oldest = (await rows.nth(1).textContent()) ?? '';
+    for (const image of ['base', 'app', 'broken', 'after']) expect(oldest).toContain(`${image} none → 2026.1-${firstCommit.slice(0, 7)}`);
+    expect(await rows.nth(1).locator('button[data-copy]').getAttribute('data-copy')).toBe('imagestack revert --version 2026.1 --to 1');
     expect(await page.locator('button[data-copy="imagestack revert --version 2026.1"]').count()).toBe(1);
     await page.close();
   });

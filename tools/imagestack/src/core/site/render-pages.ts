@@ -162,12 +162,12 @@ ${note ? html`<p class="empty">${note}</p>` : ''}
 ${model.promotions.map(({ version, promotions }) => html`<section aria-labelledby="p-${version}"><h2 id="p-${version}">Version ${version}</h2>
 ${
   promotions.length
-    ? html`<p>Undo the latest: ${copyCommand(`imagestack revert --version ${version}`)}</p>
-<div class="scroll" role="region" tabindex="0" aria-label="promotions of ${version}"><table><thead><tr><th scope="col">#</th><th scope="col">when</th><th scope="col">who</th><th scope="col">commit</th><th scope="col">what changed</th><th scope="col">go back to this one</th></tr></thead><tbody>${promotions.map((p) => {
+    ? html`${promotions.length > 1 ? html`<p>Undo the latest (back to #${promotions[1].number}): ${copyCommand(`imagestack revert --version ${version}`)}</p>` : ''}
+<div class="scroll" role="region" tabindex="0" aria-label="promotions of ${version}"><table><thead><tr><th scope="col">#</th><th scope="col">when</th><th scope="col">who</th><th scope="col">commit</th><th scope="col">what changed</th><th scope="col">go back to this one</th></tr></thead><tbody>${promotions.map((p, i) => {
         const changes = promotionChanges(p, tagOf);
         return html`<tr><th scope="row">${p.number}${p.kind === 'revert' ? html` <span class="badge s-stale">revert of #${p.revertOf ?? '?'}</span>` : ''}</th><td class="time">${formatTime(p.at)}</td><td>${p.by}</td><td>${commitLink(p.commit, commitUrl(model.source, p.commit))}</td>
 <td>${changes.length ? html`<ul>${changes.map((c) => html`<li><a href="images/${imageFile(c.image)}">${c.image}</a> <code>${c.from}</code> → <code>${c.to}</code></li>`)}</ul>` : html`<span class="empty">no tag moved</span>`}</td>
-<td>${copyCommand(`imagestack revert --version ${version} --to ${p.number}`)}</td></tr>`;
+<td>${i === 0 ? html`<span class="badge tag-stable">stable now</span>` : copyCommand(`imagestack revert --version ${version} --to ${p.number}`)}</td></tr>`;
       })}</tbody></table></div>`
     : html`<p class="empty">No promotion of ${version} yet. Promote a commit's tags with <code>imagestack promote --version ${version} --commit &lt;sha&gt;</code>.</p>`
 }</section>`)}`;

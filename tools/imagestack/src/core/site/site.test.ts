@@ -262,7 +262,8 @@ describe('renderSite', () => {
       by: '<ci>',
       images: [{ image: 'base', repository: 'reg:5000/ns/base', sourceTag: '1-aaaaaaa', stableTag: '1-stable', previousDigest: null, digest: D('a'), mediaType: 'x' }],
     };
-    const pages = await renderSite(assembleSiteModel(inputs({ promotions: { '1': [promotion] } })));
+    const older: Promotion = { ...promotion, number: 1, by: 'someone' };
+    const pages = await renderSite(assembleSiteModel(inputs({ promotions: { '1': [{ ...promotion, number: 2 }, older] } })));
     expect([...pages.keys()].sort()).toEqual(['images/app.html', 'images/base.html', 'images/tool.html', 'index.html', 'promotions.html', 'run.html', 'site.json']);
     const index = pages.get('index.html')!;
     expect(index).toMatch(/^<!doctype html>\n<html lang="en">/);
@@ -278,6 +279,8 @@ describe('renderSite', () => {
     const promotions = pages.get('promotions.html')!;
     expect(promotions).toContain('&lt;ci&gt;');
     expect(promotions).toContain('data-copy="imagestack revert --version 1 --to 1"');
+    expect(promotions).not.toContain('--to 2"'); // #2 is the stable set now
+    expect(promotions).toContain('Undo the latest (back to #1)');
     const run = pages.get('run.html')!;
     expect(run.indexOf('id="failures"')).toBeLessThan(run.indexOf('id="all"'));
     expect(run).toContain('FAIL: &lt;boom&gt;');
