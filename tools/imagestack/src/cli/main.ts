@@ -9,6 +9,11 @@ import { EngineError, GitError, InputError, RegistryError } from '../core/errors
 import { redact } from '../core/registry';
 import { registerBuild } from './commands/build';
 import { registerPlan } from './commands/plan';
+import { registerPromote } from './commands/promote';
+import { registerRevert } from './commands/revert';
+import { registerHistory } from './commands/history';
+import { registerServe } from './commands/serve';
+import { registerSite } from './commands/site';
 
 /**
  * Runs the CLI with `argv` (as `process.argv`).
@@ -34,6 +39,11 @@ export async function main(argv: string[]): Promise<number> {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerPlan(program);
   registerBuild(program, controller.signal);
+  registerPromote(program);
+  registerRevert(program);
+  registerHistory(program);
+  registerSite(program);
+  registerServe(program, controller.signal);
 
   try {
     await program.parseAsync(argv);

@@ -96,16 +96,28 @@ export function renderMarkdown(report: RunReport, linkBase: string): string {
   return `${out.join('\n')}\n`;
 }
 
+/** Folder under the output folder where each run that built or failed anything keeps its report. */
+export const RUNS_FOLDER = 'runs';
+
 /**
- * Writes `report.json` and `report.md` into `outputDir`.
+ * Writes `report.json` and `report.md` into `outputDir` (overwriting the last run's), and,
+ * when the run did anything but skip, a copy of the JSON as
+ * `runs/<startedAt as YYYYMMDDTHHMMSSZ>-<head sha7>.json`, so build and test durations can be
+ * followed over runs (the site's charts read them). Runs that only skipped are not kept.
  *
  * @returns the paths written
  */
-export function writeReport(report: RunReport, outputDir: string): { json: string; markdown: string } {
+export function writeReport(report: RunReport, outputDir: string): { json: string; markdown: string; kept?: string } {
   mkdirSync(outputDir, { recursive: true });
   const json = path.join(outputDir, 'report.json');
   const markdown = path.join(outputDir, 'report.md');
-  writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
+  const text = `${JSON.stringify(report, null, 2)}\n`;
+  writeFileSync(json, text);
   writeFileSync(markdown, renderMarkdown(report, outputDir));
-  return { json, markdown };
+  if (report.counts.skipped === report.images.length) return { json, markdown };
+  const stamp = report.startedAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const kept = path.join(outputDir, RUNS_FOLDER, `${stamp}-${report.head.slice(0, 7)}.json`);
+  mkdirSync(path.dirname(kept), { recursive: true });
+  writeFileSync(kept, text);
+  return { json, markdown, kept };
 }

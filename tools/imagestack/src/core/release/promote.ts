@@ -1,0 +1,100 @@
+/**
+ * `promote`: point `<version>-stable` of every image of the stack at the tags one
+ * commit's plan names, in the registry, all or nothing, and record it (DESIGN.md promise 5).
+ *
+ * Order, so that nothing changes unless everything can:
+ * 1. plan the commit (see `sources.ts`);
+ * 2. GET every source manifest — the existence check and the bytes to PUT in one request
+ *    per tag (a HEAD first would only add a request; GET answers 404 just the same) —
+ *    and refuse, listing every missing tag, when any is missing;
+ * 3. GET every current stable manifest (kept to put it back) and list the promotion records;
+ * 4. move, verify, record (`execute.ts`, `apply.ts`).
+ */
+import { RegistryError } from '../errors';
+import { RegistryClient } from '../registry/client';
+import { mapLimit } from '../util/concurrency';
+import { currentActor } from './actor';
+import { READ_CONCURRENCY, executeRelease, fetchManifestOrNull, promotedImage, readCurrent, type MoveTarget, type ReleaseResult } from './execute';
+import { nextNumber } from './history';
+import { stableTag } from './record';
+import { resolveSources } from './sources';
+import type { Promotion } from './types';
+
+/** Options of {@link promoteVersion}. */
+export interface PromoteOptions {
+  /** Path of specs.yml in the checkout. */
+  specsFile: string;
+  /** The version whose stable tags move, e.g. `2026.2`. */
+  version: string;
+  /** The commit whose plan names the source tags. Exactly one of `commit` and `tag`. */
+  commit?: string;
+  /** A source tag `<version>-<sha7>`: promotes the plan of the commit its sha7 names. */
+  tag?: string;
+  /** Report what would change; change nothing. */
+  dryRun?: boolean;
+  /** Registry override (`--registry`, `IMAGESTACK_REGISTRY`). */
+  registry?: string;
+  /** Namespace override. */
+  namespace?: string;
+  /** Client to use (default: one for the stack's registry, credentials resolved). */
+  client?: RegistryClient;
+  /** Clock for the record (default `new Date()`). */
+  now?: () => Date;
+  /** Who promotes (default {@link currentActor}). */
+  actor?: string;
+  /** Progress, one line at a time. */
+  onProgress?: (line: string) => void;
+}
+
+/**
+ * Promotes one commit's tags of `version` to `<version>-stable`.
+ *
+ * @returns what was done (`done`), or would be (`dry-run`), or that nothing had to change (`unchanged`)
+ * @throws InputError for a bad version / tag argument (nothing touched)
+ * @throws GitError for an unknown commit
+ * @throws RegistryError (404, code MANIFEST_UNKNOWN) listing every source tag missing from
+ *   the registry, before anything changes; RegistryError when the registry fails while reading
+ * @throws ApplyError (a RegistryError) when moving, verifying or recording failed: the
+ *   message says which tags were put back and which were not
+ */
+export async function promoteVersion(opts: PromoteOptions): Promise<ReleaseResult> {
+  const say = opts.onProgress ?? (() => undefined);
+  const src = await resolveSources(opts);
+  const client = opts.client ?? new RegistryClient({ registry: src.registry });
+  const { entries } = src;
+  if (entries.length === 0) {
+    throw new RegistryError(`no image of the stack builds version ${opts.version} at commit ${src.commit.slice(0, 7)} (every image skips it): nothing to promote`, undefined);
+  }
+  say(`promote ${opts.version}: commit ${src.commit.slice(0, 7)}, ${entries.length} image${entries.length > 1 ? 's' : ''}, registry ${client.registry}`);
+
+  const [sources, number] = await Promise.all([
+    mapLimit(entries, READ_CONCURRENCY, async (e) => ({ e, manifest: await fetchManifestOrNull(client, `${src.namespace}/${e.image}`, e.tag) })),
+    nextNumber(client, src.namespace, opts.version),
+  ]);
+  const missing = sources.filter((s) => s.manifest === null).map((s) => s.e.reference);
+  if (missing.length) {
+    throw new RegistryError(
+      `cannot promote ${opts.version} to commit ${src.commit.slice(0, 7)}: ${missing.length} of ${entries.length} source tags are not in the registry:\n${missing.map((r) => `  ${r}`).join('\n')}\nnothing was changed.\n  fix: build and push commit ${src.commit.slice(0, 7)} first (\`git checkout ${src.commit.slice(0, 7)} && imagestack build\`), or promote a commit whose images were pushed`,
+      404,
+      ['MANIFEST_UNKNOWN'],
+    );
+  }
+  const targets: MoveTarget[] = sources.map(({ e, manifest }) => ({
+    image: e.image,
+    repository: `${src.namespace}/${e.image}`,
+    stableTag: stableTag(opts.version),
+    sourceTag: e.tag,
+    next: manifest!,
+  }));
+  const moves = await readCurrent(client, targets);
+  const promotion: Promotion = {
+    number,
+    version: opts.version,
+    kind: 'promote',
+    commit: src.commit,
+    at: (opts.now ?? (() => new Date()))().toISOString(),
+    by: opts.actor ?? currentActor(),
+    images: moves.map((m, i) => promotedImage(m, `${client.registry}/${src.namespace}`, targets[i].sourceTag)),
+  };
+  return executeRelease(moves, promotion, { client, namespace: src.namespace, what: `promotion of ${opts.version}`, dryRun: opts.dryRun, onProgress: say });
+}

@@ -1,0 +1,284 @@
+/**
+ * Assembles the {@link SiteModel} from what the collector read. Pure: no I/O, no clock
+ * (the time is an input), so it is unit-tested with plain objects, the way changesets'
+ * `assembleReleasePlan` is.
+ */
+import type { Plan } from '../plan/types';
+import type { Promotion } from '../release/types';
+import type { RunReport } from '../report/report';
+import type { PackageManifest } from '../verify/manifest/types';
+import type { DurationPoint, SiteImage, SiteModel, SiteRun, SiteStatus, SiteTag } from './model';
+
+/** What the registry says about one tag (from its image manifest and config). */
+export interface RegistryTag {
+  tag: string;
+  /** Manifest digest. */
+  digest: string;
+  /** Config + layers, bytes (compressed, as stored). */
+  size?: number;
+  /** Image config `created`, ISO 8601. */
+  created?: string;
+  /** Image config labels. */
+  labels: Record<string, string>;
+}
+
+/** One image of the stack, as the site needs it (a projection of `StackImage`). */
+export interface StackImageInput {
+  name: string;
+  dockerfile: string;
+  parents: Array<{ image: string; instruction: 'FROM' | 'COPY --from' }>;
+  externalBases: string[];
+  /** The stack parent of the final stage, if the final stage is FROM a stack image. */
+  finalParent?: string;
+}
+
+/** Everything {@link assembleSiteModel} needs. */
+export interface SiteInputs {
+  generatedAt: string;
+  registry: string;
+  namespace: string;
+  /** Repository URL (specs.yml `source:` or the git remote). */
+  source?: string;
+  versions: string[];
+  /** Images in topological order. */
+  images: StackImageInput[];
+  /** The plan of the current commit (its tags, and whether each is in the registry). */
+  plan: Plan;
+  /** Per image: the tags in its repository (all versions; `-stable` included). */
+  registryTags: Record<string, RegistryTag[]>;
+  /** The last run (report.json), if any. */
+  lastRun?: RunReport;
+  /** Every run report kept (runs/*.json; `lastRun` is added), any order; duplicates by `startedAt` keep the later one in this list. */
+  runs: RunReport[];
+  /** Full package manifests by `<image>/<tag>`, with the site-relative paths of their copied files. */
+  manifests: Record<string, { manifest: PackageManifest; files: { markdown?: string; json?: string } }>;
+  /** Promotions per version, newest first. */
+  promotions: Record<string, Promotion[]>;
+  runDir?: string;
+  promotionsNote?: string;
+  warnings: string[];
+}
+
+const TAG_OF_VERSION = (version: string) => new RegExp(`^${version.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-(?!stable$)`);
+
+/**
+ * The commit URL for a repository URL and a sha: `<url>/commit/<sha>` for http(s) URLs
+ * (GitHub, GitLab and Gitea all serve that path); `git@host:org/repo(.git)` is read as
+ * `https://host/org/repo`. Anything else gives `undefined`.
+ */
+export function commitUrl(source: string | undefined, sha: string | undefined): string | undefined {
+  if (!source || !sha || !/^[0-9a-f]{7,64}$/.test(sha)) return undefined;
+  let url = source.trim();
+  const scp = /^git@([^:]+):(.+)$/.exec(url);
+  if (scp) url = `https://${scp[1]}/${scp[2]}`;
+  if (!/^https?:\/\/[^/]+\/.+/.test(url)) return undefined;
+  return `${url.replace(/\.git$/, '').replace(/\/+$/, '')}/commit/${sha}`;
+}
+
+/** The site status of an image and version from the plan entry and the last run's entry for it. */
+export function siteStatus(
+  current: { tag: string; inRegistry: boolean },
+  last: { tag: string; status: string; reason: string; step?: string; blockedBy?: string } | undefined,
+): { status: SiteStatus; detail: string } {
+  if (last && last.tag === current.tag) {
+    switch (last.status) {
+      case 'pushed':
+        return { status: 'built', detail: 'built and pushed by the last run' };
+      case 'built':
+        return { status: 'built', detail: `built by the last run, not pushed (${last.reason})` };
+      case 'failed':
+        return { status: 'failed', detail: `${last.step ?? 'a step'} failed in the last run` };
+      case 'blocked':
+        return { status: 'failed', detail: `not built: parent ${last.blockedBy ?? '?'} failed in the last run` };
+      case 'cancelled':
+        return { status: 'failed', detail: 'the last run was cancelled before it finished' };
+      default:
+        if (current.inRegistry) return { status: 'skipped', detail: 'tag already in the registry; nothing to do' };
+    }
+  }
+  if (current.inRegistry) return { status: 'skipped', detail: 'tag already in the registry; nothing to do' };
+  return { status: 'stale', detail: 'changed since the last run: the current tag is not in the registry yet' };
+}
+
+/** Turns a run report's entry into the model's shape (gate failures kept, passing items dropped). */
+function runEntry(r: RunReport['images'][number]): SiteRun['images'][number] {
+  return {
+    image: r.image,
+    version: r.version,
+    tag: r.tag,
+    status: r.status,
+    reason: r.reason,
+    action: r.action,
+    ...(r.digest ? { digest: r.digest } : {}),
+    ...(r.size !== undefined ? { size: r.size } : {}),
+    durations: { ...r.durations } as Record<string, number>,
+    ...(r.step ? { step: r.step } : {}),
+    ...(r.error ? { error: r.error } : {}),
+    ...(r.logTail?.length ? { logTail: [...r.logTail] } : {}),
+    ...(r.blockedBy ? { blockedBy: r.blockedBy } : {}),
+    gates: Object.entries(r.gates ?? {}).map(([gate, g]) => ({
+      gate,
+      ok: !!g?.ok,
+      summary: g?.summary ?? '',
+      failures: (g?.items ?? []).filter((i) => !i.ok).map((i) => ({ name: i.name, ...(i.expected ? { expected: i.expected } : {}), ...(i.found ? { found: i.found } : {}) })),
+    })),
+  };
+}
+
+const FAIL_FIRST: Record<string, number> = { failed: 0, blocked: 1, cancelled: 2 };
+
+/**
+ * Builds the site model.
+ *
+ * Tags per version: every `<version>-…` tag in the registry except `<version>-stable`, plus
+ * the current tag when it is only known from the plan. Newest first by `created`, then by
+ * name. Durations: one point per run report in which the image and version ran its build
+ * or test step, oldest first (a test gate that found no tests gives no test duration).
+ */
+export function assembleSiteModel(input: SiteInputs): SiteModel {
+  const runs = dedupeRuns([...input.runs, ...(input.lastRun ? [input.lastRun] : [])]);
+  const lastByKey = new Map((input.lastRun?.images ?? []).map((r) => [`${r.image}@${r.version}`, r]));
+  const planByKey = new Map(input.plan.images.map((e) => [`${e.image}@${e.version}`, e]));
+
+  const images: SiteImage[] = input.images.map((img) => {
+    const regTags = input.registryTags[img.name] ?? [];
+    const byTag = new Map(regTags.map((t) => [t.tag, t]));
+    const versions = input.versions
+      .filter((v) => planByKey.has(`${img.name}@${v}`))
+      .map((version) => {
+        const key = `${img.name}@${version}`;
+        const entry = planByKey.get(key)!;
+        const stableReg = byTag.get(`${version}-stable`);
+        const ofVersion = regTags.filter((t) => TAG_OF_VERSION(version).test(t.tag));
+        const stableTag = stableReg ? ofVersion.find((t) => t.digest === stableReg.digest)?.tag : undefined;
+        const inRegistry = byTag.has(entry.tag) || entry.action === 'skip';
+        const tags: SiteTag[] = ofVersion.map((t) => {
+          const revision = t.labels['org.opencontainers.image.revision'];
+          const baseName = t.labels['org.opencontainers.image.base.name'];
+          const baseDigest = t.labels['org.opencontainers.image.base.digest'];
+          const source = input.source ?? t.labels['org.opencontainers.image.source'];
+          const url = commitUrl(source, revision);
+          return {
+            tag: t.tag,
+            digest: t.digest,
+            inRegistry: true,
+            ...(revision ? { sourceCommit: revision } : {}),
+            ...(url ? { commitUrl: url } : {}),
+            ...(t.created ? { created: t.created } : {}),
+            ...(t.size !== undefined ? { size: t.size } : {}),
+            ...(baseName ? { parent: { reference: baseName, ...(baseDigest ? { digest: baseDigest } : {}) } } : {}),
+            current: t.tag === entry.tag,
+            stable: !!stableReg && t.digest === stableReg.digest,
+          };
+        });
+        if (!tags.some((t) => t.tag === entry.tag)) {
+          const url = commitUrl(input.source, entry.dirty ? undefined : entry.sourceCommit);
+          tags.push({
+            tag: entry.tag,
+            inRegistry: false,
+            sourceCommit: entry.sourceCommit,
+            ...(url ? { commitUrl: url } : {}),
+            current: true,
+            stable: false,
+          });
+        }
+        tags.sort((a, b) => (b.current ? 1 : 0) - (a.current ? 1 : 0) || (b.created ?? '').localeCompare(a.created ?? '') || b.tag.localeCompare(a.tag));
+        // Attach manifests; the full package list only to the newest tag that has one.
+        let listed = false;
+        for (const t of tags) {
+          const m = input.manifests[`${img.name}/${t.tag}`];
+          if (!m) continue;
+          const full = !listed;
+          listed = true;
+          t.manifest = {
+            ...(m.manifest.os?.PRETTY_NAME ? { os: m.manifest.os.PRETTY_NAME } : {}),
+            dpkgCount: Object.keys(m.manifest.packages?.dpkg ?? {}).length,
+            pipCount: Object.keys(m.manifest.packages?.pip ?? {}).length,
+            diff: m.manifest.diff ?? { previous: null, reason: 'no diff recorded' },
+            ...(full ? { packages: { dpkg: { ...m.manifest.packages.dpkg }, pip: { ...m.manifest.packages.pip } } } : {}),
+            files: m.files,
+          };
+          // A tag built but not pushed has its digest only in the run (the local image ID).
+          if (!t.created && m.manifest.created) t.created = m.manifest.created;
+        }
+        const durations: DurationPoint[] = [];
+        for (const run of runs) {
+          const r = run.images.find((x) => x.image === img.name && x.version === version);
+          // A test gate that found no tests ran for a millisecond: that is not a test duration.
+          const testMs = r?.gates?.test?.summary === 'no tests' ? undefined : r?.durations.test;
+          if (!r || (r.durations.build === undefined && testMs === undefined)) continue;
+          durations.push({
+            at: run.startedAt,
+            tag: r.tag,
+            status: r.status,
+            ...(r.durations.build !== undefined ? { buildMs: r.durations.build } : {}),
+            ...(testMs !== undefined ? { testMs } : {}),
+          });
+        }
+        const last = lastByKey.get(key);
+        const { status, detail } = siteStatus({ tag: entry.tag, inRegistry }, last);
+        return {
+          version,
+          currentTag: entry.tag,
+          sourceCommit: entry.sourceCommit,
+          dirty: entry.dirty,
+          ...(stableReg ? { stable: { ...(stableTag ? { tag: stableTag } : {}), digest: stableReg.digest } } : {}),
+          status,
+          statusDetail: detail,
+          tags,
+          durations,
+        };
+      });
+    return {
+      name: img.name,
+      repository: `${input.registry}/${input.namespace}/${img.name}`,
+      dockerfile: img.dockerfile,
+      parents: img.parents.map((p) => ({ image: p.image, instruction: p.instruction, final: p.image === img.finalParent })),
+      externalBases: img.externalBases,
+      versions,
+    };
+  });
+
+  let run: SiteRun | undefined;
+  if (input.lastRun) {
+    const r = input.lastRun;
+    run = {
+      head: r.head,
+      dirty: r.dirty,
+      ok: r.ok,
+      startedAt: r.startedAt,
+      durationMs: r.durationMs,
+      counts: { ...r.counts },
+      images: r.images
+        .map((x, i) => ({ x, i }))
+        .sort((a, b) => (FAIL_FIRST[a.x.status] ?? 9) - (FAIL_FIRST[b.x.status] ?? 9) || a.i - b.i)
+        .map(({ x }) => runEntry(x)),
+    };
+  }
+
+  return {
+    generatedAt: input.generatedAt,
+    head: input.plan.head,
+    dirty: input.plan.dirty,
+    registry: input.registry,
+    namespace: input.namespace,
+    ...(input.source ? { source: input.source } : {}),
+    versions: [...input.versions],
+    images,
+    ...(run ? { run } : {}),
+    promotions: input.versions.map((version) => ({ version, promotions: [...(input.promotions[version] ?? [])] })),
+    sources: {
+      ...(input.runDir ? { runDir: input.runDir } : {}),
+      runReports: runs.length,
+      ...(input.promotionsNote ? { promotionsNote: input.promotionsNote } : {}),
+      warnings: [...input.warnings],
+    },
+  };
+}
+
+/** Run reports, one per `startedAt`, oldest first. */
+function dedupeRuns(runs: readonly RunReport[]): RunReport[] {
+  const seen = new Map<string, RunReport>();
+  for (const r of runs) if (r && typeof r.startedAt === 'string' && Array.isArray(r.images)) seen.set(r.startedAt, r);
+  return [...seen.values()].sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+}
