@@ -1,7 +1,7 @@
 /**
  * {@link RegistryClient}: the registry operations imagestack needs, for one registry.
  * A thin class over one {@link Transport} and the per-operation modules
- * (`manifest.ts`, `tags.ts`, `blob.ts`, `image-config.ts`), the way
+ * (`manifest.ts`, `tags.ts`, `blob.ts`, `upload.ts`, `image-config.ts`), the way
  * go-containerregistry's `remote` package sits on `remote/transport`.
  */
 import type { Credentials } from './credentials';
@@ -9,6 +9,7 @@ import { getBlob } from './blob';
 import { getImageConfig } from './image-config';
 import { deleteManifest, getManifest, headManifest, putManifest } from './manifest';
 import { listTags } from './tags';
+import { pushBlob } from './upload';
 import { Transport, type Backoff, type RequestEvent } from './transport';
 import type { Descriptor, Platform } from './types';
 
@@ -128,6 +129,17 @@ export class RegistryClient {
    */
   getBlob(repository: string, digest: string): Promise<Buffer> {
     return getBlob(this.transport, repository, digest);
+  }
+
+  /**
+   * Stores a small blob held in memory unless the repository has it already: HEAD, then
+   * POST + PUT ("Pushing a blob monolithically"). For artifact configs and records.
+   *
+   * @returns its descriptor (with `mediaType`) and whether it was uploaded
+   * @throws RegistryError when the registry refuses the upload
+   */
+  pushBlob(repository: string, bytes: Buffer, mediaType?: string): Promise<{ descriptor: Descriptor; uploaded: boolean }> {
+    return pushBlob(this.transport, repository, bytes, mediaType);
   }
 
   /**

@@ -14,6 +14,7 @@ import { locate, type DocPath } from './positions';
 import { closest, quoteList } from '../util/suggest';
 import { checksSpecIssues } from '../verify/checks/spec';
 import { manifestSpecIssues } from '../verify/manifest/spec';
+import { PROMOTIONS_IMAGE } from '../release/record';
 
 /** A rule adds its problems to `ctx.problems`. */
 export type Rule = (ctx: CheckContext) => void;
@@ -189,6 +190,25 @@ const imageNamesRule: Rule = (ctx) => {
   }
 };
 
+/**
+ * Image names imagestack uses for its own repositories in the namespace:
+ * `imagestack-promotions` holds the promotion history (core/release/record.ts).
+ */
+export const RESERVED_IMAGE_NAMES: readonly string[] = [PROMOTIONS_IMAGE];
+
+const reservedImageNamesRule: Rule = (ctx) => {
+  for (const name of imageNames(ctx)) {
+    if (!RESERVED_IMAGE_NAMES.includes(name)) continue;
+    report(
+      ctx,
+      ['images', name],
+      'key',
+      `image name ${JSON.stringify(name)} is reserved: imagestack keeps the promotion history of the stack in the repository <namespace>/${name}`,
+      `rename the image (and its folder images/${name}/), e.g. to ${JSON.stringify(`${name.replace(/^imagestack-/, '')}-image`)}`,
+    );
+  }
+};
+
 /** Every `args` mapping of the document, by path. */
 function argsPaths(ctx: CheckContext): DocPath[] {
   const paths: DocPath[] = declaredVersions(ctx).map((v) => ['versions', v, 'args']);
@@ -327,6 +347,7 @@ export const RULES: readonly Rule[] = [
   namespaceRule,
   versionNamesRule,
   imageNamesRule,
+  reservedImageNamesRule,
   buildArgsRule,
   skipRule,
   imageVersionsRule,
