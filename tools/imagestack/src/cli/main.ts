@@ -9,6 +9,9 @@ import { EngineError, GitError, InputError, RegistryError } from '../core/errors
 import { redact } from '../core/registry';
 import { registerBuild } from './commands/build';
 import { registerPlan } from './commands/plan';
+import { registerAudit } from './commands/audit';
+import { registerPrepull } from './commands/prepull';
+import { registerStamp } from './commands/stamp';
 
 /**
  * Runs the CLI with `argv` (as `process.argv`).
@@ -34,6 +37,9 @@ export async function main(argv: string[]): Promise<number> {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerPlan(program);
   registerBuild(program, controller.signal);
+  registerPrepull(program, controller.signal);
+  registerStamp(program);
+  registerAudit(program);
 
   try {
     await program.parseAsync(argv);
