@@ -11,12 +11,14 @@ export function registerStamp(program: Command): void {
     .command('stamp')
     .description("write a lock file (image, version → repository:tag@digest) for a commit, and stamp the references into copies of the JSON files specs.yml names")
     .option('--commit <sha>', 'commit whose tags are resolved', 'HEAD')
+    .option('--version <v>', 'only this version (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--out <dir>', 'output folder (default dist/imagestack/stamp)')
-    .action(async (o: { commit: string; out?: string }, cmd: Command) => {
+    .action(async (o: { commit: string; version?: string[]; out?: string }, cmd: Command) => {
       const g = cmd.optsWithGlobals() as { specs?: string; registry?: string; namespace?: string };
       const r = await stamp({
         specsFile: findSpecsFile(g.specs),
         commit: o.commit,
+        versions: o.version,
         outDir: o.out,
         registry: g.registry ?? process.env.IMAGESTACK_REGISTRY,
         namespace: g.namespace ?? process.env.IMAGESTACK_NAMESPACE,

@@ -41,8 +41,8 @@ describe('decideAudit', () => {
       policy,
       NOW,
     );
-    expect(byPromotion.flags).toEqual([{ kind: 'too-old', detail: 'promoted (#3) 51d ago, more than 30d' }]);
-    expect(byCreated.flags).toEqual([{ kind: 'too-old', detail: 'created (no promotion record) 81d ago, more than 30d' }]);
+    expect(byPromotion.flags).toEqual([{ kind: 'too-old', detail: 'promoted (#3) 51d0h ago, more than 30d' }]);
+    expect(byCreated.flags).toEqual([{ kind: 'too-old', detail: 'created (no promotion record) 81d0h ago, more than 30d' }]);
     expect(unknown.flags).toEqual([]);
     expect(unknown.notes).toEqual(['age unknown: no promotion record and no created label']);
   });

@@ -21,6 +21,8 @@ export interface StampOptions {
   specsFile: string;
   /** Commit whose plan names the tags (default `HEAD`). */
   commit?: string;
+  /** Only these versions (default: every version). */
+  versions?: string[];
   /** Output folder (default `<root>/dist/imagestack/stamp`). */
   outDir?: string;
   registry?: string;
@@ -69,6 +71,7 @@ export async function stamp(opts: StampOptions): Promise<StampResult> {
   const { specs, commit, images } = await resolveImages({
     specsFile: opts.specsFile,
     target: { commit: opts.commit ?? 'HEAD' },
+    versions: opts.versions,
     registry: opts.registry,
     namespace: opts.namespace,
     client: opts.client,
@@ -85,7 +88,7 @@ export async function stamp(opts: StampOptions): Promise<StampResult> {
   const copies = new Map<string, { doc: unknown; text: string }>();
   const stamped: StampedValue[] = [];
   for (const s of readStampSpecs(specs.raw)) {
-    const versions = s.version ? [s.version] : specs.versions.map((v) => v.name);
+    const versions = (s.version ? [s.version] : specs.versions.map((v) => v.name)).filter((v) => !opts.versions?.length || opts.versions.includes(v));
     for (const version of versions) {
       const image = byKey.get(`${s.image}\0${version}`);
       if (!image) continue; // the image skips this version (a named version was checked at load)

@@ -23,5 +23,8 @@ describe('formatAge', () => {
     expect(formatAge(0)).toBe('0s');
     expect(formatAge(90_000)).toBe('1m30s');
     expect(formatAge(3 * 86_400_000 + 4 * 3_600_000 + 5000)).toBe('3d4h');
+    expect(formatAge(2 * 3_600_000 + 5000)).toBe('2h0m');
+    expect(formatAge(45_500)).toBe('45s');
+    expect(formatAge(600_000)).toBe('10m0s');
   });
 });

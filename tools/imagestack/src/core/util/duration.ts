@@ -30,15 +30,15 @@ export function parseDuration(text: string): number | undefined {
 /** The fix to show for a bad duration. */
 export const DURATION_FIX = 'write a number with a unit, e.g. "30d", "12h", "1d12h", "90s" (units: w, d, h, m, s, ms)';
 
-/** Milliseconds as the largest whole units, e.g. `3d4h`, `12m`, `0s`. */
+/** Milliseconds as the largest unit and the next one, e.g. `3d4h`, `2h0m`, `1m30s`, `45s`. */
 export function formatAge(ms: number): string {
-  const parts: string[] = [];
-  let rest = Math.max(0, Math.floor(ms));
-  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
-    const n = Math.floor(rest / size);
-    if (n > 0) parts.push(`${n}${unit}`);
-    rest -= n * size;
-    if (parts.length === 2) break;
-  }
-  return parts.length ? parts.join('') : '0s';
+  const units = [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const;
+  const rest = Math.max(0, Math.floor(ms));
+  const i = units.findIndex(([, size]) => rest >= size);
+  if (i < 0) return '0s';
+  const [u1, s1] = units[i];
+  const first = Math.floor(rest / s1);
+  if (i === units.length - 1) return `${first}${u1}`;
+  const [u2, s2] = units[i + 1];
+  return `${first}${u1}${Math.floor((rest - first * s1) / s2)}${u2}`;
 }
