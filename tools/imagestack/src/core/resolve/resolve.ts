@@ -6,6 +6,7 @@
  * everything that uses the result names the same content even if a tag moves meanwhile.
  */
 import { InputError, type Problem } from '../errors';
+import { readStack } from '../graph/read-stack';
 import { makePlan } from '../plan/make-plan';
 import { RegistryClient } from '../registry';
 import { loadSpecs } from '../specs/load';
@@ -45,7 +46,7 @@ export interface ResolveOptions {
   client?: RegistryClient;
 }
 
-/** The resolved images, in plan order (parents first), with the specs they came from. */
+/** The resolved images, parents first (plan order: wave, then topological), with the specs they came from. */
 export interface Resolved {
   specs: Specs;
   /** Full sha of the commit (commit mode). */
@@ -91,7 +92,12 @@ export async function resolveImages(opts: ResolveOptions): Promise<Resolved> {
       }));
   } else {
     const version = opts.target.stable;
-    wants = specs.images
+    // The plan's order (wave, then topological): parents first, so engines pull shared layers once.
+    const stack = await readStack(specs);
+    const wave = (n: string) => stack.waves.get(n) ?? 0;
+    wants = [...stack.order]
+      .sort((a, b) => wave(a) - wave(b) || stack.order.indexOf(a) - stack.order.indexOf(b))
+      .map((name) => stack.images.get(name)!.spec)
       .filter((i) => !i.skip.includes(version))
       .map((i) => ({
         image: i.name,

@@ -1,5 +1,5 @@
 /** The `stamp:` and `audit:` settings of specs.yml: bad ones stop at load time with file:line and a fix. */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -129,5 +129,18 @@ describe('loadSpecs reads the stamp files of the workspace', () => {
     mkdirSync(path.join(dir, 'images/gcc-assert/start_point'), { recursive: true });
     writeFileSync(path.join(dir, 'images/gcc-assert/start_point/manifest.json'), MANIFEST);
     await expect(loadSpecs(file)).resolves.toBeTruthy();
+  });
+});
+
+describe('the README', () => {
+  it('shows stamp: and audit: examples that load as written', () => {
+    const readme = readFileSync(path.resolve(__dirname, '../../../../../README.md'), 'utf8');
+    const blocks = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]);
+    const stamp = blocks.find((b) => b.startsWith('stamp:'));
+    const audit = blocks.find((b) => b.startsWith('audit:'));
+    expect(stamp && audit).toBeTruthy();
+    const text = SPECS(stamp!, audit!).replace('skip: ["2026.1"]', 'skip: []');
+    expect(problems(text)).toEqual([]);
+    expect(readStampSpecs(parseSpecs(text, 'specs.yml', '/ws').raw)[0]).toMatchObject({ image: 'gcc-assert', version: '2026.2', form: 'repository:tag@digest' });
   });
 });
