@@ -6,6 +6,8 @@
  * Engine API: `GET /_ping`, `GET /images/{name}/json`, `POST /images/create`,
  * `POST /images/{name}/tag` (Engine API v1.41).
  */
+import * as http from 'node:http';
+import * as https from 'node:https';
 import Docker from 'dockerode';
 import type { AuthConfig } from '../engine/push';
 import type { ProgressMessage } from '../engine/stream';
@@ -67,7 +69,14 @@ export async function prepullEngine(target: EngineTarget, images: readonly Resol
   const onCancel = () => controller.abort(new Error('cancelled'));
   opts.signal?.addEventListener('abort', onCancel, { once: true });
   const signal = controller.signal;
-  const docker = opts.docker ?? new Docker(target.options);
+  // Our own agent, destroyed on timeout or cancel: that ends every request under way on this
+  // engine (dockerode cannot abort an inspect), so a frozen daemon leaves no open socket
+  // behind. (Over ssh, docker-modem uses its own agent: a frozen node there is given up on
+  // at the timeout, but its connection stays until the ssh layer drops it.)
+  const agent = target.options.protocol === 'https' ? new https.Agent() : new http.Agent();
+  const onAbort = () => agent.destroy();
+  signal.addEventListener('abort', onAbort, { once: true });
+  const docker = opts.docker ?? new Docker({ ...target.options, agent } as Docker.DockerOptions);
   const results: PullResult[] = [];
   const fail = (img: ResolvedImage, reason: string, ms = 0): PullResult => ({
     engine: target.name,
@@ -112,6 +121,8 @@ export async function prepullEngine(target: EngineTarget, images: readonly Resol
   } finally {
     clearTimeout(timer);
     opts.signal?.removeEventListener('abort', onCancel);
+    signal.removeEventListener('abort', onAbort);
+    agent.destroy();
   }
 }
 
