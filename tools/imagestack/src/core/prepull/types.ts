@@ -17,7 +17,7 @@ export interface PullResult {
   status: PullStatus;
   /** Why it failed (`failed` only): the engine's message, "timed out after 10m", "engine unreachable: …". */
   reason?: string;
-  /** Bytes downloaded for this image (layers already on the engine count 0). */
+  /** Bytes downloaded for this image, from the engine's progress messages (layers already on the engine count 0; a layer so small that the engine reports no progress for it counts 0 too). */
   bytes: number;
   /** Wall-clock time spent on this image, ms. */
   ms: number;
