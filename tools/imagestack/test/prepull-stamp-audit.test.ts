@@ -146,6 +146,21 @@ describe('prepull, stamp and audit on a tiny stack', () => {
       for (const row of rows) expect(row).toMatch(/present\s+FAILED$/);
     });
 
+    it('stops on bad arguments before touching anything (exit 2, with the fix)', async () => {
+      const cases: Array<[string[], RegExp]> = [
+        [['prepull', '--engine', 'x=unix:///nope.sock'], /exactly one of --stable <version> and --commit <sha>/],
+        [['prepull', '--stable', V], /no engine to pull on\n\s+fix: give one --engine/],
+        [['prepull', '--stable', V, '--engine', 'unix:///x.sock', '--timeout', '5'], /--timeout 5: error: not a positive duration/],
+        [['prepull', '--stable', '2099.1', '--kubernetes'], /specs\.yml: error: version "2099\.1" is not declared/],
+        [['audit', '--version', V, '--max-age', 'soon'], /--max-age soon: error: not a duration/],
+      ];
+      for (const [args, message] of cases) {
+        const r = await ws.cli(args);
+        expect(r.code, args.join(' ')).toBe(2);
+        expect(r.stderr).toMatch(message);
+      }
+    });
+
     it('refuses, listing them, when tags of the commit are missing', async () => {
       const r = await ws.cli(['prepull', '--commit', first, '--engine', `x=${engines[0].dockerHost}`]);
       expect(r.code).toBe(2); // 2026.2 was never built

@@ -8,6 +8,7 @@
  * (`git rev-list --ancestry-path <stable>..<head>`). Commit order in git, not dates: dates
  * can be rewritten and clocks skew, ancestry cannot lie.
  */
+import * as path from 'node:path';
 import { InputError } from '../errors';
 import { revParse, runGit } from '../git/git';
 import { RegistryClient } from '../registry';
@@ -55,7 +56,7 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
   const specs = await loadSpecs(opts.specsFile, { registry: opts.registry, namespace: opts.namespace });
   const declared = specs.versions.map((v) => v.name);
   if (!declared.includes(opts.version)) {
-    throw new InputError({ file: specs.file, message: `version ${JSON.stringify(opts.version)} is not declared in specs.yml`, fix: `use one of ${declared.map((d) => JSON.stringify(d)).join(', ')}` });
+    throw new InputError({ file: path.relative(specs.root, specs.file), message: `version ${JSON.stringify(opts.version)} is not declared in specs.yml`, fix: `use one of ${declared.map((d) => JSON.stringify(d)).join(', ')}` });
   }
   if (opts.maxAge !== undefined && parseDuration(opts.maxAge) === undefined) {
     throw new InputError({ file: `--max-age ${opts.maxAge}`, message: 'not a duration', fix: DURATION_FIX });
@@ -69,11 +70,11 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
   const images = specs.images.filter((i) => !i.skip.includes(opts.version));
 
   const facts = await mapLimit(images, 4, async (img): Promise<StableFacts> => {
-    const path = `${specs.namespace}/${img.name}`;
-    const f: StableFacts = { image: img.name, version: opts.version, repository: `${specs.registry}/${path}`, stableTag, newerTags: [], notes: [] };
-    const desc = await client.headManifest(path, stableTag);
+    const repoPath = `${specs.namespace}/${img.name}`;
+    const f: StableFacts = { image: img.name, version: opts.version, repository: `${specs.registry}/${repoPath}`, stableTag, newerTags: [], notes: [] };
+    const desc = await client.headManifest(repoPath, stableTag);
     if (!desc) return f;
-    const cfg = await client.getImageConfig(path, stableTag);
+    const cfg = await client.getImageConfig(repoPath, stableTag);
     const labels: Record<string, string> = cfg.config?.config?.Labels ?? {};
     const promoted = lastPromotionOf(promotions, img.name, desc.digest);
     if (promotions.length && !promoted) f.notes.push(`${stableTag} points at a digest no promotion recorded (moved outside imagestack?)`);
@@ -92,7 +93,7 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
       f.notes.push('source commit unknown (no revision label, no promotion record): newer tags not checked');
       return f;
     }
-    const tags = (await client.listTags(path)).map((t) => ({ tag: t, sha7: built.exec(t)?.[1] })).filter((t) => t.sha7);
+    const tags = (await client.listTags(repoPath)).map((t) => ({ tag: t, sha7: built.exec(t)?.[1] })).filter((t) => t.sha7);
     const newer = await descendants(specs.root, sourceCommit, head);
     if (!newer) {
       f.notes.push(`source commit ${sourceCommit.slice(0, 7)} is not in the local history: newer tags not checked (fetch more history)`);

@@ -5,6 +5,7 @@
  * HEAD (OCI distribution spec v1.1, "Checking if content exists in the registry"), so
  * everything that uses the result names the same content even if a tag moves meanwhile.
  */
+import * as path from 'node:path';
 import { InputError, type Problem } from '../errors';
 import { readStack } from '../graph/read-stack';
 import { makePlan } from '../plan/make-plan';
@@ -72,7 +73,7 @@ export async function resolveImages(opts: ResolveOptions): Promise<Resolved> {
   const declared = specs.versions.map((v) => v.name);
   for (const v of [...(opts.versions ?? []), ...('stable' in opts.target ? [opts.target.stable] : [])]) {
     if (!declared.includes(v)) {
-      throw new InputError({ file: specs.file, message: `version ${JSON.stringify(v)} is not declared in specs.yml`, fix: `use one of ${declared.map((d) => JSON.stringify(d)).join(', ')}` });
+      throw new InputError({ file: path.relative(specs.root, specs.file), message: `version ${JSON.stringify(v)} is not declared in specs.yml`, fix: `use one of ${declared.map((d) => JSON.stringify(d)).join(', ')}` });
     }
   }
   if ('commit' in opts.target) {
