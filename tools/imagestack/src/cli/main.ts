@@ -14,6 +14,9 @@ import { registerRevert } from './commands/revert';
 import { registerHistory } from './commands/history';
 import { registerServe } from './commands/serve';
 import { registerSite } from './commands/site';
+import { registerAudit } from './commands/audit';
+import { registerPrepull } from './commands/prepull';
+import { registerStamp } from './commands/stamp';
 
 /**
  * Runs the CLI with `argv` (as `process.argv`).
@@ -44,6 +47,9 @@ export async function main(argv: string[]): Promise<number> {
   registerHistory(program);
   registerSite(program);
   registerServe(program, controller.signal);
+  registerPrepull(program, controller.signal);
+  registerStamp(program);
+  registerAudit(program);
 
   try {
     await program.parseAsync(argv);

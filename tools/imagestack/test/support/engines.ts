@@ -4,11 +4,14 @@
  * data-root, exec-root (hence its own containerd) and socket under a temp folder; nothing is
  * shared with the main engine but the registry on 127.0.0.1.
  *
- * The engines run with `--bridge=none --iptables=false`, so several can run beside the main
- * one without fighting over `docker0` and the NAT rules: builds and containers get no
- * network, which is fine for stacks whose RUN steps do not download anything. They reach the
- * registry on 127.0.0.1 (insecure by default for loopback), since pulls and pushes are done
- * by the daemon in the host's network namespace.
+ * Each engine gets its own bridge (created here, `ise-<8 hex>`, with its own /24 from
+ * 172.31.0.0/16) and `--iptables=false`, so several can run beside the main one without
+ * touching `docker0` or the NAT rules: builds and containers get no route out, which is fine
+ * for stacks whose RUN steps do not download anything. Not `--bridge=none`: a dockerd started
+ * with it deletes the host's `docker0` (moby `removeDefaultBridgeInterface`), which breaks
+ * every RUN step of the main engine until it restarts. The engines reach the registry on
+ * 127.0.0.1 (insecure by default for loopback), since pulls and pushes are done by the
+ * daemon in the host's network namespace.
  *
  * The base image is copied from the main engine (`docker save`, once, then `docker load`), so every engine
  * has the same image ID for `debian:bookworm-slim` and builds on it are comparable.
@@ -17,6 +20,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
 
 /** A running extra engine. */
 export interface ExtraEngine {
@@ -52,6 +56,17 @@ function savedImage(main: string, image: string): string {
   return file;
 }
 
+/** A /24 of 172.31.0.0/16 that no interface of the host uses yet, as the bridge's address (`172.31.N.1/24`). */
+function freeSubnet(): string {
+  const used = spawnSync('ip', ['-4', '-o', 'addr', 'show'], { encoding: 'utf8' }).stdout ?? '';
+  const start = Math.floor(Math.random() * 250);
+  for (let i = 0; i < 250; i++) {
+    const n = (start + i) % 250;
+    if (!used.includes(` 172.31.${n}.`)) return `172.31.${n}.1/24`;
+  }
+  throw new Error('no free /24 in 172.31.0.0/16 for an extra engine bridge');
+}
+
 function answers(host: string): boolean {
   return spawnSync('docker', ['version', '--format', '{{.Server.Version}}'], { env: { ...process.env, DOCKER_HOST: host } }).status === 0;
 }
@@ -70,15 +85,26 @@ export async function startEngine(name: string, options: StartEngineOptions = {}
   const sock = path.join(dir, 'docker.sock');
   const dockerHost = `unix://${sock}`;
   const log = path.join(dir, 'dockerd.log');
+  const bridge = `ise-${randomBytes(4).toString('hex')}`;
+  const bip = freeSubnet();
+  // dockerd takes the bridge's address as its subnet (-b and --bip do not go together).
+  for (const args of [['link', 'add', 'name', bridge, 'type', 'bridge'], ['addr', 'add', bip, 'dev', bridge], ['link', 'set', bridge, 'up']]) {
+    const made = spawnSync('ip', args, { encoding: 'utf8' });
+    if (made.status !== 0) {
+      spawnSync('ip', ['link', 'del', bridge]);
+      throw new Error(`cannot set up bridge ${bridge} for engine "${name}": ip ${args.join(' ')}: ${made.stderr.trim()}`);
+    }
+  }
   const child = spawn(
     'sh',
     [
       '-c',
-      `exec dockerd --data-root "$1/data" --exec-root "$1/exec" --host "$2" --pidfile "$1/dockerd.pid" --bridge=none --iptables=false --ip6tables=false >"$3" 2>&1`,
+      `exec dockerd --data-root "$1/data" --exec-root "$1/exec" --host "$2" --pidfile "$1/dockerd.pid" --bridge="$4" --iptables=false --ip6tables=false >"$3" 2>&1`,
       'dockerd',
       dir,
       dockerHost,
       log,
+      bridge,
     ],
     { detached: true, stdio: 'ignore' },
   );
@@ -98,6 +124,7 @@ export async function startEngine(name: string, options: StartEngineOptions = {}
     // dockerd unmounts its layers on a clean exit; anything still mounted keeps the folder.
     spawnSync('sh', ['-c', `grep -o " ${dir}[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l`]);
     rmSync(dir, { recursive: true, force: true });
+    spawnSync('ip', ['link', 'del', bridge]);
   };
 
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);

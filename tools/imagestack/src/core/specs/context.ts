@@ -22,6 +22,12 @@ export interface CheckContext extends SpecsDocument {
   file: string;
   overrides: SpecsOverrides;
   problems: Problem[];
+  /**
+   * Reads a file of the workspace (path relative to the folder of specs.yml), `undefined`
+   * when it does not exist. Given by `loadSpecs`; absent in pure parsing, where rules that
+   * need files (the stamp files) skip those checks.
+   */
+  readWorkspaceFile?: (rel: string) => string | undefined;
 }
 
 /** Adds a problem located at `path` in the document (its key or its value). */

@@ -3,6 +3,7 @@
  * normalize into {@link Specs}. Every problem is collected first and thrown as one
  * {@link InputError}, so a user sees all of them at once (DESIGN.md promise 6).
  */
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { isMap, visit } from 'yaml';
@@ -168,13 +169,21 @@ function sortProblems(problems: Problem[]): Problem[] {
  * @param file the path problems should name, relative to `root` (e.g. `specs.yml`); `Specs.file` is it resolved against `root`
  * @param root the workspace root (the folder of specs.yml); made absolute
  * @param overrides registry/namespace replacing the file's (from `--registry` / the environment); validated too
+ * @param readWorkspaceFile reads a workspace file (relative path) for the rules that check
+ *   files named in specs.yml (the `stamp:` files); without it those checks are skipped
  * @returns the normalized stack definition, versions and images in file order
  * @throws InputError with every problem found: YAML syntax and duplicate keys, schema
  *   violations (specs.schema.json), and the rules of rules.ts — each with file, 1-based
  *   line and column (none for overrides), message and fix
  */
-export function parseSpecs(text: string, file: string, root: string, overrides: SpecsOverrides = {}): Specs {
-  const ctx: CheckContext = { ...parseSpecsDocument(text), file, overrides, problems: [] };
+export function parseSpecs(
+  text: string,
+  file: string,
+  root: string,
+  overrides: SpecsOverrides = {},
+  readWorkspaceFile?: (rel: string) => string | undefined,
+): Specs {
+  const ctx: CheckContext = { ...parseSpecsDocument(text), file, overrides, problems: [], readWorkspaceFile };
   const fatal = yamlProblems(ctx);
   if (!fatal) {
     checkSchema(ctx);
@@ -210,5 +219,12 @@ export async function loadSpecs(file: string, overrides: SpecsOverrides = {}): P
     }
     throw err;
   }
-  return parseSpecs(text, path.relative(root, abs), root, overrides);
+  const readWorkspaceFile = (rel: string): string | undefined => {
+    try {
+      return readFileSync(path.join(root, rel), 'utf8');
+    } catch {
+      return undefined;
+    }
+  };
+  return parseSpecs(text, path.relative(root, abs), root, overrides, readWorkspaceFile);
 }

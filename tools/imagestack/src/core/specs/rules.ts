@@ -14,6 +14,8 @@ import { locate, type DocPath } from './positions';
 import { closest, quoteList } from '../util/suggest';
 import { checksSpecIssues } from '../verify/checks/spec';
 import { manifestSpecIssues } from '../verify/manifest/spec';
+import { stampSpecIssues } from '../stamp/spec';
+import { auditSpecIssues } from '../audit/spec';
 import { PROMOTIONS_IMAGE } from '../release/record';
 
 /** A rule adds its problems to `ctx.problems`. */
@@ -354,6 +356,7 @@ export const RULES: readonly Rule[] = [
   inputsRule,
   dockerfileRule,
   verifySettingsRule,
+  releaseSettingsRule,
 ];
 
 /**
@@ -364,6 +367,20 @@ function verifySettingsRule(ctx: CheckContext): void {
   const json = asObject(ctx.json) ?? {};
   for (const i of [...manifestSpecIssues(json), ...checksSpecIssues(json)]) {
     // The schema already checks shapes (e.g. "checks must be a list"): one problem per place.
+    const { line, column } = locate(ctx.doc, ctx.lineCounter, i.path, 'value');
+    if (ctx.problems.some((p) => p.line === line && p.column === column)) continue;
+    report(ctx, i.path, 'value', i.message, i.fix);
+  }
+}
+
+/**
+ * The `stamp:` and `audit:` settings (stamp/spec.ts, audit/spec.ts). With a workspace
+ * reader in the context (loadSpecs gives one), the stamp files are read too: a missing
+ * file or a pointer that names nothing stops at load time, not when `stamp` runs.
+ */
+function releaseSettingsRule(ctx: CheckContext): void {
+  const json = asObject(ctx.json) ?? {};
+  for (const i of [...stampSpecIssues(json, ctx.readWorkspaceFile), ...auditSpecIssues(json)]) {
     const { line, column } = locate(ctx.doc, ctx.lineCounter, i.path, 'value');
     if (ctx.problems.some((p) => p.line === line && p.column === column)) continue;
     report(ctx, i.path, 'value', i.message, i.fix);

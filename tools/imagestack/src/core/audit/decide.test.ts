@@ -1,0 +1,70 @@
+/** Audit decisions from real-shaped facts (digests, ISO times, tags as the registry lists them). */
+import { describe, expect, it } from 'vitest';
+import { decideAudit, type StableFacts } from './decide';
+import type { AuditPolicy } from './spec';
+
+const D = (c: string) => `sha256:${c.repeat(64)}`;
+const NOW = new Date('2026-11-21T06:00:00.000Z');
+const DAY = 86_400_000;
+
+function facts(image: string, stable?: Partial<NonNullable<StableFacts['stable']>>, newerTags: string[] = []): StableFacts {
+  return {
+    image,
+    version: '2026.1',
+    repository: `127.0.0.1:5000/imagestack-example/${image}`,
+    stableTag: '2026.1-stable',
+    ...(stable ? { stable: { digest: D('a'), otherDigests: [D('b'), D('c')], ...stable } } : {}),
+    newerTags,
+    notes: [],
+  };
+}
+
+const policy: AuditPolicy = { maxStableAge: '30d', maxStableAgeMs: 30 * DAY, deny: [{ digest: D('c'), reason: 'CVE-2026-0001 in openssl' }] };
+
+describe('decideAudit', () => {
+  it('passes a fresh, current, allowed stable tag', () => {
+    const [f] = decideAudit([facts('base', { digest: D('1'), otherDigests: [D('2')], promotedAt: '2026-11-20T06:00:00.000Z', promotion: 7, sourceTag: '2026.1-3f2a9c1' })], policy, NOW);
+    expect(f).toMatchObject({ flags: [], sourceTag: '2026.1-3f2a9c1', age: { ms: DAY, from: 'promotion' } });
+  });
+
+  it('flags a missing stable tag', () => {
+    expect(decideAudit([facts('python')], policy, NOW)[0].flags).toEqual([{ kind: 'no-stable', detail: 'no 2026.1-stable tag in the registry' }]);
+  });
+
+  it('measures age from the last promotion of the digest, else from the created label', () => {
+    const [byPromotion, byCreated, unknown] = decideAudit(
+      [
+        facts('a', { digest: D('1'), otherDigests: [], promotedAt: '2026-10-01T06:00:00.000Z', promotion: 3, createdAt: '2026-11-20T00:00:00Z' }),
+        facts('b', { digest: D('1'), otherDigests: [], createdAt: '2026-09-01T06:00:00Z' }),
+        facts('c', { digest: D('1'), otherDigests: [] }),
+      ],
+      policy,
+      NOW,
+    );
+    expect(byPromotion.flags).toEqual([{ kind: 'too-old', detail: 'promoted (#3) 51d0h ago, more than 30d' }]);
+    expect(byCreated.flags).toEqual([{ kind: 'too-old', detail: 'created (no promotion record) 81d0h ago, more than 30d' }]);
+    expect(unknown.flags).toEqual([]);
+    expect(unknown.notes).toEqual(['age unknown: no promotion record and no created label']);
+  });
+
+  it('has no age limit without maxStableAge', () => {
+    const [f] = decideAudit([facts('a', { digest: D('1'), otherDigests: [], createdAt: '2020-01-01T00:00:00Z' })], { deny: [] }, NOW);
+    expect(f.flags).toEqual([]);
+    expect(f.age?.from).toBe('created');
+  });
+
+  it('flags a stable behind newer built tags, naming the newest', () => {
+    const [f] = decideAudit([facts('gcc', { digest: D('1'), otherDigests: [], promotedAt: '2026-11-20T06:00:00Z' }, ['2026.1-aaaaaaa', '2026.1-bbbbbbb'])], policy, NOW);
+    expect(f.flags).toEqual([{ kind: 'behind', detail: '2 newer built tags, newest 2026.1-bbbbbbb' }]);
+  });
+
+  it('flags a denied digest, whichever of the image digests it is (here the config digest = image ID)', () => {
+    const [f] = decideAudit([facts('scipy', { promotedAt: '2026-11-20T06:00:00Z' })], policy, NOW);
+    expect(f.flags).toEqual([{ kind: 'denied', detail: 'sha256:cccccccccccc… denied: CVE-2026-0001 in openssl' }]);
+  });
+
+  it('gives every reason at once', () => {
+    const [f] = decideAudit([facts('toolbox', { createdAt: '2026-01-01T00:00:00Z' }, ['2026.1-1234567'])], policy, NOW);
+    expect(f.flags.map((x) => x.kind)).toEqual(['too-old', 'behind', 'denied']);
+  });
+});
