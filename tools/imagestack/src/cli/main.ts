@@ -8,7 +8,9 @@ import { Command, CommanderError } from 'commander';
 import { EngineError, GitError, InputError, RegistryError } from '../core/errors';
 import { redact } from '../core/registry';
 import { registerBuild } from './commands/build';
+import { registerMatrix } from './commands/matrix';
 import { registerPlan } from './commands/plan';
+import { registerReport } from './commands/report';
 
 /**
  * Runs the CLI with `argv` (as `process.argv`).
@@ -34,6 +36,8 @@ export async function main(argv: string[]): Promise<number> {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerPlan(program);
   registerBuild(program, controller.signal);
+  registerMatrix(program);
+  registerReport(program);
 
   try {
     await program.parseAsync(argv);
