@@ -4,16 +4,20 @@
  * data-root, exec-root (hence its own containerd) and socket under a temp folder; nothing is
  * shared with the main engine but the registry on 127.0.0.1.
  *
- * The engines run with `--bridge=none --iptables=false`, so several can run beside the main
- * one without fighting over `docker0` and the NAT rules: builds and containers get no
- * network, which is fine for stacks whose RUN steps do not download anything. They reach the
- * registry on 127.0.0.1 (insecure by default for loopback), since pulls and pushes are done
- * by the daemon in the host's network namespace.
+ * Each engine gets its own bridge interface `ise-<8 hex>` (no address, so no route and no
+ * NAT: `--iptables=false`) instead of `docker0`, so several can run beside the main one
+ * without fighting over `docker0` and its rules. Not `--bridge=none`: a dockerd started with
+ * it deletes any `docker0` it finds (moby's `removeDefaultBridgeInterface`), which is the
+ * main engine's, and the main engine's next RUN step then fails with "could not find bridge
+ * docker0". Builds and containers get no way out, which is fine for stacks whose RUN steps
+ * do not download anything. They reach the registry on 127.0.0.1 (insecure by default for
+ * loopback), since pulls and pushes are done by the daemon in the host's network namespace.
  *
  * The base image is copied from the main engine (`docker save`, once, then `docker load`), so every engine
  * has the same image ID for `debian:bookworm-slim` and builds on it are comparable.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -70,11 +74,16 @@ export async function startEngine(name: string, options: StartEngineOptions = {}
   const sock = path.join(dir, 'docker.sock');
   const dockerHost = `unix://${sock}`;
   const log = path.join(dir, 'dockerd.log');
+  const bridge = `ise-${randomBytes(4).toString('hex')}`;
+  const ip = (...args: string[]) => spawnSync('ip', args, { encoding: 'utf8' });
+  const made = ip('link', 'add', 'name', bridge, 'type', 'bridge');
+  if (made.status !== 0) throw new Error(`cannot create the bridge ${bridge} for engine "${name}": ${made.stderr.trim()}`);
+  ip('link', 'set', bridge, 'up');
   const child = spawn(
     'sh',
     [
       '-c',
-      `exec dockerd --data-root "$1/data" --exec-root "$1/exec" --host "$2" --pidfile "$1/dockerd.pid" --bridge=none --iptables=false --ip6tables=false >"$3" 2>&1`,
+      `exec dockerd --data-root "$1/data" --exec-root "$1/exec" --host "$2" --pidfile "$1/dockerd.pid" --bridge=${bridge} --iptables=false --ip6tables=false >"$3" 2>&1`,
       'dockerd',
       dir,
       dockerHost,
@@ -98,6 +107,7 @@ export async function startEngine(name: string, options: StartEngineOptions = {}
     // dockerd unmounts its layers on a clean exit; anything still mounted keeps the folder.
     spawnSync('sh', ['-c', `grep -o " ${dir}[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l`]);
     rmSync(dir, { recursive: true, force: true });
+    ip('link', 'delete', bridge);
   };
 
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);

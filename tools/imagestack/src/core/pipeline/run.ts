@@ -208,7 +208,10 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
           }
           await ensureLocal(docker, parent.reference, auth, log);
         }
-        if (waitFor.length) await waitForParents(waitFor, key, log, signal);
+        if (waitFor.length) {
+          await waitForParents(waitFor, key, log, signal);
+          for (const p of waitFor) await ensureLocal(docker, p.reference, auth, log);
+        }
       });
       const labels = await imageLabels(docker, stack, e, tags, digests, source, await created(e));
 
