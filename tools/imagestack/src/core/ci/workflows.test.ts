@@ -35,8 +35,8 @@ const stepRunning = (job: Yaml, text: string): Yaml => (job.steps as Yaml[]).fin
 describe('GitHub workflows', () => {
   const files = readdirSync(WORKFLOWS).filter((f) => /\.ya?ml$/.test(f));
 
-  it('exist: ci, promote, revert', () => {
-    expect(files.sort()).toEqual(['ci.yml', 'promote.yml', 'revert.yml']);
+  it('include ci, promote and revert (every workflow of the folder is validated below)', () => {
+    expect(files).toEqual(expect.arrayContaining(['ci.yml', 'promote.yml', 'revert.yml']));
   });
 
   it.each(files)('%s has no error for the Actions workflow parser', async (file) => {
