@@ -11,6 +11,9 @@ export default defineConfig({
           name: 'unit',
           include: ['tools/imagestack/src/**/*.test.ts'],
           testTimeout: 30_000,
+          // @actions/workflow-parser (the workflow tests) imports its JSON schemas without an
+          // import attribute, which only a bundler accepts: let Vite pre-bundle it.
+          deps: { optimizer: { ssr: { enabled: true, include: ['@actions/workflow-parser', '@actions/workflow-parser/actions/index'] } } },
         },
       },
       {

@@ -8,6 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { EngineError, GitError, InputError, RegistryError } from '../core/errors';
 import { redact } from '../core/registry';
 import { registerBuild } from './commands/build';
+import { registerMatrix } from './commands/matrix';
 import { registerPlan } from './commands/plan';
 import { registerPromote } from './commands/promote';
 import { registerRevert } from './commands/revert';
@@ -17,6 +18,7 @@ import { registerSite } from './commands/site';
 import { registerAudit } from './commands/audit';
 import { registerPrepull } from './commands/prepull';
 import { registerStamp } from './commands/stamp';
+import { registerReport } from './commands/report';
 
 /**
  * Runs the CLI with `argv` (as `process.argv`).
@@ -50,6 +52,8 @@ export async function main(argv: string[]): Promise<number> {
   registerPrepull(program, controller.signal);
   registerStamp(program);
   registerAudit(program);
+  registerMatrix(program);
+  registerReport(program);
 
   try {
     await program.parseAsync(argv);

@@ -1,7 +1,10 @@
 /** `imagestack build`: run the pipeline (build → gates → push) for the plan. */
 import { appendFileSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { InputError } from '../../core/errors';
+import { checkRunId } from '../../core/ci/markers';
 import { runPipeline, type RunResult } from '../../core/pipeline/run';
+import { DURATION_FIX, parseDuration } from '../../core/util/duration';
 import { createChecksGate, createManifestGate, createTestGate } from '../../core/verify';
 import { terminalReporter } from '../progress';
 import { findSpecsFile } from '../specs-file';
@@ -15,6 +18,20 @@ interface BuildFlags {
   pushDirty?: boolean;
   force?: boolean;
   output?: string;
+  waitForParents?: string;
+  runId?: string;
+}
+
+/**
+ * The CI run id for failure markers: `--run-id`, else, for a matrix job (`waiting`) inside
+ * GitHub Actions, `<GITHUB_RUN_ID>-<GITHUB_RUN_ATTEMPT>`, else none.
+ *
+ * @throws Error when the id cannot be part of a tag
+ */
+export function ciRunId(flag: string | undefined, waiting: boolean, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (flag) return checkRunId(flag);
+  if (waiting && env.GITHUB_RUN_ID) return checkRunId(`${env.GITHUB_RUN_ID}-${env.GITHUB_RUN_ATTEMPT ?? '1'}`);
+  return undefined;
 }
 
 /** The closing summary table of a run. */
@@ -45,10 +62,20 @@ export function registerBuild(program: Command, signal: AbortSignal): void {
     .option('--push-dirty', 'also push tags of uncommitted changes (never done by default)')
     .option('--force', 'rebuild the selected images even if their tag exists, under a new tag <tag>.force-<time>')
     .option('--output <dir>', 'folder for logs and reports (default dist/imagestack)')
+    .option(
+      '--wait-for-parents <duration>',
+      'CI matrix job: build only the named images; wait up to <duration> (e.g. 30m) for parent tags other jobs push, then pull them',
+    )
+    .option('--run-id <id>', 'CI run id for failure markers (default in GitHub Actions: <run id>-<run attempt>)')
     .action(async (images: string[], o: BuildFlags, cmd: Command) => {
       const g = cmd.optsWithGlobals() as { specs?: string; registry?: string; namespace?: string };
       const parallel = Number(o.parallel);
       if (!Number.isInteger(parallel) || parallel < 1) throw new Error(`--parallel must be a whole number ≥ 1, got "${o.parallel}"`);
+      const waitMs = o.waitForParents !== undefined ? parseDuration(o.waitForParents) : undefined;
+      if (o.waitForParents !== undefined && (waitMs === undefined || waitMs <= 0)) {
+        throw new InputError({ file: `--wait-for-parents ${o.waitForParents}`, message: 'not a positive duration', fix: DURATION_FIX });
+      }
+      const runId = ciRunId(o.runId, waitMs !== undefined);
       const reporter = terminalReporter();
       const t0 = Date.now();
       let run: RunResult;
@@ -65,6 +92,8 @@ export function registerBuild(program: Command, signal: AbortSignal): void {
           pushDirty: o.pushDirty,
           force: o.force,
           outputDir: o.output,
+          waitForParents: waitMs !== undefined ? { timeoutMs: waitMs } : undefined,
+          runId,
           gates: [createManifestGate(), createChecksGate(), createTestGate()],
           reporter,
           signal,

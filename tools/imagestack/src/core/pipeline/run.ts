@@ -21,6 +21,9 @@ import { dockerAuthConfig, redact, RegistryClient, resolveCredentials } from '..
 import { nodeKey } from '../tags/tag';
 import { makeReport, writeReport, type RunReport } from '../report/report';
 import { schedule, type Task } from './scheduler';
+import { writeFailureMarker } from '../ci/markers';
+import { ParentFailedError, waitForParentTags, type ParentTag } from '../ci/wait';
+import { formatDurationText } from '../util/duration';
 import { GateFailure, type Gate, type NodeResult, type PipelineEvent, type Reporter, type Step } from './types';
 
 /** Options of {@link runPipeline}. */
@@ -37,10 +40,24 @@ export interface RunOptions {
   /** Only images whose source commit is newer than this ref (changed since it), and their descendants. */
   base?: string;
   /**
-   * Also run the ancestors a selected image needs whose tag is missing (default true).
+   * Also run the ancestors a selected image needs whose tag is missing (default true, or
+   * false with `waitForParents`).
    * False for callers that order ancestors themselves (the Nx executors: `dependsOn ^build`).
    */
   withAncestors?: boolean;
+  /**
+   * CI matrix mode (`core/ci`): a parent whose tag is missing and that this run does not
+   * build is built by another job; wait up to `timeoutMs` (ms) for its tag to appear in the
+   * registry, then pull it. With `runId`, stop waiting as soon as that job left a failure
+   * marker (the image is then `blocked`). Implies `withAncestors: false` unless given.
+   */
+  waitForParents?: { timeoutMs: number; pollMs?: number };
+  /**
+   * CI run id (GitHub: `<run id>-<run attempt>`). With it, every selected image that ends
+   * failed, blocked or cancelled gets a failure marker in the registry, for the jobs
+   * waiting on it (`core/ci/markers.ts`).
+   */
+  runId?: string;
   /** Images built at once (default 2). */
   parallel?: number;
   /**
@@ -109,7 +126,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
   for (const key of selected) {
     needed.add(key);
     const e = entries.get(key)!;
-    if (opts.withAncestors === false) continue;
+    if ((opts.withAncestors ?? !opts.waitForParents) === false) continue;
     for (const a of stack.ancestors(e.image)) needed.add(nodeKey(a, e.version));
   }
 
@@ -177,17 +194,26 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
         REGISTRY: `${specs.registry}/${specs.namespace}`,
       };
       await timed('pull', async () => {
+        const waitFor: ParentTag[] = [];
         for (const p of node.parents) {
           const parent = tags.get(nodeKey(p.image, e.version))!;
           buildArgs[p.tagArg] = parent.tag;
           const parentKey = nodeKey(p.image, e.version);
           if (digests.has(parentKey)) continue; // built in this run
           if (parent.action === 'build' && !needed.has(parentKey) && !(await inspectLocal(docker, parent.reference))) {
+            if (opts.waitForParents) {
+              waitFor.push({ image: p.image, version: e.version, repository: `${specs.namespace}/${p.image}`, tag: parent.tag, reference: parent.reference });
+              continue;
+            }
             throw new EngineError(
               `parent ${parent.reference} is neither in the engine nor in the registry; build ${p.image} first (or run without restricting to ${e.image})`,
             );
           }
           await ensureLocal(docker, parent.reference, auth, log);
+        }
+        if (waitFor.length) {
+          await waitForParents(waitFor, key, log, signal);
+          for (const p of waitFor) await ensureLocal(docker, p.reference, auth, log);
         }
       });
       const labels = await imageLabels(docker, stack, e, tags, digests, source, await created(e));
@@ -268,12 +294,40 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
       result.error = redact((err as Error).message); // engine and git messages are not redacted at the source
       result.logTail = err instanceof EngineError && err.logTail.length ? [...err.logTail] : log.tail();
       result.reason = signal?.aborted ? 'run cancelled' : `${step} failed`;
+      if (err instanceof ParentFailedError && !signal?.aborted) {
+        result.status = 'blocked';
+        result.blockedBy = err.parent.image;
+        result.reason = `skipped: parent ${err.parent.image} failed in another job (${err.marker.reason})`;
+        result.logTail = [];
+      }
       return false;
     } finally {
       await log.close();
       results.set(key, result);
       emit({ type: 'done', key, result });
     }
+  };
+
+  /** Waits for parent tags another CI job pushes (matrix mode), with progress every 30 s. */
+  const waitForParents = async (parents: ParentTag[], key: string, log: StepLog, signal?: AbortSignal): Promise<void> => {
+    const w = opts.waitForParents!;
+    let shown = -Infinity;
+    for (const p of parents) log.line(`waiting up to ${formatDurationText(w.timeoutMs)} for ${p.reference} (built by another job)`);
+    await waitForParentTags(registry, parents, {
+      timeoutMs: w.timeoutMs,
+      pollMs: w.pollMs,
+      namespace: specs.namespace,
+      runId: opts.runId,
+      signal,
+      onProgress: (missing, waited) => {
+        if (waited - shown < 30_000) return;
+        shown = waited;
+        const detail = `waiting for ${missing.map((p) => p.image).join(', ')} (${formatDurationText(waited)} of ${formatDurationText(w.timeoutMs)})`;
+        log.line(detail);
+        emit({ type: 'step', key, step: 'pull', detail });
+      },
+    });
+    for (const p of parents) log.line(`${p.reference} is in the registry`);
   };
 
   const tasks: Task[] = toBuild.map((key) => {
@@ -292,10 +346,28 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
     }
   }
   const ordered = plan.images.map((e) => results.get(nodeKey(e.image, e.version))).filter((r): r is NodeResult => !!r);
+  if (opts.runId) await markFailures(registry, specs.namespace, opts.runId, ordered.filter((r) => selected.has(nodeKey(r.image, r.version))));
   const ok = ordered.every((r) => r.status === 'skipped' || r.status === 'built' || r.status === 'pushed');
   const report = makeReport(plan, ordered, startedAt, Date.now() - startedAt.getTime());
   const reportFiles = writeReport(report, outputDir);
   return { plan, results: ordered, ok, outputDir, report, reportFiles };
+}
+
+/**
+ * Leaves a failure marker for every result that will not be pushed (failed, blocked,
+ * cancelled), for the CI jobs waiting on it. A marker that cannot be written is noted in the
+ * result's error; the jobs waiting on it then end by their timeout.
+ */
+async function markFailures(client: RegistryClient, namespace: string, runId: string, results: NodeResult[]): Promise<void> {
+  for (const r of results) {
+    if (r.status !== 'failed' && r.status !== 'blocked' && r.status !== 'cancelled') continue;
+    const reason = r.status === 'failed' ? `${r.step ?? 'a step'} failed: ${(r.error ?? '').split('\n')[0]}` : r.reason;
+    try {
+      await writeFailureMarker(client, namespace, { runId, image: r.image, version: r.version, tag: r.tag, status: r.status, reason, createdAt: new Date().toISOString() });
+    } catch (e) {
+      r.error = `${r.error ?? r.reason} (and the failure marker for the jobs waiting on it could not be written: ${(e as Error).message})`;
+    }
+  }
 }
 
 function baseResult(e: PlanEntry, status: NodeResult['status'], reason: string): NodeResult {

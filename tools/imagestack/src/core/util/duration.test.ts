@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatAge, parseDuration } from './duration';
+import { formatAge, formatDurationText, parseDuration } from './duration';
 
 describe('parseDuration', () => {
   it('reads numbers with units, alone or in sequence', () => {
@@ -26,5 +26,18 @@ describe('formatAge', () => {
     expect(formatAge(2 * 3_600_000 + 5000)).toBe('2h0m');
     expect(formatAge(45_500)).toBe('45s');
     expect(formatAge(600_000)).toBe('10m0s');
+  });
+});
+
+describe('formatDurationText', () => {
+  it.each([
+    [0, '0s'],
+    [45_000, '45s'],
+    [90_000, '1m30s'],
+    [1_800_000, '30m'],
+    [3_900_000, '1h5m'],
+  ])('%d ms is %s, and reads back', (ms, text) => {
+    expect(formatDurationText(ms)).toBe(text);
+    expect(parseDuration(text)).toBe(ms);
   });
 });

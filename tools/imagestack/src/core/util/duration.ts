@@ -42,3 +42,18 @@ export function formatAge(ms: number): string {
   const [u2, s2] = units[i + 1];
   return `${first}${u1}${Math.floor((rest - first * s1) / s2)}${u2}`;
 }
+
+/**
+ * A duration the way {@link parseDuration} reads it back: `45s`, `1m30s`, `30m`, `1h5m`
+ * (whole seconds; `0s` below one second).
+ *
+ * @param ms a duration in ms
+ */
+export function formatDurationText(ms: number): string {
+  let s = Math.round(ms / 1000);
+  const h = Math.floor(s / 3600);
+  s -= h * 3600;
+  const m = Math.floor(s / 60);
+  s -= m * 60;
+  return [h ? `${h}h` : '', m ? `${m}m` : '', s || (!h && !m) ? `${s}s` : ''].join('');
+}

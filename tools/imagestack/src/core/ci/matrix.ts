@@ -1,0 +1,117 @@
+/**
+ * The CI matrix: from a {@link Plan}, one GitHub Actions job per image and version to build.
+ * Pure (no I/O); the CLI's `imagestack matrix` prints it and the workflow feeds it to
+ * `strategy.matrix` with `fromJSON(needs.plan.outputs.matrix)`.
+ *
+ * The scheme (README, "CI: matrix and workflows"): every job waits, bounded, for its parents'
+ * tags to appear in the registry, and fails fast when a parent's job left a failure marker
+ * (`./markers.ts`). Entries are listed in topological order (the plan's build order: waves
+ * ascending), so each job only ever waits on jobs listed before it. GitHub creates a matrix's
+ * jobs in the order of `include`, so with `max-parallel: K` the earliest unfinished job
+ * always has all its parents finished: the matrix never deadlocks, whatever the depth of
+ * the stack.
+ *
+ * The JSON shape ("Using a matrix for your jobs", `jobs.<id>.strategy.matrix.include`):
+ * `{ "include": [ { "name", "image", "version", "tag", "wave", "parents" }, … ] }`. Only
+ * `include` is at the top level, because any other key would become a matrix dimension.
+ */
+import type { Plan, PlanEntry } from '../plan/types';
+import { nodeKey } from '../tags/tag';
+
+/** GitHub's limit: "A matrix can generate a maximum of 256 jobs per workflow run." */
+export const GITHUB_MATRIX_MAX_JOBS = 256;
+
+/** One job of the matrix: one image at one version whose tag is missing from the registry. */
+export interface MatrixEntry {
+  /** `<image> <version>`: the job's display name (`build ${{ matrix.name }}`). */
+  name: string;
+  image: string;
+  version: string;
+  /** The tag the job builds and pushes (`<version>-<sha7>`), for display and cross-checks. */
+  tag: string;
+  /** The plan's wave (0 = only external bases). Informational: jobs wait on tags, not waves. */
+  wave: number;
+  /** Stack parents (image names) at the same version; the job waits for their tags. */
+  parents: string[];
+}
+
+/** The value of `strategy.matrix`. An empty `include` is valid JSON but not a valid GitHub matrix: check `include.length`. */
+export interface Matrix {
+  include: MatrixEntry[];
+}
+
+/** Options of {@link makeMatrix}. */
+export interface MatrixOptions {
+  /**
+   * Only images changed since a base commit, and their descendants: the first-parent commits
+   * in `base..head`; an entry is selected when its source commit is one of them. Ancestors a
+   * selected entry needs whose tag is missing are added too (DESIGN.md promise 3: a missing
+   * parent tag is rebuilt), so no job ever waits for a tag no job will push.
+   */
+  changed?: ReadonlySet<string>;
+  /** Refuse more jobs than this (default {@link GITHUB_MATRIX_MAX_JOBS}). */
+  maxJobs?: number;
+}
+
+/**
+ * Makes the matrix of a plan: one entry per plan entry with action `build` (its tag is
+ * missing from the registry), in the plan's build order.
+ *
+ * @throws Error when the plan has uncommitted changes (a CI job checks out the commit, so a
+ *   dirty tag could never be rebuilt by it), or when there are more jobs than `maxJobs`
+ */
+export function makeMatrix(plan: Plan, opts: MatrixOptions = {}): Matrix {
+  if (plan.dirty) {
+    const dirty = plan.images.filter((e) => e.dirty).map((e) => `${e.image} ${e.version}`);
+    throw new Error(
+      `the working tree has uncommitted changes to the inputs of ${dirty.join(', ')}: a CI matrix builds commits; commit (or stash) them first`,
+    );
+  }
+  const byKey = new Map(plan.images.map((e) => [nodeKey(e.image, e.version), e]));
+  const selected = new Set<string>();
+  const add = (e: PlanEntry): void => {
+    const key = nodeKey(e.image, e.version);
+    if (e.action !== 'build' || selected.has(key)) return;
+    selected.add(key);
+    for (const p of e.parents) {
+      const parent = byKey.get(nodeKey(p, e.version));
+      if (parent) add(parent);
+    }
+  };
+  for (const e of plan.images) {
+    if (opts.changed && !opts.changed.has(e.sourceCommit)) continue;
+    add(e);
+  }
+  const include = plan.images
+    .filter((e) => selected.has(nodeKey(e.image, e.version)))
+    .map((e) => ({ name: `${e.image} ${e.version}`, image: e.image, version: e.version, tag: e.tag, wave: e.wave, parents: [...e.parents] }));
+  const max = opts.maxJobs ?? GITHUB_MATRIX_MAX_JOBS;
+  if (include.length > max) {
+    throw new Error(
+      `the matrix would have ${include.length} jobs; GitHub allows at most ${max} per matrix. ` +
+        `Split the run by version (several plan/build job pairs, one per --version) or build on one machine (imagestack build)`,
+    );
+  }
+  return { include };
+}
+
+/**
+ * Checks that `include` lists every job after the jobs of its parents (the order the
+ * no-deadlock argument needs). {@link makeMatrix} always satisfies it; exported for tests
+ * and for anyone who edits a matrix by hand.
+ *
+ * @returns the problems found, empty when the order is topological
+ */
+export function checkMatrixOrder(matrix: Matrix): string[] {
+  const seen = new Set<string>();
+  const listed = new Set(matrix.include.map((e) => nodeKey(e.image, e.version)));
+  const problems: string[] = [];
+  for (const e of matrix.include) {
+    for (const p of e.parents) {
+      const key = nodeKey(p, e.version);
+      if (listed.has(key) && !seen.has(key)) problems.push(`${e.name} is listed before its parent ${p} ${e.version}`);
+    }
+    seen.add(nodeKey(e.image, e.version));
+  }
+  return problems;
+}

@@ -1,0 +1,182 @@
+/**
+ * The repository's GitHub Actions workflows (`.github/workflows/*.yml`) and local actions
+ * (`.github/actions/<name>/action.yml`), checked with `@actions/workflow-parser`, the parser
+ * of GitHub's own Actions tooling (language server, VS Code extension): schema, expressions,
+ * contexts allowed where they are used. Then the structure the README promises: the plan →
+ * matrix → report chain, the matrix from the plan's output, the empty-matrix and fork
+ * guards, least-privilege permissions, and promote/revert never running at once for a version.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { convertWorkflowTemplate, NoOperationTraceWriter, parseWorkflow } from '@actions/workflow-parser';
+import { parseAction } from '@actions/workflow-parser/actions/index';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { makeMatrix } from './matrix';
+
+const ROOT = path.resolve(__dirname, '../../../../..');
+const WORKFLOWS = path.join(ROOT, '.github/workflows');
+const ACTIONS = path.join(ROOT, '.github/actions');
+
+async function workflowErrors(name: string, content: string): Promise<string[]> {
+  const parsed = parseWorkflow({ name, content }, new NoOperationTraceWriter());
+  const errors = parsed.context.errors.getErrors().map((e) => e.message);
+  if (errors.length || !parsed.value) return errors;
+  const template = await convertWorkflowTemplate(parsed.context, parsed.value);
+  return (template.errors ?? []).map((e) => e.Message);
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Yaml = any;
+const load = (file: string): Yaml => parse(readFileSync(path.join(WORKFLOWS, file), 'utf8'));
+const runs = (wf: Yaml): string[] => Object.values(wf.jobs as Record<string, Yaml>).flatMap((j) => (j.steps as Yaml[]).filter((s) => s.run).map((s) => s.run as string));
+const stepRunning = (job: Yaml, text: string): Yaml => (job.steps as Yaml[]).find((s) => typeof s.run === 'string' && s.run.includes(text));
+
+describe('GitHub workflows', () => {
+  const files = readdirSync(WORKFLOWS).filter((f) => /\.ya?ml$/.test(f));
+
+  it('include ci, promote and revert (every workflow of the folder is validated below)', () => {
+    expect(files).toEqual(expect.arrayContaining(['ci.yml', 'promote.yml', 'revert.yml']));
+  });
+
+  it.each(files)('%s has no error for the Actions workflow parser', async (file) => {
+    expect(await workflowErrors(file, readFileSync(path.join(WORKFLOWS, file), 'utf8'))).toEqual([]);
+  });
+
+  it.each(readdirSync(ACTIONS))('local action %s has no error for the Actions action parser', (name) => {
+    const file = path.join(ACTIONS, name, 'action.yml');
+    const parsed = parseAction({ name: `${name}/action.yml`, content: readFileSync(file, 'utf8') }, new NoOperationTraceWriter());
+    expect(parsed.context.errors.getErrors().map((e) => e.message)).toEqual([]);
+  });
+
+  it('the parser is not a rubber stamp: it rejects a bad expression, an unknown key and a job needing an unknown job', async () => {
+    const base = 'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo\n';
+    expect(await workflowErrors('ok.yml', base)).toEqual([]);
+    expect((await workflowErrors('bad.yml', base.replace('    steps', '    if: ${{ fromJSON( }}\n    steps')))[0]).toMatch(/expression/i);
+    expect((await workflowErrors('bad.yml', base.replace('runs-on', 'run-on')))[0]).toMatch(/run-on/);
+    const needsUnknown = `${base}  b:\n    runs-on: ubuntu-latest\n    needs: nope\n    steps:\n      - run: echo\n`;
+    expect((await workflowErrors('bad.yml', needsUnknown)).join()).toMatch(/nope/);
+  });
+
+  it("accepts imagestack's matrix JSON as strategy.matrix", async () => {
+    const matrix = makeMatrix({
+      head: 'h',
+      dirty: false,
+      mode: 'registry',
+      images: [
+        { image: 'base', version: '2026.1', repository: 'r/base', tag: '2026.1-abc', reference: 'r/base:2026.1-abc', sourceCommit: 'abc', dirty: false, parents: [], wave: 0, action: 'build', reason: '' },
+        { image: 'mid', version: '2026.1', repository: 'r/mid', tag: '2026.1-abc', reference: 'r/mid:2026.1-abc', sourceCommit: 'abc', dirty: false, parents: ['base'], wave: 1, action: 'build', reason: '' },
+      ],
+    });
+    const wf = `on: push\njobs:\n  build:\n    name: build \${{ matrix.name }}\n    runs-on: ubuntu-latest\n    strategy:\n      matrix: ${JSON.stringify(matrix)}\n    steps:\n      - run: echo "$IMAGE"\n        env:\n          IMAGE: \${{ matrix.image }}\n`;
+    expect(await workflowErrors('matrix.yml', wf)).toEqual([]);
+  });
+
+  it('never splice expressions into run scripts (inputs and matrix values reach scripts as environment variables)', () => {
+    for (const file of files) for (const script of runs(load(file))) expect(script, `${file}: ${script}`).not.toContain('${{');
+  });
+
+  it('use only local actions that exist', () => {
+    for (const file of files) {
+      for (const job of Object.values(load(file).jobs as Record<string, Yaml>)) {
+        for (const s of job.steps as Yaml[]) {
+          if (typeof s.uses === 'string' && s.uses.startsWith('./')) expect(existsSync(path.join(ROOT, s.uses, 'action.yml')), s.uses).toBe(true);
+        }
+      }
+    }
+  });
+});
+
+describe('ci.yml', () => {
+  const wf = load('ci.yml');
+  const { plan, build, 'build-fork': fork, report } = wf.jobs;
+
+  it('runs on pull requests and pushes, with no permission by default and each job asking only for what it needs', () => {
+    expect(Object.keys(wf.on).sort()).toEqual(['pull_request', 'push']);
+    expect(wf.permissions).toEqual({});
+    expect(plan.permissions).toEqual({ contents: 'read', packages: 'read' });
+    expect(build.permissions).toEqual({ contents: 'read', packages: 'write' });
+    expect(fork.permissions).toEqual({ contents: 'read', packages: 'read' });
+    expect(report.permissions).toEqual({ contents: 'read' });
+  });
+
+  it('plans with full history and hands the matrix, its size, the commit and the push decision to the other jobs', () => {
+    const checkout = plan.steps[0];
+    expect(checkout.uses).toMatch(/^actions\/checkout@/);
+    expect(checkout.with['fetch-depth']).toBe(0);
+    const step = stepRunning(plan, 'imagestack matrix');
+    expect(step.run).toContain('--github-output');
+    expect(plan.outputs).toMatchObject({
+      matrix: `\${{ steps.${step.id}.outputs.matrix }}`,
+      count: `\${{ steps.${step.id}.outputs.count }}`,
+      head: `\${{ steps.${step.id}.outputs.head }}`,
+    });
+  });
+
+  it('pushes nothing from a fork: push is decided from the head repository, and the fork job builds with --no-push', () => {
+    expect(plan.outputs.push).toContain('github.event.pull_request.head.repo.full_name == github.repository');
+    expect(build.if).toContain("needs.plan.outputs.push == 'true'");
+    expect(fork.if).toContain("needs.plan.outputs.push != 'true'");
+    expect(stepRunning(fork, 'imagestack build').run).toContain('--no-push');
+  });
+
+  it('feeds the plan output to strategy.matrix, one job per entry, and skips the job when the matrix is empty', () => {
+    expect(build.needs).toBe('plan');
+    expect(build.strategy.matrix).toBe('${{ fromJSON(needs.plan.outputs.matrix) }}');
+    expect(build.if).toContain("needs.plan.outputs.count != '0'");
+    expect(fork.if).toContain("needs.plan.outputs.count != '0'");
+    // A failure must not cancel siblings (promise 4): descendants stop on the failure marker instead.
+    expect(build.strategy['fail-fast']).toBe(false);
+    expect(build.strategy['max-parallel']).toBeGreaterThan(0);
+  });
+
+  it('each matrix job checks out the planned commit and builds its own image and version, waiting (bounded) for its parents', () => {
+    expect(build.steps[0].with).toEqual({ ref: '${{ needs.plan.outputs.head }}', 'fetch-depth': 0 });
+    const step = stepRunning(build, 'imagestack build');
+    expect(step.run).toMatch(/--version "\$VERSION" --wait-for-parents \d+m --run-id "\$RUN_ID" "\$IMAGE"/);
+    expect(step.env).toMatchObject({ IMAGE: '${{ matrix.image }}', VERSION: '${{ matrix.version }}', RUN_ID: '${{ github.run_id }}-${{ github.run_attempt }}' });
+    expect(build['timeout-minutes']).toBeGreaterThan(90);
+    const upload = build.steps.find((s: Yaml) => String(s.uses).startsWith('actions/upload-artifact@'));
+    expect(upload.if).toBe('always()');
+    expect(upload.with.name).toBe('report-${{ matrix.image }}-${{ matrix.version }}');
+  });
+
+  it('reports every run into the job summary, after the build jobs, even when they failed', () => {
+    expect(report.needs).toEqual(['plan', 'build', 'build-fork']);
+    expect(report.if).toBe('always()');
+    expect(stepRunning(report, 'imagestack report').run).toContain('--summary');
+    const gate = stepRunning(report, '$BUILD');
+    expect(gate.env).toMatchObject({ PLAN: '${{ needs.plan.result }}', BUILD: '${{ needs.build.result }}' });
+  });
+});
+
+describe('promote.yml and revert.yml', () => {
+  const promote = load('promote.yml');
+  const revert = load('revert.yml');
+
+  it('are started by hand with the inputs of the commands', () => {
+    expect(Object.keys(promote.on)).toEqual(['workflow_dispatch']);
+    expect(promote.on.workflow_dispatch.inputs.version.required).toBe(true);
+    expect(Object.keys(promote.on.workflow_dispatch.inputs)).toEqual(['version', 'commit', 'tag', 'dry-run']);
+    expect(promote.on.workflow_dispatch.inputs['dry-run'].type).toBe('boolean');
+    expect(Object.keys(revert.on.workflow_dispatch.inputs)).toEqual(['version', 'to', 'dry-run']);
+  });
+
+  it('never run two changes to the same version at once: one concurrency group for both, never cancelling', () => {
+    expect(promote.concurrency).toEqual({ group: 'imagestack-stable-${{ inputs.version }}', 'cancel-in-progress': false });
+    expect(revert.concurrency).toEqual(promote.concurrency);
+  });
+
+  it('run the commands with the inputs passed as environment variables', () => {
+    const p = stepRunning(promote.jobs.promote, 'imagestack promote');
+    expect(p.run).toContain('--commit "$COMMIT"');
+    expect(p.run).toContain('--tag "$TAG"');
+    expect(p.run).toContain('--dry-run');
+    expect(p.env).toMatchObject({ VERSION: '${{ inputs.version }}', DRY_RUN: '${{ inputs.dry-run }}' });
+    const r = stepRunning(revert.jobs.revert, 'imagestack revert');
+    expect(r.run).toContain('--to "$TO"');
+    expect(promote.jobs.promote.steps[0].with['fetch-depth']).toBe(0);
+    expect(promote.permissions).toEqual({ contents: 'read', packages: 'write' });
+    expect(revert.permissions).toEqual(promote.permissions);
+  });
+});

@@ -1,0 +1,42 @@
+/**
+ * Merging run reports: the CI matrix runs one pipeline per job, each writing its own
+ * `report.json`; the workflow's report job merges them into one report for the job summary.
+ */
+import type { RunReport } from './report';
+
+const ORDER: Record<RunReport['images'][number]['status'], number> = { failed: 0, blocked: 1, cancelled: 2, pushed: 3, built: 4, skipped: 5 };
+
+/**
+ * Merges the reports of runs of the same commit into one: every image and version once
+ * (a job's own result wins over another job's `skipped`), failures first, counts and `ok`
+ * recomputed; `startedAt` is the earliest start and `durationMs` runs to the latest end.
+ *
+ * @throws Error when no report is given, or the reports are of different commits
+ */
+export function mergeReports(reports: readonly RunReport[]): RunReport {
+  if (!reports.length) throw new Error('no run report to merge');
+  const heads = [...new Set(reports.map((r) => r.head))];
+  if (heads.length > 1) throw new Error(`the reports are of different commits (${heads.map((h) => h.slice(0, 7)).join(', ')}): merge the reports of one run`);
+  const byKey = new Map<string, RunReport['images'][number]>();
+  for (const report of reports) {
+    for (const r of report.images) {
+      const key = `${r.image}@${r.version}`;
+      const seen = byKey.get(key);
+      if (!seen || (seen.status === 'skipped' && r.status !== 'skipped')) byKey.set(key, r);
+    }
+  }
+  const images = [...byKey.values()].map((r, i) => ({ r, i })).sort((a, b) => ORDER[a.r.status] - ORDER[b.r.status] || a.i - b.i).map(({ r }) => r);
+  const counts = { pushed: 0, built: 0, skipped: 0, failed: 0, blocked: 0, cancelled: 0 };
+  for (const r of images) counts[r.status]++;
+  const start = Math.min(...reports.map((r) => Date.parse(r.startedAt)));
+  const end = Math.max(...reports.map((r) => Date.parse(r.startedAt) + r.durationMs));
+  return {
+    head: heads[0],
+    dirty: reports.some((r) => r.dirty),
+    ok: counts.failed + counts.blocked + counts.cancelled === 0,
+    startedAt: new Date(start).toISOString(),
+    durationMs: end - start,
+    counts,
+    images,
+  };
+}
