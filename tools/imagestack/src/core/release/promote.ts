@@ -4,17 +4,19 @@
  *
  * Order, so that nothing changes unless everything can:
  * 1. plan the commit (see `sources.ts`);
- * 2. GET every source manifest — the existence check and the bytes to PUT in one request
- *    per tag (a HEAD first would only add a request; GET answers 404 just the same) —
- *    and refuse, listing every missing tag, when any is missing;
- * 3. GET every current stable manifest (kept to put it back) and list the promotion records;
+ * 2. read, all at once: every source manifest (GET — the existence check and the bytes to
+ *    PUT in one request per tag; a HEAD first would only add a request, and GET answers
+ *    404 just the same), every current stable manifest (kept to put it back), the list of
+ *    promotion records; then refuse, listing every missing source tag, when any is missing;
+ * 3. the record's number: the largest recorded plus one;
  * 4. move, verify, record (`execute.ts`, `apply.ts`).
  */
 import { RegistryError } from '../errors';
 import { RegistryClient } from '../registry/client';
 import { mapLimit } from '../util/concurrency';
 import { currentActor } from './actor';
-import { READ_CONCURRENCY, executeRelease, fetchManifestOrNull, promotedImage, readCurrent, type MoveTarget, type ReleaseResult } from './execute';
+import type { StableMove } from './apply';
+import { READ_CONCURRENCY, executeRelease, fetchManifestOrNull, promotedImage, type ReleaseResult } from './execute';
 import { nextNumber } from './history';
 import { stableTag } from './record';
 import { resolveSources } from './sources';
@@ -67,8 +69,11 @@ export async function promoteVersion(opts: PromoteOptions): Promise<ReleaseResul
   }
   say(`promote ${opts.version}: commit ${src.commit.slice(0, 7)}, ${entries.length} image${entries.length > 1 ? 's' : ''}, registry ${client.registry}`);
 
-  const [sources, number] = await Promise.all([
+  const stable = stableTag(opts.version);
+  // Reads only, all at once: the source manifests, the current stable manifests, the records.
+  const [sources, previous, number] = await Promise.all([
     mapLimit(entries, READ_CONCURRENCY, async (e) => ({ e, manifest: await fetchManifestOrNull(client, `${src.namespace}/${e.image}`, e.tag) })),
+    mapLimit(entries, READ_CONCURRENCY, (e) => fetchManifestOrNull(client, `${src.namespace}/${e.image}`, stable)),
     nextNumber(client, src.namespace, opts.version),
   ]);
   const missing = sources.filter((s) => s.manifest === null).map((s) => s.e.reference);
@@ -79,14 +84,13 @@ export async function promoteVersion(opts: PromoteOptions): Promise<ReleaseResul
       ['MANIFEST_UNKNOWN'],
     );
   }
-  const targets: MoveTarget[] = sources.map(({ e, manifest }) => ({
+  const moves: StableMove[] = sources.map(({ e, manifest }, i) => ({
     image: e.image,
     repository: `${src.namespace}/${e.image}`,
-    stableTag: stableTag(opts.version),
-    sourceTag: e.tag,
+    tag: stable,
+    previous: previous[i],
     next: manifest!,
   }));
-  const moves = await readCurrent(client, targets);
   const promotion: Promotion = {
     number,
     version: opts.version,
@@ -94,7 +98,7 @@ export async function promoteVersion(opts: PromoteOptions): Promise<ReleaseResul
     commit: src.commit,
     at: (opts.now ?? (() => new Date()))().toISOString(),
     by: opts.actor ?? currentActor(),
-    images: moves.map((m, i) => promotedImage(m, `${client.registry}/${src.namespace}`, targets[i].sourceTag)),
+    images: moves.map((m, i) => promotedImage(m, `${client.registry}/${src.namespace}`, entries[i].tag)),
   };
   return executeRelease(moves, promotion, { client, namespace: src.namespace, what: `promotion of ${opts.version}`, dryRun: opts.dryRun, onProgress: say });
 }
