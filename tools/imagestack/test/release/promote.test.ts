@@ -26,7 +26,7 @@ describe('promote, revert and history', () => {
   const plans: Record<'c1' | 'c2' | 'c3', PlanJson['images']> = { c1: [], c2: [], c3: [] };
   const commits: Record<'c1' | 'c2' | 'c3', string> = { c1: '', c2: '', c3: '' };
   let platforms: PushedIndex;
-  let proxy: RegistryProxy | undefined;
+  let proxy: RegistryProxy;
 
   /** Digest of every planned source tag of `plan`, by image. */
   async function sourceDigests(plan: PlanJson['images']): Promise<Record<string, string>> {
@@ -58,6 +58,7 @@ describe('promote, revert and history', () => {
   const v2 = (p: PlanJson) => p.images.filter((e) => e.version === V);
 
   beforeAll(async () => {
+    proxy = await startRegistryProxy(registry);
     writeTinyStack(ws, registry);
     // `platforms`: an image of the stack whose 2026.2 tag is a two-platform index pushed by
     // hand before the build (so the build finds the tag and skips it, as for any pushed tag).
@@ -203,7 +204,6 @@ describe('promote, revert and history', () => {
   });
 
   it('the registry failing on the third stable-tag PUT leaves every stable tag where it was', async () => {
-    proxy = await startRegistryProxy(registry);
     const before = await stableDigests();
     const recordsBefore = (await history()).length;
     // Fail every attempt (retries included) of the PUT to the third stable tag moved;
@@ -227,5 +227,34 @@ describe('promote, revert and history', () => {
     expect(puts.filter((l) => !l.injected).map((l) => l.path.split('/')[3])).toEqual(['mid', 'leaf', 'leaf', 'mid']);
     expect(await stableDigests()).toEqual(before);
     expect((await history()).length).toBe(recordsBefore);
+  });
+
+  it('a first promotion failing part-way says which new stable tags it could not remove; running it again finishes it', async () => {
+    // 2026.1 was never promoted: no stable tag exists. docker-registry cannot delete a tag
+    // alone, and deleting by digest would delete the source tag too, so the new tags stay.
+    const seen: string[] = [];
+    const stable1 = '2026.1-stable';
+    proxy.fail = ({ method, path }) => {
+      if (method !== 'PUT' || !path.endsWith(`/manifests/${stable1}`)) return false;
+      if (!seen.includes(path)) seen.push(path);
+      return seen.indexOf(path) === 2;
+    };
+    let r = await ws.cli(['--registry', proxy.host, 'promote', '--version', '2026.1', '--commit', commits.c1]);
+    expect(r.code, r.stderr).toBe(4);
+    expect(r.stderr).toContain(`promotion of 2026.1 failed moving side:${stable1}`);
+    expect(r.stderr).toMatch(new RegExp(`NOT put back: mid:${stable1} → sha256:\\S+: it did not exist before, and the registry cannot delete a tag alone`));
+    expect(r.stderr).toMatch(new RegExp(`NOT put back: base:${stable1} → sha256:`));
+    expect(r.stderr).toContain('some stable tags were NOT put back (listed above); nothing was recorded.');
+    const plan1 = (await ws.plan(['--head', commits.c1])).images.filter((e) => e.version === '2026.1');
+    for (const e of plan1) {
+      const source = (await client.headManifest(`${ws.namespace}/${e.image}`, e.tag))!.digest;
+      const stable = (await client.headManifest(`${ws.namespace}/${e.image}`, stable1))?.digest;
+      // The source tags are all still there; only base and mid got their stable tag.
+      expect(stable, e.image).toBe(['base', 'mid'].includes(e.image) ? source : undefined);
+    }
+    proxy.fail = undefined;
+    r = await ws.cli(['--registry', proxy.host, 'promote', '--version', '2026.1', '--commit', commits.c1]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('2 of 4 stable tags moved, verified, recorded as number 1');
   });
 });
