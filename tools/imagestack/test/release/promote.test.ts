@@ -40,6 +40,12 @@ describe('promote, revert and history', () => {
     for (const image of IMAGES) out[image] = (await client.headManifest(`${ws.namespace}/${image}`, STABLE))?.digest ?? 'absent';
     return out;
   }
+  /** Digest of every global `stable` tag, by image (`absent` when missing). */
+  async function globalDigests(): Promise<Record<string, string>> {
+    const out: Record<string, string> = {};
+    for (const image of IMAGES) out[image] = (await client.headManifest(`${ws.namespace}/${image}`, 'stable'))?.digest ?? 'absent';
+    return out;
+  }
   /** Every tag of the namespace, stable tags and promotion records included. */
   async function registryState(): Promise<string[]> {
     const out: string[] = [];
@@ -109,7 +115,7 @@ describe('promote, revert and history', () => {
     const before = await registryState();
     const r = await ws.cli(['promote', '--version', V, '--commit', commits.c1, '--dry-run']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain('6 of 6 stable tags would move; nothing was changed');
+    expect(r.stdout).toContain('6 of 6 stable tags would move (global `stable`: 6 of 6 would move); nothing was changed');
     expect(await registryState()).toEqual(before);
   });
 
@@ -122,8 +128,9 @@ describe('promote, revert and history', () => {
     let r = await ws.cli(['promote', '--version', V, '--commit', commits.c1], { GITHUB_ACTOR: 'octocat' });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain(`verified: every ${STABLE} digest equals its target's`);
-    expect(r.stdout).toContain('6 of 6 stable tags moved, verified, recorded as number 1');
+    expect(r.stdout).toContain('6 of 6 stable tags moved (global `stable`: 6 of 6 moved), verified, recorded as number 1');
     expect(await stableDigests()).toEqual(c1);
+    expect(await globalDigests()).toEqual(c1); // 2026.2 is the newest version: `stable` follows it
 
     // --tag: the tag mid got at c2 names commit c2.
     const midTag = plans.c2.find((e) => e.image === 'mid')!.tag;
@@ -133,6 +140,7 @@ describe('promote, revert and history', () => {
     expect(second.status).toBe('done');
     expect(second.promotion.commit).toBe(commits.c2);
     expect(await stableDigests()).toEqual(c2);
+    expect(await globalDigests()).toEqual(c2);
 
     // Promoting the same commit again changes and records nothing.
     r = await ws.cli(['promote', '--version', V, '--commit', commits.c2]);
@@ -141,14 +149,19 @@ describe('promote, revert and history', () => {
 
     r = await ws.cli(['revert', '--version', V]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain(`revert of ${V} to promotion 1: 3 of 6 stable tags moved, verified, recorded as number 3`);
+    expect(r.stdout).toContain(`revert of ${V} to promotion 1: 3 of 6 stable tags moved (global \`stable\`: 3 of 6 moved), verified, recorded as number 3`);
     expect(await stableDigests()).toEqual(c1);
+    expect(await globalDigests()).toEqual(c1);
 
     r = await ws.cli(['promote', '--version', V, '--commit', commits.c2]);
     expect(r.code, r.stderr).toBe(0);
     expect(await stableDigests()).toEqual(c2);
+    expect(await globalDigests()).toEqual(c2);
 
     const h = await history();
+    expect(h[0].globalStable!.map((i) => [i.image, i.stableTag, i.previousDigest, i.digest])).toEqual(
+      plans.c2.map((e) => [e.image, 'stable', c1[e.image], c2[e.image]]),
+    );
     expect(h.map((p) => [p.number, p.kind, p.revertOf, p.commit])).toEqual([
       [4, 'promote', undefined, commits.c2],
       [3, 'revert', 1, commits.c1],
@@ -205,6 +218,7 @@ describe('promote, revert and history', () => {
 
   it('the registry failing on the third stable-tag PUT leaves every stable tag where it was', async () => {
     const before = await stableDigests();
+    const globalBefore = await globalDigests();
     const recordsBefore = (await history()).length;
     // Fail every attempt (retries included) of the PUT to the third stable tag moved;
     // PUTs to the first two (the moves, then putting them back) go through.
@@ -226,6 +240,7 @@ describe('promote, revert and history', () => {
     const puts = proxy.log.filter((l) => l.method === 'PUT' && l.path.endsWith(`/manifests/${STABLE}`));
     expect(puts.filter((l) => !l.injected).map((l) => l.path.split('/')[3])).toEqual(['mid', 'leaf', 'leaf', 'mid']);
     expect(await stableDigests()).toEqual(before);
+    expect(await globalDigests()).toEqual(globalBefore);
     expect((await history()).length).toBe(recordsBefore);
   });
 
@@ -253,8 +268,11 @@ describe('promote, revert and history', () => {
       expect(stable, e.image).toBe(['base', 'mid'].includes(e.image) ? source : undefined);
     }
     proxy.fail = undefined;
+    const globalBefore = await globalDigests();
     r = await ws.cli(['--registry', proxy.host, 'promote', '--version', '2026.1', '--commit', commits.c1]);
     expect(r.code, r.stderr).toBe(0);
+    // 2026.2, declared after 2026.1, has promotions: the global `stable` stays with it.
     expect(r.stdout).toContain('2 of 4 stable tags moved, verified, recorded as number 1');
+    expect(await globalDigests()).toEqual(globalBefore);
   });
 });

@@ -8,7 +8,8 @@
  *    PUT in one request per tag; a HEAD first would only add a request, and GET answers
  *    404 just the same), every current stable manifest (kept to put it back), the list of
  *    promotion records; then refuse, listing every missing source tag, when any is missing;
- * 3. the record's number: the largest recorded plus one;
+ * 3. the record's number: the largest recorded plus one; when no version declared after
+ *    this one has a record, the global `stable` tags move too (same manifests, same unit);
  * 4. move, verify, record (`execute.ts`, `apply.ts`).
  */
 import { RegistryError } from '../errors';
@@ -16,9 +17,8 @@ import { RegistryClient } from '../registry/client';
 import { mapLimit } from '../util/concurrency';
 import { currentActor } from './actor';
 import type { StableMove } from './apply';
-import { READ_CONCURRENCY, executeRelease, fetchManifestOrNull, promotedImage, type ReleaseResult } from './execute';
-import { nextNumber } from './history';
-import { stableTag } from './record';
+import { READ_CONCURRENCY, executeRelease, fetchManifestOrNull, globalMoves, promotedImage, type ReleaseResult } from './execute';
+import { GLOBAL_STABLE_TAG, movesGlobalStable, nextPromotionNumber, promotionsRepository, stableTag } from './record';
 import { resolveSources } from './sources';
 import type { Promotion } from './types';
 
@@ -71,11 +71,12 @@ export async function promoteVersion(opts: PromoteOptions): Promise<ReleaseResul
 
   const stable = stableTag(opts.version);
   // Reads only, all at once: the source manifests, the current stable manifests, the records.
-  const [sources, previous, number] = await Promise.all([
+  const [sources, previous, recordTags] = await Promise.all([
     mapLimit(entries, READ_CONCURRENCY, async (e) => ({ e, manifest: await fetchManifestOrNull(client, `${src.namespace}/${e.image}`, e.tag) })),
     mapLimit(entries, READ_CONCURRENCY, (e) => fetchManifestOrNull(client, `${src.namespace}/${e.image}`, stable)),
-    nextNumber(client, src.namespace, opts.version),
+    client.listTags(promotionsRepository(src.namespace)),
   ]);
+  const number = nextPromotionNumber(recordTags, opts.version);
   const missing = sources.filter((s) => s.manifest === null).map((s) => s.e.reference);
   if (missing.length) {
     throw new RegistryError(
@@ -91,6 +92,11 @@ export async function promoteVersion(opts: PromoteOptions): Promise<ReleaseResul
     previous: previous[i],
     next: manifest!,
   }));
+  // The global `stable` tag follows the newest promoted version, in the same unit.
+  const global = movesGlobalStable(src.versions, recordTags, opts.version)
+    ? await globalMoves(client, moves)
+    : [];
+  if (global.length) say(`  ${opts.version} is the newest promoted version: the global \`${GLOBAL_STABLE_TAG}\` tags move too`);
   const promotion: Promotion = {
     number,
     version: opts.version,
@@ -99,6 +105,7 @@ export async function promoteVersion(opts: PromoteOptions): Promise<ReleaseResul
     at: (opts.now ?? (() => new Date()))().toISOString(),
     by: opts.actor ?? currentActor(),
     images: moves.map((m, i) => promotedImage(m, `${client.registry}/${src.namespace}`, entries[i].tag)),
+    ...(global.length ? { globalStable: global.map((m, i) => promotedImage(m, `${client.registry}/${src.namespace}`, entries[i].tag)) } : {}),
   };
-  return executeRelease(moves, promotion, { client, namespace: src.namespace, what: `promotion of ${opts.version}`, dryRun: opts.dryRun, onProgress: say });
+  return executeRelease([...moves, ...global], promotion, { client, namespace: src.namespace, what: `promotion of ${opts.version}`, dryRun: opts.dryRun, onProgress: say });
 }
