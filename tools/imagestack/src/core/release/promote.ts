@@ -12,7 +12,7 @@
  *    this one has a record, the global `stable` tags move too (same manifests, same unit);
  * 4. move, verify, record (`execute.ts`, `apply.ts`).
  */
-import { RegistryError } from '../errors';
+import { InputError, RegistryError } from '../errors';
 import { RegistryClient } from '../registry/client';
 import { mapLimit } from '../util/concurrency';
 import { currentActor } from './actor';
@@ -52,7 +52,7 @@ export interface PromoteOptions {
  * Promotes one commit's tags of `version` to `<version>-stable`.
  *
  * @returns what was done (`done`), or would be (`dry-run`), or that nothing had to change (`unchanged`)
- * @throws InputError for a bad version / tag argument (nothing touched)
+ * @throws InputError for a bad version / tag argument, or a version every image skips (nothing touched)
  * @throws GitError for an unknown commit
  * @throws RegistryError (404, code MANIFEST_UNKNOWN) listing every source tag missing from
  *   the registry, before anything changes; RegistryError when the registry fails while reading
@@ -65,7 +65,11 @@ export async function promoteVersion(opts: PromoteOptions): Promise<ReleaseResul
   const client = opts.client ?? new RegistryClient({ registry: src.registry });
   const { entries } = src;
   if (entries.length === 0) {
-    throw new RegistryError(`no image of the stack builds version ${opts.version} at commit ${src.commit.slice(0, 7)} (every image skips it): nothing to promote`, undefined);
+    throw new InputError({
+      file: '--version',
+      message: `no image of the stack builds version ${opts.version} at commit ${src.commit.slice(0, 7)} (every image skips it): nothing to promote`,
+      fix: 'pass a version some image builds',
+    });
   }
   say(`promote ${opts.version}: commit ${src.commit.slice(0, 7)}, ${entries.length} image${entries.length > 1 ? 's' : ''}, registry ${client.registry}`);
 
