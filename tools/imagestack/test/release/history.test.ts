@@ -80,6 +80,12 @@ describe('promotion history in the registry', () => {
     expect(err.message).toContain('fix:');
   });
 
+  it('deleteTag: docker-registry 2.8 cannot delete a tag alone; it says so and keeps the tag', async () => {
+    const repo = promotionsRepository(namespace);
+    expect(await client.deleteTag(repo, '2026.2-000001')).toBe(false);
+    expect(await client.headManifest(repo, '2026.2-000001')).toBeDefined();
+  });
+
   it('pushBlob skips a blob the repository holds already', async () => {
     const repo = promotionsRepository(namespace);
     const bytes = Buffer.from(`blob ${randomBytes(4).toString('hex')}`);

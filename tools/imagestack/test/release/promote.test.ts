@@ -26,7 +26,7 @@ describe('promote, revert and history', () => {
   const plans: Record<'c1' | 'c2' | 'c3', PlanJson['images']> = { c1: [], c2: [], c3: [] };
   const commits: Record<'c1' | 'c2' | 'c3', string> = { c1: '', c2: '', c3: '' };
   let platforms: PushedIndex;
-  let proxy: RegistryProxy | undefined;
+  let proxy: RegistryProxy;
 
   /** Digest of every planned source tag of `plan`, by image. */
   async function sourceDigests(plan: PlanJson['images']): Promise<Record<string, string>> {
@@ -38,6 +38,12 @@ describe('promote, revert and history', () => {
   async function stableDigests(): Promise<Record<string, string>> {
     const out: Record<string, string> = {};
     for (const image of IMAGES) out[image] = (await client.headManifest(`${ws.namespace}/${image}`, STABLE))?.digest ?? 'absent';
+    return out;
+  }
+  /** Digest of every global `stable` tag, by image (`absent` when missing). */
+  async function globalDigests(): Promise<Record<string, string>> {
+    const out: Record<string, string> = {};
+    for (const image of IMAGES) out[image] = (await client.headManifest(`${ws.namespace}/${image}`, 'stable'))?.digest ?? 'absent';
     return out;
   }
   /** Every tag of the namespace, stable tags and promotion records included. */
@@ -58,6 +64,7 @@ describe('promote, revert and history', () => {
   const v2 = (p: PlanJson) => p.images.filter((e) => e.version === V);
 
   beforeAll(async () => {
+    proxy = await startRegistryProxy(registry);
     writeTinyStack(ws, registry);
     // `platforms`: an image of the stack whose 2026.2 tag is a two-platform index pushed by
     // hand before the build (so the build finds the tag and skips it, as for any pushed tag).
@@ -108,7 +115,7 @@ describe('promote, revert and history', () => {
     const before = await registryState();
     const r = await ws.cli(['promote', '--version', V, '--commit', commits.c1, '--dry-run']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain('6 of 6 stable tags would move; nothing was changed');
+    expect(r.stdout).toContain('6 of 6 stable tags would move (global `stable`: 6 of 6 would move); nothing was changed');
     expect(await registryState()).toEqual(before);
   });
 
@@ -121,8 +128,9 @@ describe('promote, revert and history', () => {
     let r = await ws.cli(['promote', '--version', V, '--commit', commits.c1], { GITHUB_ACTOR: 'octocat' });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain(`verified: every ${STABLE} digest equals its target's`);
-    expect(r.stdout).toContain('6 of 6 stable tags moved, verified, recorded as number 1');
+    expect(r.stdout).toContain('6 of 6 stable tags moved (global `stable`: 6 of 6 moved), verified, recorded as number 1');
     expect(await stableDigests()).toEqual(c1);
+    expect(await globalDigests()).toEqual(c1); // 2026.2 is the newest version: `stable` follows it
 
     // --tag: the tag mid got at c2 names commit c2.
     const midTag = plans.c2.find((e) => e.image === 'mid')!.tag;
@@ -132,6 +140,7 @@ describe('promote, revert and history', () => {
     expect(second.status).toBe('done');
     expect(second.promotion.commit).toBe(commits.c2);
     expect(await stableDigests()).toEqual(c2);
+    expect(await globalDigests()).toEqual(c2);
 
     // Promoting the same commit again changes and records nothing.
     r = await ws.cli(['promote', '--version', V, '--commit', commits.c2]);
@@ -140,14 +149,19 @@ describe('promote, revert and history', () => {
 
     r = await ws.cli(['revert', '--version', V]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain(`revert of ${V} to promotion 1: 3 of 6 stable tags moved, verified, recorded as number 3`);
+    expect(r.stdout).toContain(`revert of ${V} to promotion 1: 3 of 6 stable tags moved (global \`stable\`: 3 of 6 moved), verified, recorded as number 3`);
     expect(await stableDigests()).toEqual(c1);
+    expect(await globalDigests()).toEqual(c1);
 
     r = await ws.cli(['promote', '--version', V, '--commit', commits.c2]);
     expect(r.code, r.stderr).toBe(0);
     expect(await stableDigests()).toEqual(c2);
+    expect(await globalDigests()).toEqual(c2);
 
     const h = await history();
+    expect(h[0].globalStable!.map((i) => [i.image, i.stableTag, i.previousDigest, i.digest])).toEqual(
+      plans.c2.map((e) => [e.image, 'stable', c1[e.image], c2[e.image]]),
+    );
     expect(h.map((p) => [p.number, p.kind, p.revertOf, p.commit])).toEqual([
       [4, 'promote', undefined, commits.c2],
       [3, 'revert', 1, commits.c1],
@@ -203,8 +217,8 @@ describe('promote, revert and history', () => {
   });
 
   it('the registry failing on the third stable-tag PUT leaves every stable tag where it was', async () => {
-    proxy = await startRegistryProxy(registry);
     const before = await stableDigests();
+    const globalBefore = await globalDigests();
     const recordsBefore = (await history()).length;
     // Fail every attempt (retries included) of the PUT to the third stable tag moved;
     // PUTs to the first two (the moves, then putting them back) go through.
@@ -226,6 +240,39 @@ describe('promote, revert and history', () => {
     const puts = proxy.log.filter((l) => l.method === 'PUT' && l.path.endsWith(`/manifests/${STABLE}`));
     expect(puts.filter((l) => !l.injected).map((l) => l.path.split('/')[3])).toEqual(['mid', 'leaf', 'leaf', 'mid']);
     expect(await stableDigests()).toEqual(before);
+    expect(await globalDigests()).toEqual(globalBefore);
     expect((await history()).length).toBe(recordsBefore);
+  });
+
+  it('a first promotion failing part-way says which new stable tags it could not remove; running it again finishes it', async () => {
+    // 2026.1 was never promoted: no stable tag exists. docker-registry cannot delete a tag
+    // alone, and deleting by digest would delete the source tag too, so the new tags stay.
+    const seen: string[] = [];
+    const stable1 = '2026.1-stable';
+    proxy.fail = ({ method, path }) => {
+      if (method !== 'PUT' || !path.endsWith(`/manifests/${stable1}`)) return false;
+      if (!seen.includes(path)) seen.push(path);
+      return seen.indexOf(path) === 2;
+    };
+    let r = await ws.cli(['--registry', proxy.host, 'promote', '--version', '2026.1', '--commit', commits.c1]);
+    expect(r.code, r.stderr).toBe(4);
+    expect(r.stderr).toContain(`promotion of 2026.1 failed moving side:${stable1}`);
+    expect(r.stderr).toMatch(new RegExp(`NOT put back: mid:${stable1} → sha256:\\S+: it did not exist before, and the registry cannot delete a tag alone`));
+    expect(r.stderr).toMatch(new RegExp(`NOT put back: base:${stable1} → sha256:`));
+    expect(r.stderr).toContain('some stable tags were NOT put back (listed above); nothing was recorded.');
+    const plan1 = (await ws.plan(['--head', commits.c1])).images.filter((e) => e.version === '2026.1');
+    for (const e of plan1) {
+      const source = (await client.headManifest(`${ws.namespace}/${e.image}`, e.tag))!.digest;
+      const stable = (await client.headManifest(`${ws.namespace}/${e.image}`, stable1))?.digest;
+      // The source tags are all still there; only base and mid got their stable tag.
+      expect(stable, e.image).toBe(['base', 'mid'].includes(e.image) ? source : undefined);
+    }
+    proxy.fail = undefined;
+    const globalBefore = await globalDigests();
+    r = await ws.cli(['--registry', proxy.host, 'promote', '--version', '2026.1', '--commit', commits.c1]);
+    expect(r.code, r.stderr).toBe(0);
+    // 2026.2, declared after 2026.1, has promotions: the global `stable` stays with it.
+    expect(r.stdout).toContain('2 of 4 stable tags moved, verified, recorded as number 1');
+    expect(await globalDigests()).toEqual(globalBefore);
   });
 });

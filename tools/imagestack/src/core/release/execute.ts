@@ -10,6 +10,7 @@ import type { RegistryClient } from '../registry/client';
 import { mapLimit } from '../util/concurrency';
 import { applyMoves, isChange, type ApplyEvent, type StableMove } from './apply';
 import { writePromotion } from './history';
+import { GLOBAL_STABLE_TAG } from './record';
 import type { ManifestBytes } from './retag';
 import type { Promotion } from './types';
 
@@ -131,6 +132,20 @@ export async function executeRelease(moves: readonly StableMove[], promotion: Pr
     },
   });
   return { status: 'done', promotion, record };
+}
+
+/**
+ * The moves of the global `stable` tag that go with `versionMoves` (same manifests): reads
+ * where each image's `stable` points now.
+ *
+ * @throws RegistryError when the registry fails
+ */
+export async function globalMoves(client: RegistryClient, versionMoves: readonly StableMove[]): Promise<StableMove[]> {
+  return mapLimit(versionMoves, READ_CONCURRENCY, async (m) => ({
+    ...m,
+    tag: GLOBAL_STABLE_TAG,
+    previous: await fetchManifestOrNull(client, m.repository, GLOBAL_STABLE_TAG),
+  }));
 }
 
 /** The record's view of a move. */

@@ -4,19 +4,21 @@
  *
  * Order, so that nothing changes unless everything can:
  * 1. plan the commit (see `sources.ts`);
- * 2. GET every source manifest — the existence check and the bytes to PUT in one request
- *    per tag (a HEAD first would only add a request; GET answers 404 just the same) —
- *    and refuse, listing every missing tag, when any is missing;
- * 3. GET every current stable manifest (kept to put it back) and list the promotion records;
+ * 2. read, all at once: every source manifest (GET — the existence check and the bytes to
+ *    PUT in one request per tag; a HEAD first would only add a request, and GET answers
+ *    404 just the same), every current stable manifest (kept to put it back), the list of
+ *    promotion records; then refuse, listing every missing source tag, when any is missing;
+ * 3. the record's number: the largest recorded plus one; when no version declared after
+ *    this one has a record, the global `stable` tags move too (same manifests, same unit);
  * 4. move, verify, record (`execute.ts`, `apply.ts`).
  */
-import { RegistryError } from '../errors';
+import { InputError, RegistryError } from '../errors';
 import { RegistryClient } from '../registry/client';
 import { mapLimit } from '../util/concurrency';
 import { currentActor } from './actor';
-import { READ_CONCURRENCY, executeRelease, fetchManifestOrNull, promotedImage, readCurrent, type MoveTarget, type ReleaseResult } from './execute';
-import { nextNumber } from './history';
-import { stableTag } from './record';
+import type { StableMove } from './apply';
+import { READ_CONCURRENCY, executeRelease, fetchManifestOrNull, globalMoves, promotedImage, type ReleaseResult } from './execute';
+import { GLOBAL_STABLE_TAG, movesGlobalStable, nextPromotionNumber, promotionsRepository, stableTag } from './record';
 import { resolveSources } from './sources';
 import type { Promotion } from './types';
 
@@ -50,7 +52,7 @@ export interface PromoteOptions {
  * Promotes one commit's tags of `version` to `<version>-stable`.
  *
  * @returns what was done (`done`), or would be (`dry-run`), or that nothing had to change (`unchanged`)
- * @throws InputError for a bad version / tag argument (nothing touched)
+ * @throws InputError for a bad version / tag argument, or a version every image skips (nothing touched)
  * @throws GitError for an unknown commit
  * @throws RegistryError (404, code MANIFEST_UNKNOWN) listing every source tag missing from
  *   the registry, before anything changes; RegistryError when the registry fails while reading
@@ -63,14 +65,22 @@ export async function promoteVersion(opts: PromoteOptions): Promise<ReleaseResul
   const client = opts.client ?? new RegistryClient({ registry: src.registry });
   const { entries } = src;
   if (entries.length === 0) {
-    throw new RegistryError(`no image of the stack builds version ${opts.version} at commit ${src.commit.slice(0, 7)} (every image skips it): nothing to promote`, undefined);
+    throw new InputError({
+      file: '--version',
+      message: `no image of the stack builds version ${opts.version} at commit ${src.commit.slice(0, 7)} (every image skips it): nothing to promote`,
+      fix: 'pass a version some image builds',
+    });
   }
   say(`promote ${opts.version}: commit ${src.commit.slice(0, 7)}, ${entries.length} image${entries.length > 1 ? 's' : ''}, registry ${client.registry}`);
 
-  const [sources, number] = await Promise.all([
+  const stable = stableTag(opts.version);
+  // Reads only, all at once: the source manifests, the current stable manifests, the records.
+  const [sources, previous, recordTags] = await Promise.all([
     mapLimit(entries, READ_CONCURRENCY, async (e) => ({ e, manifest: await fetchManifestOrNull(client, `${src.namespace}/${e.image}`, e.tag) })),
-    nextNumber(client, src.namespace, opts.version),
+    mapLimit(entries, READ_CONCURRENCY, (e) => fetchManifestOrNull(client, `${src.namespace}/${e.image}`, stable)),
+    client.listTags(promotionsRepository(src.namespace)),
   ]);
+  const number = nextPromotionNumber(recordTags, opts.version);
   const missing = sources.filter((s) => s.manifest === null).map((s) => s.e.reference);
   if (missing.length) {
     throw new RegistryError(
@@ -79,14 +89,18 @@ export async function promoteVersion(opts: PromoteOptions): Promise<ReleaseResul
       ['MANIFEST_UNKNOWN'],
     );
   }
-  const targets: MoveTarget[] = sources.map(({ e, manifest }) => ({
+  const moves: StableMove[] = sources.map(({ e, manifest }, i) => ({
     image: e.image,
     repository: `${src.namespace}/${e.image}`,
-    stableTag: stableTag(opts.version),
-    sourceTag: e.tag,
+    tag: stable,
+    previous: previous[i],
     next: manifest!,
   }));
-  const moves = await readCurrent(client, targets);
+  // The global `stable` tag follows the newest promoted version, in the same unit.
+  const global = movesGlobalStable(src.versions, recordTags, opts.version)
+    ? await globalMoves(client, moves)
+    : [];
+  if (global.length) say(`  ${opts.version} is the newest promoted version: the global \`${GLOBAL_STABLE_TAG}\` tags move too`);
   const promotion: Promotion = {
     number,
     version: opts.version,
@@ -94,7 +108,8 @@ export async function promoteVersion(opts: PromoteOptions): Promise<ReleaseResul
     commit: src.commit,
     at: (opts.now ?? (() => new Date()))().toISOString(),
     by: opts.actor ?? currentActor(),
-    images: moves.map((m, i) => promotedImage(m, `${client.registry}/${src.namespace}`, targets[i].sourceTag)),
+    images: moves.map((m, i) => promotedImage(m, `${client.registry}/${src.namespace}`, entries[i].tag)),
+    ...(global.length ? { globalStable: global.map((m, i) => promotedImage(m, `${client.registry}/${src.namespace}`, entries[i].tag)) } : {}),
   };
-  return executeRelease(moves, promotion, { client, namespace: src.namespace, what: `promotion of ${opts.version}`, dryRun: opts.dryRun, onProgress: say });
+  return executeRelease([...moves, ...global], promotion, { client, namespace: src.namespace, what: `promotion of ${opts.version}`, dryRun: opts.dryRun, onProgress: say });
 }

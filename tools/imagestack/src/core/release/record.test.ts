@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { RegistryError } from '../errors';
 import { sha256Digest } from '../registry/digest';
 import {
+  movesGlobalStable,
   OCI_EMPTY_MEDIA_TYPE,
   PROMOTION_MEDIA_TYPE,
   changedImages,
@@ -55,6 +56,18 @@ describe('record tags', () => {
     expect(nextPromotionNumber(tags, '2026.2')).toBe(5);
     expect(nextPromotionNumber(tags, '2026.1')).toBe(8);
     expect(nextPromotionNumber([], '2026.2')).toBe(1);
+  });
+});
+
+describe('the global stable tag', () => {
+  it('moves with the newest promoted version: no version declared after it has a record', () => {
+    const declared = ['2026.1', '2026.2', '2027.1'];
+    expect(movesGlobalStable(declared, [], '2026.1')).toBe(true);
+    expect(movesGlobalStable(declared, ['2026.1-000001'], '2026.2')).toBe(true);
+    expect(movesGlobalStable(declared, ['2026.2-000001'], '2026.1')).toBe(false);
+    expect(movesGlobalStable(declared, ['2026.2-000001'], '2026.2')).toBe(true);
+    expect(movesGlobalStable(declared, ['2027.1-000003'], '2026.2')).toBe(false);
+    expect(movesGlobalStable(declared, [], '2025.9')).toBe(false); // not declared
   });
 });
 
@@ -125,6 +138,8 @@ describe('bad records give a clear error naming the record and the fix', () => {
     ['bad digest', { ...SAMPLE, images: [{ ...SAMPLE.images[0], digest: 'sha256:zz' }] }, /images\[0\]\.digest/],
     ['bad previous', { ...SAMPLE, images: [{ ...SAMPLE.images[0], previousDigest: 7 }] }, /images\[0\]\.previousDigest/],
     ['no image name', { ...SAMPLE, images: [{ ...SAMPLE.images[0], image: undefined }] }, /images\[0\]\.image/],
+    ['bad globalStable', { ...SAMPLE, globalStable: {} }, /globalStable is not a list/],
+    ['bad globalStable entry', { ...SAMPLE, globalStable: [{ ...SAMPLE.images[0], digest: 'x' }] }, /globalStable\[0\]\.digest/],
   ];
   for (const [name, value, re] of layers) {
     it(`promotion: ${name}`, () => {

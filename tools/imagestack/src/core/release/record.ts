@@ -34,6 +34,20 @@ export function stableTag(version: string): string {
   return `${version}-stable`;
 }
 
+/** The global moving tag: each image's `<newest promoted version>-stable`. */
+export const GLOBAL_STABLE_TAG = 'stable';
+
+/**
+ * Whether promoting (or reverting) `version` also moves the global `stable` tag: when no
+ * version declared after it in specs.yml (versions are declared oldest first) has a
+ * promotion record among `recordTags`. A version specs.yml does not declare never moves it.
+ */
+export function movesGlobalStable(declared: readonly string[], recordTags: readonly string[], version: string): boolean {
+  const i = declared.indexOf(version);
+  if (i < 0) return false;
+  return declared.slice(i + 1).every((v) => promotionNumbers(recordTags, v).length === 0);
+}
+
 /** `<namespace>/imagestack-promotions`: the repository holding the records (without the registry host). */
 export function promotionsRepository(namespace: string): string {
   return `${namespace}/${PROMOTIONS_IMAGE}`;
@@ -155,8 +169,8 @@ export function decodeRecordManifest(bytes: Buffer, src: RecordSource): Descript
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
 
-function checkImage(x: any, i: number): string | undefined {
-  const at = `images[${i}]`;
+function checkImage(x: any, i: number, field = 'images'): string | undefined {
+  const at = `${field}[${i}]`;
   if (!x || typeof x !== 'object') return `${at} is not an object`;
   for (const k of ['image', 'repository', 'sourceTag', 'stableTag', 'mediaType'] as const) {
     if (typeof x[k] !== 'string' || !x[k]) return `${at}.${k} is missing or not a string`;
@@ -196,6 +210,13 @@ export function decodePromotion(bytes: Buffer, src: RecordSource, expect: { vers
     const problem = checkImage(x, i);
     if (problem) throw badRecord(src, problem);
   });
+  if (p.globalStable !== undefined) {
+    if (!Array.isArray(p.globalStable)) throw badRecord(src, 'globalStable is not a list');
+    (p.globalStable as unknown[]).forEach((x, i) => {
+      const problem = checkImage(x, i, 'globalStable');
+      if (problem) throw badRecord(src, problem);
+    });
+  }
   return p as Promotion;
 }
 

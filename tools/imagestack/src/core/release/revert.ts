@@ -14,9 +14,9 @@ import { RegistryClient } from '../registry/client';
 import { loadSpecs } from '../specs/load';
 import { mapLimit } from '../util/concurrency';
 import { currentActor } from './actor';
-import { READ_CONCURRENCY, executeRelease, fetchManifestOrNull, promotedImage, readCurrent, type MoveTarget, type ReleaseResult } from './execute';
+import { READ_CONCURRENCY, executeRelease, fetchManifestOrNull, globalMoves, promotedImage, readCurrent, type MoveTarget, type ReleaseResult } from './execute';
 import { readPromotions } from './history';
-import { promotionsRepository } from './record';
+import { GLOBAL_STABLE_TAG, movesGlobalStable, promotionsRepository } from './record';
 import type { Promotion } from './types';
 
 /** Options of {@link revertVersion}. */
@@ -103,7 +103,10 @@ export async function revertVersion(opts: RevertOptions): Promise<ReleaseResult>
     sourceTag: img.sourceTag,
     next: manifest!,
   }));
-  const moves = await readCurrent(client, targets);
+  const [moves, recordTags] = await Promise.all([readCurrent(client, targets), client.listTags(promotionsRepository(ns))]);
+  const versions = specs.versions.map((v) => v.name);
+  const global = movesGlobalStable(versions, recordTags, opts.version) ? await globalMoves(client, moves) : [];
+  if (global.length) say(`  ${opts.version} is the newest promoted version: the global \`${GLOBAL_STABLE_TAG}\` tags move too`);
   const promotion: Promotion = {
     number: newest.number + 1,
     version: opts.version,
@@ -113,6 +116,7 @@ export async function revertVersion(opts: RevertOptions): Promise<ReleaseResult>
     at: (opts.now ?? (() => new Date()))().toISOString(),
     by: opts.actor ?? currentActor(),
     images: moves.map((m, i) => promotedImage(m, `${client.registry}/${ns}`, targets[i].sourceTag)),
+    ...(global.length ? { globalStable: global.map((m, i) => promotedImage(m, `${client.registry}/${ns}`, targets[i].sourceTag)) } : {}),
   };
-  return executeRelease(moves, promotion, { client, namespace: ns, what: `revert of ${opts.version}`, dryRun: opts.dryRun, onProgress: say });
+  return executeRelease([...moves, ...global], promotion, { client, namespace: ns, what: `revert of ${opts.version}`, dryRun: opts.dryRun, onProgress: say });
 }

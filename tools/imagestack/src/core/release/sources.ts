@@ -48,6 +48,8 @@ export interface Sources {
   /** Registry host and namespace the plan used. */
   registry: string;
   namespace: string;
+  /** The versions the commit's specs.yml declares, in declaration order (oldest first). */
+  versions: string[];
 }
 
 function argProblem(flag: string, message: string, fix: string): InputError {
@@ -93,6 +95,7 @@ export async function resolveSources(opts: SourceOptions): Promise<Sources> {
   let plan: Plan;
   let registry: string;
   let namespace: string;
+  let versions: string[];
   try {
     await runGit(top, ['worktree', 'add', '--detach', '--quiet', tree, commit]);
     try {
@@ -108,7 +111,7 @@ export async function resolveSources(opts: SourceOptions): Promise<Sources> {
       plan = p;
       registry = stack.specs.registry;
       namespace = stack.specs.namespace;
-      const versions = stack.specs.versions.map((v) => v.name);
+      versions = stack.specs.versions.map((v) => v.name);
       if (!versions.includes(opts.version)) {
         throw argProblem(
           '--version',
@@ -131,5 +134,5 @@ export async function resolveSources(opts: SourceOptions): Promise<Sources> {
       `pass one of those tags, or --commit ${commit.slice(0, 7)} to promote that commit's plan anyway`,
     );
   }
-  return { commit, plan, entries, registry, namespace };
+  return { commit, plan, entries, registry, namespace, versions };
 }

@@ -40,4 +40,10 @@ export interface Promotion {
   by: string;
   /** Every image of the version, in plan order. */
   images: PromotedImage[];
+  /**
+   * The global `stable` tag of each image (same digests as `images`), moved in the same
+   * all-or-nothing unit when this version is the newest promoted one (no version declared
+   * after it in specs.yml has a promotion). Absent when `stable` was not moved.
+   */
+  globalStable?: PromotedImage[];
 }
