@@ -18,21 +18,15 @@ import { READ_CONCURRENCY, executeRelease, fetchManifestOrNull, globalMoves, pro
 import { readPromotions } from './history';
 import { GLOBAL_STABLE_TAG, movesGlobalStable, promotionsRepository } from './record';
 import type { Promotion } from './types';
+import type { PromoteOptions } from './promote';
 
-/** Options of {@link revertVersion}. */
-export interface RevertOptions {
-  /** Path of specs.yml (for the registry and namespace only). */
-  specsFile: string;
-  version: string;
+/**
+ * Options of {@link revertVersion}: those of a promotion without its source (`specsFile` is read
+ * for the registry and namespace only), plus which promotion to restore.
+ */
+export interface RevertOptions extends Omit<PromoteOptions, 'commit' | 'tag'> {
   /** Number of the promotion to restore (default: the one before the newest). */
   to?: number;
-  dryRun?: boolean;
-  registry?: string;
-  namespace?: string;
-  client?: RegistryClient;
-  now?: () => Date;
-  actor?: string;
-  onProgress?: (line: string) => void;
 }
 
 /**

@@ -22,4 +22,9 @@ describe('reserved image names', () => {
       },
     ]);
   });
+
+  it('refuses an image named imagestack-runs (the CI failure markers)', () => {
+    const text = 'registry: 127.0.0.1:5000\nnamespace: ns\nversions:\n  "2026.1":\nimages:\n  imagestack-runs:\n';
+    expect(() => parseSpecs(text, 'specs.yml', '/ws')).toThrow(/image name "imagestack-runs" is reserved: imagestack keeps the CI matrix jobs' failure markers/);
+  });
 });

@@ -17,6 +17,7 @@ import { manifestSpecIssues } from '../verify/manifest/spec';
 import { stampSpecIssues } from '../stamp/spec';
 import { auditSpecIssues } from '../audit/spec';
 import { PROMOTIONS_IMAGE } from '../release/record';
+import { MARKER_REPOSITORY } from '../ci/markers';
 
 /** A rule adds its problems to `ctx.problems`. */
 export type Rule = (ctx: CheckContext) => void;
@@ -193,19 +194,24 @@ const imageNamesRule: Rule = (ctx) => {
 };
 
 /**
- * Image names imagestack uses for its own repositories in the namespace:
- * `imagestack-promotions` holds the promotion history (core/release/record.ts).
+ * Image names imagestack uses for its own repositories in the namespace, with what each holds:
+ * `imagestack-promotions` the promotion history (core/release/record.ts), `imagestack-runs`
+ * the CI matrix jobs' failure markers (core/ci/markers.ts).
  */
-export const RESERVED_IMAGE_NAMES: readonly string[] = [PROMOTIONS_IMAGE];
+export const RESERVED_IMAGE_NAMES: ReadonlyMap<string, string> = new Map([
+  [PROMOTIONS_IMAGE, 'the promotion history of the stack'],
+  [MARKER_REPOSITORY, "the CI matrix jobs' failure markers"],
+]);
 
 const reservedImageNamesRule: Rule = (ctx) => {
   for (const name of imageNames(ctx)) {
-    if (!RESERVED_IMAGE_NAMES.includes(name)) continue;
+    const holds = RESERVED_IMAGE_NAMES.get(name);
+    if (!holds) continue;
     report(
       ctx,
       ['images', name],
       'key',
-      `image name ${JSON.stringify(name)} is reserved: imagestack keeps the promotion history of the stack in the repository <namespace>/${name}`,
+      `image name ${JSON.stringify(name)} is reserved: imagestack keeps ${holds} in the repository <namespace>/${name}`,
       `rename the image (and its folder images/${name}/), e.g. to ${JSON.stringify(`${name.replace(/^imagestack-/, '')}-image`)}`,
     );
   }
