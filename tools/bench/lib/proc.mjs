@@ -1,0 +1,79 @@
+/**
+ * Run a node program as a child process and measure it: wall time (ms) and peak RSS (bytes)
+ * of the process and of every node process it starts (through lib/rss-probe.cjs, preloaded
+ * with NODE_OPTIONS; no GNU time needed).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const probe = path.join(path.dirname(fileURLToPath(import.meta.url)), 'rss-probe.cjs');
+
+/**
+ * Run `node <args…>` (the same node binary as the harness).
+ * @param {string[]} args
+ * @param {{ cwd?: string, env?: Record<string,string|undefined>, allowFail?: boolean, input?: string }} [o]
+ * @returns {Promise<{ ms: number, code: number, stdout: string, stderr: string,
+ *   rssBytes: number|null, maxRssBytes: number|null, processes: {pid:number, ppid:number, rssBytes:number, script:string}[] }>}
+ *   `rssBytes` is the peak RSS of the top process, `maxRssBytes` the largest over all node
+ *   processes it started (Nx starts plugin workers). Throws (with the tail of stderr) on a
+ *   non-zero exit unless `allowFail`.
+ */
+export function runNode(args, o = {}) {
+  return run(process.execPath, args, o);
+}
+
+/** Like runNode, for any command (RSS is only reported for node processes among them). */
+export function run(cmd, args, { cwd, env = process.env, allowFail = false, input } = {}) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'imagestack-bench-rss-'));
+  const rssFile = path.join(dir, 'rss');
+  const childEnv = {
+    ...env,
+    IMAGESTACK_BENCH_RSS_FILE: rssFile,
+    NODE_OPTIONS: `${env.NODE_OPTIONS ?? ''} --require ${probe}`.trim(),
+  };
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(cmd, args, { cwd, env: childEnv, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    const out = [];
+    const err = [];
+    child.stdout.on('data', (d) => out.push(d));
+    child.stderr.on('data', (d) => err.push(d));
+    if (input !== undefined) child.stdin.end(input);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      const ms = performance.now() - t0;
+      let processes = [];
+      try {
+        processes = readFileSync(rssFile, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => {
+            const [pid, ppid, rss, ...script] = l.split(' ');
+            return { pid: Number(pid), ppid: Number(ppid), rssBytes: Number(rss), script: script.join(' ') };
+          });
+      } catch {
+        /* no node process reported */
+      }
+      rmSync(dir, { recursive: true, force: true });
+      const stdout = Buffer.concat(out).toString('utf8');
+      const stderr = Buffer.concat(err).toString('utf8');
+      const top = processes.find((p) => p.pid === child.pid);
+      const res = {
+        ms,
+        code: code ?? 128,
+        stdout,
+        stderr,
+        rssBytes: top ? top.rssBytes : null,
+        maxRssBytes: processes.length ? Math.max(...processes.map((p) => p.rssBytes)) : null,
+        processes,
+      };
+      if ((code !== 0 || signal) && !allowFail) {
+        const tail = stderr.trim().split('\n').slice(-20).join('\n');
+        reject(new Error(`${path.basename(cmd)} ${args.join(' ')} exited with ${code ?? signal}:\n${tail}`));
+      } else resolve(res);
+    });
+  });
+}
