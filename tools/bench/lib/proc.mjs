@@ -16,9 +16,12 @@ const probe = path.join(path.dirname(fileURLToPath(import.meta.url)), 'rss-probe
  * @param {string[]} args
  * @param {{ cwd?: string, env?: Record<string,string|undefined>, allowFail?: boolean, input?: string }} [o]
  * @returns {Promise<{ ms: number, code: number, stdout: string, stderr: string,
- *   rssBytes: number|null, maxRssBytes: number|null, processes: {pid:number, ppid:number, rssBytes:number, script:string}[] }>}
+ *   rssBytes: number|null, maxRssBytes: number|null, cpuMs: number|null, totalCpuMs: number,
+ *   processes: {pid:number, ppid:number, rssBytes:number, cpuMs:number, script:string}[] }>}
  *   `rssBytes` is the peak RSS of the top process, `maxRssBytes` the largest over all node
- *   processes it started (Nx starts plugin workers). Throws (with the tail of stderr) on a
+ *   processes it started (Nx starts plugin workers); `cpuMs` the top process's CPU time
+ *   (user + system), `totalCpuMs` the sum over all node processes (a figure less disturbed
+ *   than wall time by other load on the machine). Throws (with the tail of stderr) on a
  *   non-zero exit unless `allowFail`.
  */
 export function runNode(args, o = {}) {
@@ -51,8 +54,8 @@ export function run(cmd, args, { cwd, env = process.env, allowFail = false, inpu
           .split('\n')
           .filter(Boolean)
           .map((l) => {
-            const [pid, ppid, rss, ...script] = l.split(' ');
-            return { pid: Number(pid), ppid: Number(ppid), rssBytes: Number(rss), script: script.join(' ') };
+            const [pid, ppid, rss, cpu, ...script] = l.split(' ');
+            return { pid: Number(pid), ppid: Number(ppid), rssBytes: Number(rss), cpuMs: Number(cpu) / 1000, script: script.join(' ') };
           });
       } catch {
         /* no node process reported */
@@ -67,6 +70,8 @@ export function run(cmd, args, { cwd, env = process.env, allowFail = false, inpu
         stdout,
         stderr,
         rssBytes: top ? top.rssBytes : null,
+        cpuMs: top ? top.cpuMs : null,
+        totalCpuMs: processes.reduce((a, p) => a + p.cpuMs, 0),
         maxRssBytes: processes.length ? Math.max(...processes.map((p) => p.rssBytes)) : null,
         processes,
       };
