@@ -33,22 +33,12 @@ export async function startCountingProxy(upstream) {
   const server = http.createServer((req, res) => {
     const entry = { method: req.method, path: req.url, status: undefined };
     requests.push(entry);
-    const headers = {};
-    for (let i = 0; i < req.rawHeaders.length; i += 2) {
-      const k = req.rawHeaders[i];
-      if (/^(connection|keep-alive|proxy-connection)$/i.test(k)) continue;
-      (headers[k] ??= []).push(req.rawHeaders[i + 1]);
-    }
+    const headers = headerObject(req.rawHeaders, /^(connection|keep-alive|proxy-connection)$/i);
     const up = http.request(
       { host: upHost, port: Number(upPort), method: req.method, path: req.url, headers, agent },
       (upRes) => {
         entry.status = upRes.statusCode;
-        const out = {};
-        for (let i = 0; i < upRes.rawHeaders.length; i += 2) {
-          const k = upRes.rawHeaders[i];
-          if (/^(connection|keep-alive|transfer-encoding)$/i.test(k)) continue;
-          (out[k] ??= []).push(upRes.rawHeaders[i + 1]);
-        }
+        const out = headerObject(upRes.rawHeaders, /^(connection|keep-alive|transfer-encoding)$/i);
         res.writeHead(upRes.statusCode, upRes.statusMessage, out);
         upRes.pipe(res);
       },
@@ -104,4 +94,15 @@ export async function startCountingProxy(upstream) {
       await new Promise((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** Raw header pairs as an object (a repeated header as an array), leaving out names matching `drop`. */
+function headerObject(raw, drop) {
+  const out = {};
+  for (let i = 0; i < raw.length; i += 2) {
+    const k = raw[i];
+    if (drop.test(k)) continue;
+    out[k] = k in out ? [].concat(out[k], raw[i + 1]) : raw[i + 1];
+  }
+  return out;
 }
