@@ -199,7 +199,9 @@ export function parseSpecs(text: string, file: string, root: string, overrides: 
     checkRules({ ...ctx, json: null }); // only the overrides rule finds anything in an empty document
   }
   if (ctx.problems.length > 0) throw new InputError(sortProblems(ctx.problems));
-  return normalize(ctx, path.resolve(root));
+  // Not enumerable: a hint for readers of history (tags/source-commits), not part of the
+  // stack definition (kept out of JSON output and structural comparisons).
+  return Object.defineProperty(normalize(ctx, path.resolve(root)), 'text', { value: text, enumerable: false });
 }
 
 /**
