@@ -9,7 +9,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['tools/imagestack/src/**/*.test.ts'],
+          include: ['tools/imagestack/src/**/*.test.ts', 'tools/bench/test/**/*.test.mjs'],
           testTimeout: 30_000,
         },
       },
