@@ -14,13 +14,15 @@ import * as http from 'node:http';
 
 /**
  * Starts a proxy on 127.0.0.1 (a free port) forwarding to `upstream` (`host:port`).
+ * With `socketPath`, it also listens on that Unix socket (for clients in another network
+ * namespace, see cold-engine.mjs), counted the same way.
  *
  * @returns `{ address, port, stats(), reset(), close() }`: `address` is `127.0.0.1:<port>`;
  *   `stats()` gives `{ requests: [{method, path, status}], byMethod: {HEAD: n, …},
  *   bytesSent, bytesReceived }` since the last `reset()` (bytes in bytes, from the client's
  *   side: sent = client → registry, received = registry → client).
  */
-export async function startCountingProxy(upstream) {
+export async function startCountingProxy(upstream, { socketPath } = {}) {
   const [upHost, upPort] = upstream.split(':');
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   let requests = [];
@@ -30,7 +32,7 @@ export async function startCountingProxy(upstream) {
   let closedSent = 0;
   let closedReceived = 0;
 
-  const server = http.createServer((req, res) => {
+  const handler = (req, res) => {
     const entry = { method: req.method, path: req.url, status: undefined };
     requests.push(entry);
     const headers = headerObject(req.rawHeaders, /^(connection|keep-alive|proxy-connection)$/i);
@@ -49,9 +51,8 @@ export async function startCountingProxy(upstream) {
       res.end(`proxy: ${e.message}\n`);
     });
     req.pipe(up);
-  });
-  server.keepAliveTimeout = 30_000;
-  server.on('connection', (s) => {
+  };
+  const onConnection = (s) => {
     sockets.add(s);
     offset.set(s, { read: 0, written: 0 });
     s.on('close', () => {
@@ -60,12 +61,20 @@ export async function startCountingProxy(upstream) {
       closedReceived += s.bytesWritten - o.written;
       sockets.delete(s);
     });
-  });
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const port = server.address().port;
+  };
+  const listen = async (...where) => {
+    const server = http.createServer(handler);
+    server.keepAliveTimeout = 30_000;
+    server.on('connection', onConnection);
+    await new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(...where, resolve);
+    });
+    return server;
+  };
+  const servers = [await listen(0, '127.0.0.1')];
+  if (socketPath) servers.push(await listen(socketPath));
+  const port = servers[0].address().port;
 
   return {
     address: `127.0.0.1:${port}`,
@@ -91,7 +100,7 @@ export async function startCountingProxy(upstream) {
     async close() {
       agent.destroy();
       for (const s of sockets) s.destroy();
-      await new Promise((resolve) => server.close(() => resolve()));
+      await Promise.all(servers.map((server) => new Promise((resolve) => server.close(() => resolve()))));
     },
   };
 }
