@@ -192,14 +192,16 @@ async function readImage(
   const parents: ParentRef[] = [];
   const externals: ExternalBase[] = [];
   let first: DockerfileAnalysis | undefined;
+  // Versions whose args give the Dockerfile's variables the same values analyse the same.
+  const byArgs = new Map<string, DockerfileAnalysis>();
   for (const version of runs) {
-    const a = analyzeDockerfile(parsed, {
-      file: dockerfile,
-      registry: specs.registry,
-      namespace: specs.namespace,
-      images: imageNames,
-      provided: resolutionArgs(specs, spec, version, mentioned),
-    });
+    const provided = resolutionArgs(specs, spec, version, mentioned);
+    const key = JSON.stringify(Object.entries(provided).filter(([k]) => mentioned.has(k)));
+    let a = byArgs.get(key);
+    if (!a) {
+      a = analyzeDockerfile(parsed, { file: dockerfile, registry: specs.registry, namespace: specs.namespace, images: imageNames, provided });
+      byArgs.set(key, a);
+    }
     first ??= a;
     if (version) reading.parentsByVersion.set(version.name, a.parents.map((p) => p.image));
     for (const p of a.problems) {
