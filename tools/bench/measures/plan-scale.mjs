@@ -24,8 +24,8 @@ const MB = 1e6;
 /** The grid and repetitions; `--quick` is a smoke run of the same code on small inputs. */
 function settings(quick) {
   return quick
-    ? { images: [100, 1000], commits: [300, 1000], runs: () => 1, warmup: 0, nxImages: [100], nxCommits: 300, nxRuns: 1, target: [1000, 1000] }
-    : { images: [100, 1000, 5000], commits: [1000, 10000], runs: (n) => (n >= 5000 ? 3 : 5), warmup: 1, nxImages: [100, 1000], nxCommits: 1000, nxRuns: 3, target: [1000, 10000] };
+    ? { images: [100, 1000], commits: [300, 1000], runs: () => 1, warmup: () => 0, nxImages: [100], nxCommits: 300, nxRuns: 1, target: [1000, 1000] }
+    : { images: [100, 1000, 5000], commits: [1000, 10000], runs: (n) => (n >= 5000 ? 3 : 5), warmup: (n) => (n >= 5000 ? 0 : 1), nxImages: [100, 1000], nxCommits: 1000, nxRuns: 3, target: [1000, 10000] };
 }
 
 export async function run(ctx) {
@@ -38,7 +38,7 @@ export async function run(ctx) {
       if (!ws.cached) rows.push({ metric: `generate N=${n} M=${m} (git fast-import)`, unit: 'ms', value: ws.ms, runs: 1, goal: null });
       const samples = [];
       let count;
-      for (let i = -s.warmup; i < s.runs(n); i++) {
+      for (let i = -s.warmup(n); i < s.runs(n); i++) {
         const r = await runNode([ctx.cli, 'plan', '--offline', '--json'], { cwd: ws.repo, env: ctx.env });
         if (i < 0) continue;
         count ??= JSON.parse(r.stdout).images.length;
