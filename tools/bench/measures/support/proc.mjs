@@ -12,14 +12,17 @@ import { spawn, spawnSync } from 'node:child_process';
 export function run(cmd, args, o = {}) {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(cmd, args, { cwd: o.cwd, env: o.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd: o.cwd, env: o.env, stdio: [o.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr, ms: performance.now() - t0, pid: child.pid }));
-    child.stdin.end(o.input ?? '');
+    if (o.input !== undefined) {
+      child.stdin.on('error', () => {}); // a child that exits without reading its input is not an error here
+      child.stdin.end(o.input);
+    }
   });
 }
 
