@@ -79,6 +79,29 @@ export async function run(ctx) {
   rows.push(...exponentRows(points));
 
   for (const n of s.nxImages) {
+    try {
+      rows.push(...(await nxRows(ctx, s, n)));
+    } catch (e) {
+      ctx.log(`nx N=${n}: FAILED: ${e.message}`);
+      rows.push({ metric: `nx N=${n}`, goal: 'runs', met: false, error: e.message });
+    }
+  }
+  return rows;
+}
+
+/** Lines of `nx show projects` output that are project names (Nx may print notices too). */
+function projectNames(stdout) {
+  return stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => /^[a-z0-9][a-z0-9._-]*$/.test(l))
+    .sort();
+}
+
+/** The Nx rows at N images: each command with the plugin and with the stub. */
+async function nxRows(ctx, s, n) {
+  const rows = [];
+  {
     const ws = generatedWorkspace({ images: n, commits: s.nxCommits, seed: SEED, log: ctx.log });
     const found = await prepareNxWorkspace(ws.repo);
     ctx.log(`nx N=${n}: ${found.projects} projects, ${found.dependencies} dependencies`);
@@ -96,10 +119,21 @@ export async function run(ctx) {
           clearNxCache(ws.repo);
           const r = await runNode([nxBin, ...args], { cwd: ws.repo, env });
           times[which].push(r.ms);
-          outputs[which] = r.stdout.split('\n').filter(Boolean).sort().join(',');
+          const names = projectNames(r.stdout);
+          if (outputs[which] !== undefined && outputs[which] !== names.join(',')) {
+            throw new Error(`${label} (${which}): two runs listed different projects (N=${n}); output: ${r.stdout.slice(0, 300)}`);
+          }
+          outputs[which] = names.join(',');
         }
       }
-      if (outputs.plugin !== outputs.stub) throw new Error(`${label}: the stub plugin listed other projects than the plugin (N=${n})`);
+      if (outputs.plugin !== outputs.stub) {
+        const p = outputs.plugin.split(',');
+        const b = outputs.stub.split(',');
+        throw new Error(
+          `${label}: the stub plugin listed other projects than the plugin (N=${n}): ${p.length} vs ${b.length}, ` +
+            `only with the plugin: ${p.filter((x) => !b.includes(x)).slice(0, 5).join(' ')}, only with the stub: ${b.filter((x) => !p.includes(x)).slice(0, 5).join(' ')}`,
+        );
+      }
       const p = median(times.plugin);
       const b = median(times.stub);
       const isTarget = n === 1000;
