@@ -81,9 +81,20 @@ async function main() {
     }
   }
 
+  // An error escaping a measure asynchronously (an event handler, a stray promise) is
+  // recorded against the measure running, not allowed to end the suite.
+  let stray = [];
+  const onStray = (e) => {
+    log(`uncaught: ${e?.stack ?? e}`);
+    stray.push(e);
+  };
+  process.on('uncaughtException', onStray);
+  process.on('unhandledRejection', onStray);
+
   const t0 = Date.now();
   const results = [];
   for (const m of selected) {
+    stray = [];
     const ctx = makeContext({ name: m.name, quick: args.quick, env });
     log(`${m.name}: start (tmp ${ctx.tmp})`);
     const tm = Date.now();
@@ -95,6 +106,7 @@ async function main() {
       log(`${m.name}: FAILED: ${e?.stack ?? e}`);
       results.push(errorRow(m.name, e));
     }
+    for (const e of stray) results.push(errorRow(m.name, e));
     log(`${m.name}: done in ${((Date.now() - tm) / 1000).toFixed(1)} s`);
   }
 

@@ -47,6 +47,13 @@ export function run(cmd, args, { cwd, env = process.env, allowFail = false, inpu
     if (input !== undefined) child.stdin.end(input);
     child.on('error', reject);
     child.on('close', (code, signal) => {
+      try {
+        finish(code, signal);
+      } catch (e) {
+        reject(e);
+      }
+    });
+    function finish(code, signal) {
       const ms = performance.now() - t0;
       let processes = [];
       try {
@@ -60,7 +67,12 @@ export function run(cmd, args, { cwd, env = process.env, allowFail = false, inpu
       } catch {
         /* no node process reported */
       }
-      rmSync(dir, { recursive: true, force: true });
+      // A straggling child (e.g. an Nx plugin worker) may still append: never fail on cleanup.
+      try {
+        rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+      } catch {
+        /* left in the temp folder */
+      }
       const stdout = Buffer.concat(out).toString('utf8');
       const stderr = Buffer.concat(err).toString('utf8');
       const top = processes.find((p) => p.pid === child.pid);
@@ -79,6 +91,6 @@ export function run(cmd, args, { cwd, env = process.env, allowFail = false, inpu
         const tail = stderr.trim().split('\n').slice(-20).join('\n');
         reject(new Error(`${path.basename(cmd)} ${args.join(' ')} exited with ${code ?? signal}:\n${tail}`));
       } else resolve(res);
-    });
+    }
   });
 }
