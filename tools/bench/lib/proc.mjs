@@ -4,7 +4,7 @@
  * with NODE_OPTIONS; no GNU time needed).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +14,9 @@ const probe = path.join(path.dirname(fileURLToPath(import.meta.url)), 'rss-probe
 /**
  * Run `node <args…>` (the same node binary as the harness).
  * @param {string[]} args
- * @param {{ cwd?: string, env?: Record<string,string|undefined>, allowFail?: boolean, input?: string }} [o]
+ * @param {{ cwd?: string, env?: Record<string,string|undefined>, allowFail?: boolean, input?: string, stdoutToFile?: boolean }} [o]
+ *   `stdoutToFile`: collect stdout through a file instead of a pipe (for programs that exit
+ *   with output still queued, like `nx show projects` printing 1,000 names)
  * @returns {Promise<{ ms: number, code: number, stdout: string, stderr: string,
  *   rssBytes: number|null, maxRssBytes: number|null, cpuMs: number|null, totalCpuMs: number,
  *   processes: {pid:number, ppid:number, rssBytes:number, cpuMs:number, script:string}[] }>}
@@ -29,7 +31,7 @@ export function runNode(args, o = {}) {
 }
 
 /** Like runNode, for any command (RSS is only reported for node processes among them). */
-export function run(cmd, args, { cwd, env = process.env, allowFail = false, input } = {}) {
+export function run(cmd, args, { cwd, env = process.env, allowFail = false, input, stdoutToFile = false } = {}) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'imagestack-bench-rss-'));
   const rssFile = path.join(dir, 'rss');
   const childEnv = {
@@ -39,10 +41,15 @@ export function run(cmd, args, { cwd, env = process.env, allowFail = false, inpu
   };
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(cmd, args, { cwd, env: childEnv, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    // A program that calls process.exit() right after printing may lose the end of its output
+    // on a pipe (Node writes to pipes asynchronously); writes to a file are synchronous.
+    const outFile = path.join(dir, 'stdout');
+    const outFd = stdoutToFile ? openSync(outFile, 'w') : undefined;
+    const child = spawn(cmd, args, { cwd, env: childEnv, stdio: [input === undefined ? 'ignore' : 'pipe', outFd ?? 'pipe', 'pipe'] });
+    if (outFd !== undefined) closeSync(outFd);
     const out = [];
     const err = [];
-    child.stdout.on('data', (d) => out.push(d));
+    child.stdout?.on('data', (d) => out.push(d));
     child.stderr.on('data', (d) => err.push(d));
     if (input !== undefined) child.stdin.end(input);
     child.on('error', reject);
@@ -67,13 +74,13 @@ export function run(cmd, args, { cwd, env = process.env, allowFail = false, inpu
       } catch {
         /* no node process reported */
       }
+      const stdout = outFd !== undefined ? readFileSync(outFile, 'utf8') : Buffer.concat(out).toString('utf8');
       // A straggling child (e.g. an Nx plugin worker) may still append: never fail on cleanup.
       try {
         rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
       } catch {
         /* left in the temp folder */
       }
-      const stdout = Buffer.concat(out).toString('utf8');
       const stderr = Buffer.concat(err).toString('utf8');
       const top = processes.find((p) => p.pid === child.pid);
       const res = {

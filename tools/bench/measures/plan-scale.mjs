@@ -117,7 +117,7 @@ async function nxRows(ctx, s, n) {
         for (const which of ['stub', 'plugin']) {
           useNxConfig(ws.repo, which);
           clearNxCache(ws.repo);
-          const r = await runNode([nxBin, ...args], { cwd: ws.repo, env });
+          const r = await runNode([nxBin, ...args], { cwd: ws.repo, env, stdoutToFile: true });
           times[which].push(r.ms);
           const names = projectNames(r.stdout);
           if (outputs[which] !== undefined && outputs[which] !== names.join(',')) {
