@@ -712,7 +712,7 @@ export class SpecsBlob {
  * parsed once per process. Bounded: cleared when it holds {@link PARSE_CACHE_LIMIT} texts.
  */
 const parseCache = new Map<string, ParsedSpecs>();
-const PARSE_CACHE_LIMIT = 100_000;
+const PARSE_CACHE_LIMIT = 20_000;
 
 function cachedParse(text: string): ParsedSpecs {
   let r = parseCache.get(text);
