@@ -9,7 +9,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['tools/imagestack/src/**/*.test.ts'],
+          include: ['tools/imagestack/src/**/*.test.ts', 'tools/bench/test/**/*.test.mjs'],
           testTimeout: 30_000,
           // @actions/workflow-parser (the workflow tests) imports its JSON schemas without an
           // import attribute, which only a bundler accepts: let Vite pre-bundle it.

@@ -8,7 +8,7 @@
  */
 import { rmSync } from 'node:fs';
 import * as path from 'node:path';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { EngineError, InputError } from '../errors';
 import { buildImage } from '../engine/build';
 import { StepLog } from '../engine/log';
@@ -112,7 +112,10 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
   const specs = stack.specs;
   // One client for the run: the plan's (its credentials resolved once, its tokens re-used).
   const registry = client ?? planClient ?? new RegistryClient({ registry: specs.registry });
-  const docker = opts.docker ?? new Docker();
+  // dockerode (with ssh2 and gRPC, about half the code the CLI would load) is required only
+  // when an image runs, so a run that builds nothing starts fast.
+  let engine = opts.docker;
+  const engineClient = (): Docker => (engine ??= new (require('dockerode') as typeof Docker)());
   const outputDir = path.resolve(opts.outputDir ?? path.join(specs.root, 'dist', 'imagestack'));
   const emit = (e: PipelineEvent) => opts.reporter?.(e);
   // The engine gets the same credentials and does its own challenge/token dance with them.
@@ -167,6 +170,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
   const digests = new Map<string, string>(); // key → digest of what this run built/pushed
 
   const runNode = async (key: string, signal: AbortSignal | undefined): Promise<boolean> => {
+    const docker = engineClient();
     const e = tags.get(key)!;
     const node = stack.images.get(e.image)!;
     const logFile = path.join(outputDir, 'logs', `${e.image}-${e.version}.log`);

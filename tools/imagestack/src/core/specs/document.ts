@@ -7,7 +7,7 @@
  * to numbers or booleans from their source text, in the places where text is meant:
  * every mapping key, every build arg value and every `skip` item.
  */
-import { Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar } from 'yaml';
+import { Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar, visit, YAMLParseError } from 'yaml';
 import type { Node, ParsedNode } from 'yaml';
 
 /** A parsed specs.yml: the AST, its line counter and the plain-JSON form of its content. */
@@ -117,11 +117,42 @@ export function documentToJson(doc: Document): unknown {
   return convert(doc, doc.contents, [], 0);
 }
 
-/** Duplicate keys compared as imagestack reads them: `2026.1` and `2026.10` differ, `a` and `"a"` do not. */
-function sameKey(a: ParsedNode, b: ParsedNode): boolean {
-  if (a === b) return true;
-  if (isScalar(a) && isScalar(b)) return keyText(a) === keyText(b);
-  return false;
+/**
+ * Adds a `DUPLICATE_KEY` error (as the `yaml` parser's `uniqueKeys` option would) for every
+ * key that repeats an earlier key of the same mapping, keys compared as imagestack reads
+ * them: scalars by {@link keyText} (`2026.1` and `2026.10` differ, `a` and `"a"` do not);
+ * collection keys never repeat. The error is placed at the repeated key; errors stay in
+ * source order. One pass with a set per mapping: linear in the size of the document.
+ */
+function duplicateKeyErrors(doc: Document.Parsed): void {
+  const found: YAMLParseError[] = [];
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        const key = pair.key as ParsedNode | null;
+        if (!isScalar(key)) continue;
+        const text = keyText(key);
+        if (!seen.has(text)) {
+          seen.add(text);
+          continue;
+        }
+        const at = key.range?.[0] ?? map.range?.[0] ?? 0;
+        found.push(new YAMLParseError([at, at + 1], 'DUPLICATE_KEY', 'Map keys must be unique'));
+      }
+    },
+  });
+  if (found.length === 0) return;
+  // Merge by position, keeping the parser's own errors in their order.
+  found.sort((a, b) => a.pos[0] - b.pos[0]);
+  const merged: YAMLParseError[] = [];
+  let f = 0;
+  for (const e of doc.errors) {
+    while (f < found.length && found[f].pos[0] < e.pos[0]) merged.push(found[f++]);
+    merged.push(e);
+  }
+  merged.push(...found.slice(f));
+  doc.errors.splice(0, doc.errors.length, ...merged);
 }
 
 /**
@@ -130,7 +161,11 @@ function sameKey(a: ParsedNode, b: ParsedNode): boolean {
  */
 export function parseSpecsDocument(text: string): SpecsDocument {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: sameKey });
+  // Duplicate keys are found by `duplicateKeyErrors` (linear), not by the parser: its
+  // `uniqueKeys` check compares each key with every earlier key of the mapping, which is
+  // quadratic in the number of images.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
+  duplicateKeyErrors(doc);
   return { doc, lineCounter, json: documentToJson(doc) };
 }
 

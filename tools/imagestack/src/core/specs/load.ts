@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { isMap, visit } from 'yaml';
-import type { Document } from 'yaml';
+import type { Document, Node, Pair } from 'yaml';
 import { InputError } from '../errors';
 import type { Problem } from '../errors';
 import { asObject, valueAt } from './context';
@@ -82,12 +82,22 @@ function orderedKeys(doc: Document, p: DocPath): string[] {
   let node: unknown = doc.contents;
   for (const seg of p) {
     if (!isMap(node)) return [];
-    const pair = [...node.items].reverse().find((x) => keyText(x.key) === seg);
-    node = pair?.value;
+    node = lastPairs(node).get(String(seg))?.value;
   }
-  if (!isMap(node)) return [];
-  const keys = node.items.map((x) => keyText(x.key));
-  return keys.filter((k, i) => keys.indexOf(k) === i);
+  return [...lastPairs(node).keys()];
+}
+
+/**
+ * The pairs of a mapping node by key text, in first-occurrence order of the keys, the last
+ * pair of a repeated key winning (as `locate` reads them); empty for anything but a mapping
+ * (aliases are not followed, as before).
+ * One pass, so looking up every image of `images:` is linear, not quadratic.
+ */
+function lastPairs(node: unknown): Map<string, Pair> {
+  const out = new Map<string, Pair>();
+  if (!isMap(node)) return out;
+  for (const pair of node.items) out.set(keyText(pair.key), pair as Pair);
+  return out;
 }
 
 function argsAt(json: unknown, p: DocPath): BuildArgs {
@@ -113,11 +123,17 @@ function normalize(ctx: CheckContext, root: string): Specs {
     args: argsAt(json, ['versions', name, 'args']),
     line: line(['versions', name]),
   }));
-  const images: ImageSpec[] = orderedKeys(doc, ['images']).map((name) => {
+  // Each image's pair is looked up once in the `images:` mapping (not by walking from the
+  // root per image: that was quadratic in the number of images).
+  const imagesPairs = lastPairs(lastPairs(doc.contents).get('images')?.value);
+  const images: ImageSpec[] = [...imagesPairs].map(([name, pair]) => {
     const at = ['images', name];
     const versionArgs: Record<string, BuildArgs> = {};
-    for (const v of orderedKeys(doc, [...at, 'versions'])) versionArgs[v] = argsAt(json, [...at, 'versions', v, 'args']);
+    for (const v of lastPairs(lastPairs(pair.value).get('versions')?.value).keys()) {
+      versionArgs[v] = argsAt(json, [...at, 'versions', v, 'args']);
+    }
     const dockerfile = valueAt(json, [...at, 'dockerfile']);
+    const keyStart = (pair.key as Node | null)?.range?.[0];
     return {
       name,
       context: `images/${name}`,
@@ -126,7 +142,7 @@ function normalize(ctx: CheckContext, root: string): Specs {
       versionArgs,
       skip: stringsAt(json, [...at, 'skip']),
       inputs: stringsAt(json, [...at, 'inputs']).map(normalizeGlob),
-      line: line(at),
+      line: keyStart === undefined ? line(at) : lineCounter.linePos(keyStart).line,
       raw: asObject(valueAt(json, at)) ?? {},
     };
   });
@@ -192,7 +208,9 @@ export function parseSpecs(
     checkRules({ ...ctx, json: null }); // only the overrides rule finds anything in an empty document
   }
   if (ctx.problems.length > 0) throw new InputError(sortProblems(ctx.problems));
-  return normalize(ctx, path.resolve(root));
+  // Not enumerable: a hint for readers of history (tags/source-commits), not part of the
+  // stack definition (kept out of JSON output and structural comparisons).
+  return Object.defineProperty(normalize(ctx, path.resolve(root)), 'text', { value: text, enumerable: false });
 }
 
 /**

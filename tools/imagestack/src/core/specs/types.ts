@@ -61,4 +61,9 @@ export interface Specs {
   images: ImageSpec[];
   /** The whole file as parsed (plain JSON), for comparing entries by meaning. */
   raw: Record<string, unknown>;
+  /**
+   * The text that was parsed and validated (set by `parseSpecs`; absent for specs made in
+   * code; not enumerable). A specs.yml blob with this text is known to parse without errors.
+   */
+  text?: string;
 }

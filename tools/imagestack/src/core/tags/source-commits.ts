@@ -248,7 +248,74 @@ export interface SpecsOutline {
   /** The `images:` key line and the comment/blank lines before the first entry. */
   imagesHeader: string;
   /** Image name → text of its entry (key line to the line before the next entry). */
-  entries: Map<string, string>;
+  entries: EntryTexts;
+  /** Where things are, for deriving the outline of a similar text (see {@link deriveOutline}). */
+  layout: OutlineLayout;
+}
+
+/**
+ * The entries of an outline: image name → text of its entry, sliced from the document on
+ * demand (a `Map` would cost one string and one slot per image for every blob of history).
+ */
+export class EntryTexts {
+  /**
+   * @param text the document
+   * @param names entry names in text order, unique
+   * @param starts offsets of their key lines
+   * @param end where the last entry ends (the end of the `images:` block)
+   * @param index name → position in `names` (shared between outlines with the same names)
+   */
+  constructor(
+    private readonly text: string,
+    private readonly names: readonly string[],
+    private readonly starts: readonly number[],
+    private readonly end: number,
+    readonly index: ReadonlyMap<string, number>,
+  ) {}
+
+  get size(): number {
+    return this.names.length;
+  }
+
+  has(name: string): boolean {
+    return this.index.has(name);
+  }
+
+  get(name: string): string | undefined {
+    const i = this.index.get(name);
+    return i === undefined ? undefined : this.text.slice(this.starts[i], i + 1 < this.starts.length ? this.starts[i + 1] : this.end);
+  }
+
+  keys(): IterableIterator<string> {
+    return this.names[Symbol.iterator]();
+  }
+
+  *[Symbol.iterator](): IterableIterator<[string, string]> {
+    for (const name of this.names) yield [name, this.get(name)!];
+  }
+}
+
+/** Offsets behind a {@link SpecsOutline}. */
+interface OutlineLayout {
+  /** Length of the text. */
+  length: number;
+  /** Top-level keys and the offsets of their key lines, in text order. */
+  tops: { key: string; start: number }[];
+  /** Index in `tops` of `images`, -1 when absent. */
+  imagesTop: number;
+  /** Offset where the `images:` block ends (the next top-level key line, or the length). */
+  imagesEnd: number;
+  /** Entry names and the offsets of their key lines, in text order. */
+  names: string[];
+  starts: number[];
+  /** Indentation of the entries (-1 when there are none). */
+  entryIndent: number;
+  /**
+   * Set when derived from the outline of a newer text: that outline, and the names of the
+   * entries (on either side) in the region that was scanned again; every other entry and
+   * every top-level block except `images` has the same text in both.
+   */
+  derived?: { from: SpecsOutline; names: Set<string> };
 }
 
 const UNSAFE_YAML = /\t|(^|[\s[{,])[&*!]|<<|^(%|---|\.\.\.)/m;
@@ -403,23 +470,163 @@ function outlineSpecs(text: string): SpecsOutline | undefined {
     }
     ls = le + 1;
   }
+  return assembleOutline(text, {
+    length: len,
+    tops,
+    imagesTop,
+    imagesEnd: imagesEnd < 0 ? len : imagesEnd,
+    names: entryStarts.map((e) => e.name),
+    starts: entryStarts.map((e) => e.start),
+    entryIndent,
+  });
+}
+
+/**
+ * The outline of `text` from its layout; `undefined` when a top-level key or an entry name
+ * repeats. `index` (name → position), when given, must be that of `layout.names` (already
+ * known to be unique).
+ */
+function assembleOutline(text: string, layout: OutlineLayout, index?: ReadonlyMap<string, number>): SpecsOutline | undefined {
+  const { tops, imagesTop, imagesEnd, names, starts, length: len } = layout;
   const top = new Map<string, string>();
   for (let t = 0; t < tops.length; t++) {
     if (top.has(tops[t].key)) return undefined;
     top.set(tops[t].key, text.slice(tops[t].start, t + 1 < tops.length ? tops[t + 1].start : len));
   }
-  const entries = new Map<string, string>();
   let imagesHeader = '';
+  let entries = new EntryTexts(text, [], [], 0, new Map());
   if (imagesTop >= 0) {
-    const blockEnd = imagesEnd < 0 ? len : imagesEnd;
-    for (let e = 0; e < entryStarts.length; e++) {
-      const { name, start } = entryStarts[e];
-      if (entries.has(name)) return undefined;
-      entries.set(name, text.slice(start, e + 1 < entryStarts.length ? entryStarts[e + 1].start : blockEnd));
+    if (!index) {
+      const m = new Map<string, number>();
+      for (let e = 0; e < names.length; e++) {
+        if (m.has(names[e])) return undefined;
+        m.set(names[e], e);
+      }
+      index = m;
     }
-    imagesHeader = text.slice(tops[imagesTop].start, entryStarts.length > 0 ? entryStarts[0].start : blockEnd);
+    entries = new EntryTexts(text, names, starts, imagesEnd, index);
+    imagesHeader = text.slice(tops[imagesTop].start, starts.length > 0 ? starts[0] : imagesEnd);
   }
-  return { top, imagesHeader, entries };
+  return { top, imagesHeader, entries, layout };
+}
+
+/** First index in ascending `xs` whose value is greater than `x` (binary search). */
+function upperBound(xs: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (xs[mid] <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * The outline of `text` derived from the outline `from` of a similar text `fromText` (the
+ * next newer specs.yml): only the lines between the entries around the changed region
+ * (after the common prefix and before the common suffix) are scanned again, with the
+ * scanner in the state it has at an entry's key line (inside `images:`, no block scalar
+ * open; an entry's key line closes any block scalar, being indented no deeper than one).
+ * Everything before the region and after it reads the same in both texts, so the result
+ * equals {@link outlineSpecs}(text).
+ *
+ * @returns the outline; `null` when the text is not simple; `undefined` when the change
+ *   is not confined to entries followed by an unchanged entry (the caller outlines the
+ *   whole text).
+ */
+function deriveOutline(text: string, from: SpecsOutline, fromText: string): SpecsOutline | null | undefined {
+  const b = from.layout;
+  if (b.imagesTop < 0 || b.starts.length === 0) return undefined;
+  const lenA = text.length;
+  const lenB = fromText.length;
+  const lim = Math.min(lenA, lenB);
+  // Common prefix and suffix: whole blocks compared natively first, then characters.
+  const BLOCK = 512;
+  let p = 0;
+  while (p + BLOCK <= lim && text.substring(p, p + BLOCK) === fromText.substring(p, p + BLOCK)) p += BLOCK;
+  while (p < lim && text.charCodeAt(p) === fromText.charCodeAt(p)) p++;
+  let sfx = 0;
+  while (sfx + BLOCK <= lim - p && text.substring(lenA - sfx - BLOCK, lenA - sfx) === fromText.substring(lenB - sfx - BLOCK, lenB - sfx)) sfx += BLOCK;
+  while (sfx < lim - p && text.charCodeAt(lenA - 1 - sfx) === fromText.charCodeAt(lenB - 1 - sfx)) sfx++;
+  const i0 = upperBound(b.starts, p) - 1; // last entry starting inside the common prefix
+  const j1 = upperBound(b.starts, lenB - sfx); // first entry whose line (and the newline before it) is common suffix
+  if (i0 < 0 || j1 >= b.starts.length || j1 <= i0) return undefined;
+  const delta = lenA - lenB;
+  const regionStart = b.starts[i0];
+  const regionEnd = b.starts[j1] + delta;
+  if (regionEnd <= regionStart) return undefined;
+  UNSAFE_YAML.lastIndex = 0;
+  if (UNSAFE_YAML.test(text.slice(regionStart, regionEnd))) return null;
+
+  const E = b.entryIndent;
+  const names: string[] = [];
+  const starts: number[] = [];
+  let blockAbove = -1;
+  for (let ls = regionStart; ls < regionEnd; ) {
+    let le = text.indexOf('\n', ls);
+    if (le < 0 || le > regionEnd) le = regionEnd;
+    let c = ls;
+    while (c < le && text.charCodeAt(c) === SP) c++;
+    const indent = c - ls;
+    const end = le > c && text.charCodeAt(le - 1) === CR ? le - 1 : le;
+    const empty = c >= end;
+    if (blockAbove >= 0) {
+      if (empty || indent > blockAbove) {
+        ls = le + 1;
+        continue;
+      }
+      blockAbove = -1;
+    }
+    if (!empty && text.charCodeAt(c) !== HASH) {
+      const lastTok = scanLine(text, c, end);
+      if (lastTok === OPEN) return null;
+      const t = lastTok >= 0 ? text.charCodeAt(lastTok) : 0;
+      if ((t === PIPE || t === GT) && BLOCK_INDICATOR.test(text.slice(lastTok, end).replace(/\s+#.*$|\s+$/, ''))) {
+        let content = c;
+        while (text.charCodeAt(content) === DASH && (content + 1 >= end || text.charCodeAt(content + 1) === SP)) {
+          content += 2;
+          while (content < end && text.charCodeAt(content) === SP) content++;
+        }
+        blockAbove = content - ls;
+      }
+      if (indent === 0) return undefined; // the images block ends here: outline the whole text
+      if (indent < E) return null;
+      if (indent === E) {
+        const name = keyAt(text, c);
+        if (name === undefined) return null;
+        names.push(name);
+        starts.push(ls);
+      }
+    }
+    ls = le + 1;
+  }
+  // The region must start with an entry, or its first lines belong to the entry before.
+  if (starts[0] !== regionStart) return undefined;
+
+  const changed = new Set<string>([...b.names.slice(i0, j1), ...names]);
+  const shift = (x: number) => (x >= b.starts[j1] ? x + delta : x);
+  // The same names in the same places (an edit inside entries): share names and index.
+  const sameNames = names.length === j1 - i0 && names.every((n, k) => n === b.names[i0 + k]);
+  let newStarts: number[];
+  if (sameNames) {
+    newStarts = b.starts.slice();
+    for (let k = 0; k < starts.length; k++) newStarts[i0 + k] = starts[k];
+    for (let k = j1; k < newStarts.length; k++) newStarts[k] += delta;
+  } else {
+    newStarts = [...b.starts.slice(0, i0), ...starts, ...b.starts.slice(j1).map((x) => x + delta)];
+  }
+  const layout: OutlineLayout = {
+    length: lenA,
+    tops: b.tops.map((t) => ({ key: t.key, start: shift(t.start) })),
+    imagesTop: b.imagesTop,
+    imagesEnd: shift(b.imagesEnd),
+    names: sameNames ? b.names : [...b.names.slice(0, i0), ...names, ...b.names.slice(j1)],
+    starts: newStarts,
+    entryIndent: E,
+    derived: { from, names: changed },
+  };
+  return assembleOutline(text, layout, sameNames ? from.entries.index : undefined) ?? null;
 }
 
 /**
@@ -459,53 +666,196 @@ export class SpecsBlob {
     return this.#outline ?? undefined;
   }
 
+  /**
+   * {@link outline}, derived from the outline of `newer` (a similar text) when that one is
+   * known and the difference is confined to some entries: then only those are scanned (see
+   * `deriveOutline`). The same answer as {@link outline}.
+   */
+  outlineAgainst(newer: SpecsBlob): SpecsOutline | undefined {
+    if (this.#outline === undefined && this.text !== undefined && newer.text !== undefined) {
+      const from = newer.outline();
+      if (from) {
+        const d = deriveOutline(this.text, from, newer.text);
+        if (d !== undefined) this.#outline = d;
+      }
+    }
+    return this.outline();
+  }
+
   /** `versions:` block + `images:` header + the entry of `name` (if any), parsed on its own. */
   mini(name: string): ParsedSpecs {
     let r = this.#mini.get(name);
     if (!r) {
+      // The two blocks are parsed apart (each text once per process, see cachedParse) and
+      // joined: in a simple document blocks parse independently, so this is the value and
+      // the validity of `versions:` + `images:` header + the entry parsed together.
       const o = this.outline()!;
-      r = parseSpecsText(
-        [o.top.get('versions') ?? '', o.imagesHeader || 'images:', o.entries.get(name) ?? ''].join('\n'),
-      );
+      const v = this.versionsBlock();
+      const e = cachedParse([o.imagesHeader || 'images:', o.entries.get(name) ?? ''].join('\n'));
+      if (!v.ok) r = v;
+      else if (!e.ok) r = e;
+      else r = { ok: true, value: { versions: field(v.value, 'versions'), images: field(e.value, 'images') } };
       this.#mini.set(name, r);
     }
     return r;
   }
+
+  /** The `versions:` block (if any) parsed on its own (`{ versions: … }`, or null when absent). */
+  versionsBlock(): ParsedSpecs {
+    return cachedParse(this.outline()!.top.get('versions') ?? '');
+  }
+}
+
+/**
+ * Parses of small texts (single entries, `versions:` blocks), shared by all blobs: most
+ * entries are the same text in consecutive versions of specs.yml, so each distinct text is
+ * parsed once per process. Bounded: cleared when it holds {@link PARSE_CACHE_LIMIT} texts.
+ */
+const parseCache = new Map<string, ParsedSpecs>();
+const PARSE_CACHE_LIMIT = 20_000;
+
+function cachedParse(text: string): ParsedSpecs {
+  let r = parseCache.get(text);
+  if (!r) {
+    if (parseCache.size >= PARSE_CACHE_LIMIT) parseCache.clear();
+    r = parseSpecsText(text);
+    parseCache.set(text, r);
+  }
+  return r;
+}
+
+/**
+ * The text of an entry without its trailing comment and blank lines, or `undefined` when
+ * the entry might hold a block scalar (any `|` or `>`), where a `#` line can be content.
+ * Elsewhere in a simple document a whole-line comment is never content and never changes
+ * how the rest parses (outline texts have no multi-line quoted or flow scalars), so two
+ * entries that differ only there have the same value and the same validity.
+ */
+function withoutTrailingComments(entry: string): string | undefined {
+  if (entry.includes('|') || entry.includes('>')) return undefined;
+  let end = entry.length;
+  while (end > 0) {
+    const lineEnd = entry.charCodeAt(end - 1) === 10 ? end - 1 : end;
+    const start = entry.lastIndexOf('\n', lineEnd - 1) + 1;
+    let c = start;
+    while (c < lineEnd && (entry.charCodeAt(c) === SP || entry.charCodeAt(c) === CR)) c++;
+    if (start === 0 || (c < lineEnd && entry.charCodeAt(c) !== HASH)) break;
+    end = start;
+  }
+  return entry.slice(0, end);
+}
+
+/** Two entry texts that surely have the same value and validity (equal, or equal but for trailing comment lines). */
+function sameEntryText(a: string | undefined, b: string | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined) return false;
+  const x = withoutTrailingComments(a);
+  return x !== undefined && x === withoutTrailingComments(b);
+}
+
+/** Entry key line: `<indent><key>:<rest>`; rest is empty, a comment, or a one-line flow mapping. */
+const EMPTY_OR_COMMENT = /^[ ]*(?:#.*)?\r?$/;
+const ONE_LINE_FLOW_MAP = /^[ ]*\{.*\}[ ]*(?:#.*)?\r?$/;
+const BLOCK_KEY_LINE = /^([ ]+)(?:[A-Za-z0-9_][\w.-]*|"[^"\\\n]*"|'[^'\n]*')[ ]*:(?:[ ]|\r?$)/;
+
+const recordCache = new Map<string, boolean | undefined>();
+
+/**
+ * Whether an `images:` entry's value is a mapping (what `entryMeaning` needs: any other
+ * value reads as "absent"), for an entry of a document known to parse. Decided from the
+ * text for the usual shapes (`name: {}`, `name: { … }`, `name:` alone, `name:` followed by
+ * a more indented `key:` line); otherwise by parsing the entry on its own (cached by text).
+ * `undefined` when the entry does not parse on its own (the caller then parses whole).
+ */
+function entryIsRecord(name: string, entry: string): boolean | undefined {
+  if (recordCache.has(entry)) return recordCache.get(entry);
+  let r: boolean | undefined;
+  const nl = entry.indexOf('\n');
+  const first = nl < 0 ? entry : entry.slice(0, nl);
+  const indent = first.length - first.trimStart().length;
+  KEY_AT.lastIndex = indent;
+  const m = KEY_AT.exec(first);
+  const rest = m ? first.slice(indent + m[0].length) : undefined;
+  if (rest !== undefined && ONE_LINE_FLOW_MAP.test(rest)) r = true;
+  else if (rest !== undefined && EMPTY_OR_COMMENT.test(rest)) {
+    const next = entry
+      .slice(nl < 0 ? entry.length : nl + 1)
+      .split('\n')
+      .find((l) => !EMPTY_OR_COMMENT.test(l) && !/^[ ]*#/.test(l));
+    if (next === undefined) r = true; // `name:` alone: null, read as {}
+    else {
+      const k = BLOCK_KEY_LINE.exec(next);
+      if (k && k[1].length > indent) r = true;
+    }
+  }
+  if (r === undefined) {
+    const parsed = cachedParse(`images:\n${entry}`);
+    if (parsed.ok) {
+      const images = field(parsed.value, 'images');
+      const value = field(images, name);
+      r = value !== null && typeof value === 'object' && !Array.isArray(value);
+    }
+  }
+  if (recordCache.size >= PARSE_CACHE_LIMIT) recordCache.clear();
+  recordCache.set(entry, r);
+  return r;
+}
+
+/** {@link changedEntries} answer: entries whose text differs, and whether `versions:` differs. */
+interface EntryChanges {
+  names: Set<string>;
+  versionsChanged: boolean;
 }
 
 /**
  * The image names whose meaning may differ between `a` and `b`, found from their
- * outlines; `'all'` when one of them is known not to parse; `undefined` when the fast path
- * cannot decide (not simple, `versions:` or the top-level keys changed, a changed block
- * does not parse on its own, or neither side is known to parse), so the caller must
- * parse both texts whole. Sets `ok` of a side it proves parseable.
+ * outlines (entries equal but for trailing comment lines do not count, see
+ * {@link sameEntryText}), and whether the `versions:` block differs; `'all'` when one of
+ * them is known not to parse; `undefined` when the fast path cannot decide (not simple,
+ * the top-level keys changed, a changed block does not parse on its own, or neither side
+ * is known to parse), so the caller must parse both texts whole. Sets `ok` of a side it
+ * proves parseable.
  */
-function changedEntries(a: SpecsBlob, b: SpecsBlob): Set<string> | 'all' | undefined {
-  const oa = a.outline();
+function changedEntries(a: SpecsBlob, b: SpecsBlob): EntryChanges | 'all' | undefined {
   const ob = b.outline();
+  const oa = a.outlineAgainst(b);
   if (!oa || !ob) return undefined;
   if (a.ok === undefined && b.ok === undefined) b.full(); // anchor: one side parsed whole
   const known = a.ok !== undefined ? a : b;
   const other = known === a ? b : a;
   const oOther = known === a ? ob : oa;
   if (known.ok === false) return 'all';
-  if (oa.top.size !== ob.top.size || oa.imagesHeader !== ob.imagesHeader) return undefined;
-  for (const [key, text] of oa.top) {
-    const otherText = ob.top.get(key);
-    if (otherText === undefined) return undefined;
-    if (otherText === text || key === 'images') continue;
-    if (key === 'versions') return undefined;
-    // Not read by entryMeaning, but must still parse for `other` to parse.
-    if (other.ok === undefined && !parseSpecsText(oOther.top.get(key)).ok) return undefined;
-  }
   const changed = new Set<string>();
-  for (const [name, text] of oa.entries) if (ob.entries.get(name) !== text) changed.add(name);
-  for (const name of ob.entries.keys()) if (!oa.entries.has(name)) changed.add(name);
+  let versionsChanged = false;
+  const derived = oa.layout.derived?.from === ob ? oa.layout.derived : undefined;
+  if (derived) {
+    // Only the entries of the scanned region can differ (see deriveOutline).
+    for (const name of derived.names) if (!sameEntryText(oa.entries.get(name), ob.entries.get(name))) changed.add(name);
+  } else {
+    if (oa.top.size !== ob.top.size || oa.imagesHeader !== ob.imagesHeader) return undefined;
+    for (const [key, text] of oa.top) {
+      const otherText = ob.top.get(key);
+      if (otherText === undefined) return undefined;
+      if (otherText === text || key === 'images') continue;
+      if (key === 'versions') versionsChanged = true;
+      // Must still parse for `other` to parse (and `versions:` is read by entryMeaning).
+      if (other.ok === undefined && !cachedParse(oOther.top.get(key)!).ok) return undefined;
+    }
+    for (const [name, text] of oa.entries) if (!sameEntryText(ob.entries.get(name), text)) changed.add(name);
+    for (const name of ob.entries.keys()) if (!oa.entries.has(name)) changed.add(name);
+  }
   if (other.ok === undefined) {
     for (const name of changed) if (oOther.entries.has(name) && !other.mini(name).ok) return undefined;
   }
   other.ok ??= true;
-  return changed;
+  return { names: changed, versionsChanged };
+}
+
+/** `versions.<version>.args` of a parsed document or `versions:` block, as `entryMeaning` reads it, canonical. */
+function stackArgs(value: unknown, version: string): string {
+  const v = field(field(value, 'versions'), version);
+  const args = v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>).args : undefined;
+  return canonicalJson(args ?? null);
 }
 
 /**
@@ -529,20 +879,10 @@ export function specsMeaningChanges(
 ): 'all' | [number, number][] {
   const out: [number, number][] = [];
   if (a.text === b.text) return out;
-  const names = opts.fast === false ? undefined : changedEntries(a, b);
-  if (names === 'all') return 'all';
-  // Every changed entry of ours must parse on its own on both sides, else parse whole.
-  if (names && images.every((name) => !names.has(name) || (a.mini(name).ok && b.mini(name).ok))) {
-    images.forEach((name, i) => {
-      if (!names.has(name)) return;
-      const ma = a.mini(name) as { value: unknown };
-      const mb = b.mini(name) as { value: unknown };
-      versions.forEach((v, vi) => {
-        if (want(i, vi) && entryMeaning(ma.value, name, v) !== entryMeaning(mb.value, name, v)) out.push([i, vi]);
-      });
-    });
-    return out;
-  }
+  const found = opts.fast === false ? undefined : changedEntries(a, b);
+  if (found === 'all') return 'all';
+  const fast = found && fastMeaningChanges(a, b, found, images, versions, want);
+  if (fast) return fast;
   const da = a.full();
   const db = b.full();
   if (!da.parsed.ok || !db.parsed.ok) return 'all';
@@ -555,6 +895,75 @@ export function specsMeaningChanges(
       if (da.meaning(name, v) !== db.meaning(name, v)) out.push([i, vi]);
     });
   });
+  return out;
+}
+
+const imageIndexes = new WeakMap<readonly string[], Map<string, number>>();
+
+/** Image name → index in `images` (memoized per array). */
+function imageIndex(images: readonly string[]): Map<string, number> {
+  let m = imageIndexes.get(images);
+  if (!m) {
+    m = new Map(images.map((n, i) => [n, i]));
+    imageIndexes.set(images, m);
+  }
+  return m;
+}
+
+/**
+ * The fast path of {@link specsMeaningChanges}, given the entries whose text differs:
+ * those are compared by parsing each on its own (with the `versions:` block of its side);
+ * when `versions:` differs, every other entry that is a mapping changes at each version
+ * whose stack-wide args differ (its own text being the same, only `stack` in
+ * `entryMeaning` can differ). `undefined` when some needed piece does not parse on its
+ * own: the caller then parses both texts whole.
+ */
+function fastMeaningChanges(
+  a: SpecsBlob,
+  b: SpecsBlob,
+  { names, versionsChanged }: EntryChanges,
+  images: readonly string[],
+  versions: readonly string[],
+  want: (image: number, version: number) => boolean,
+): [number, number][] | undefined {
+  // Every changed entry of ours must parse on its own on both sides.
+  const index = imageIndex(images);
+  for (const name of names) if (index.has(name) && !(a.mini(name).ok && b.mini(name).ok)) return undefined;
+  const out: [number, number][] = [];
+  let argsChanged: boolean[] | undefined;
+  if (versionsChanged) {
+    const va = a.versionsBlock();
+    const vb = b.versionsBlock();
+    if (!va.ok || !vb.ok) return undefined;
+    argsChanged = versions.map((v) => stackArgs(va.value, v) !== stackArgs(vb.value, v));
+    if (!argsChanged.some(Boolean)) argsChanged = undefined;
+  }
+  const entries = a.outline()!.entries;
+  // Without a stack-wide args change only the changed entries can move (ascending order).
+  const which = argsChanged
+    ? images.map((_, i) => i)
+    : [...names].flatMap((n) => (index.has(n) ? [index.get(n)!] : [])).sort((x, y) => x - y);
+  for (const i of which) {
+    const name = images[i];
+    if (names.has(name)) {
+      const ma = a.mini(name) as { value: unknown };
+      const mb = b.mini(name) as { value: unknown };
+      versions.forEach((v, vi) => {
+        if (want(i, vi) && entryMeaning(ma.value, name, v) !== entryMeaning(mb.value, name, v)) out.push([i, vi]);
+      });
+      continue;
+    }
+    if (!argsChanged) continue;
+    const entry = entries.get(name);
+    if (entry === undefined) continue; // absent on both sides
+    let record: boolean | undefined;
+    for (let vi = 0; vi < versions.length; vi++) {
+      if (!argsChanged[vi] || !want(i, vi)) continue;
+      record ??= entryIsRecord(name, entry);
+      if (record === undefined) return undefined;
+      if (record) out.push([i, vi]);
+    }
+  }
   return out;
 }
 
@@ -664,7 +1073,10 @@ export async function computeSourceCommits(stack: Stack, opts: { head?: string }
       cat ??= new CatFileBatch(cwd);
       d = cat.read(oid).then((bytes) => {
         if (!bytes) throw new GitError(`specs.yml blob ${oid} is missing from the repository at ${cwd}`);
-        return new SpecsBlob(bytes.toString('utf8'));
+        const b = new SpecsBlob(bytes.toString('utf8'));
+        // The text the loader validated parses without errors: no need to parse it again.
+        if (b.text === stack.specs.text) b.ok = true;
+        return b;
       });
       d.catch(() => undefined); // a prefetched read may never be awaited
       blobs.set(oid, d);

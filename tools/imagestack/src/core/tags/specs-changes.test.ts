@@ -216,3 +216,87 @@ describe('specsMeaningChanges', () => {
     }
   });
 });
+
+describe('outlines derived from the next newer specs.yml', () => {
+  /** A larger simple-ish specs.yml with the shapes history edits produce. */
+  function bigSpecs(r: R, n: number) {
+    const entries = Array.from({ length: n }, (_, i) => ({ name: `img${i}`, opt: r.chance(0.5) ? String(r.int(9)) : null, comment: null as string | null, desc: r.chance(0.1) }));
+    const versions = { '2026.1': '1', '2026.2': '2' };
+    return { entries, versions, tail: '' };
+  }
+  type Big = ReturnType<typeof bigSpecs>;
+  function renderBig(m: Big): string {
+    const out = ['# big\nregistry: r\nnamespace: n\nversions:\n'];
+    for (const [v, l] of Object.entries(m.versions)) out.push(`  "${v}":\n    args: { LEVEL: "${l}" }\n`);
+    out.push('images:\n');
+    for (const e of m.entries) {
+      if (e.opt === null && !e.desc) out.push(`  ${e.name}: {}\n`);
+      else {
+        out.push(`  ${e.name}:\n`);
+        if (e.opt !== null) out.push(`    args: { OPT: "${e.opt}" }\n`);
+        if (e.desc) out.push(`    description: |\n      text\n      # not a comment ${e.opt}\n`);
+      }
+      if (e.comment) out.push(e.comment);
+    }
+    out.push(m.tail);
+    return out.join('');
+  }
+  function mutateBig(r: R, m: Big): Big {
+    const c = JSON.parse(JSON.stringify(m)) as Big;
+    const i = r.int(c.entries.length);
+    switch (r.int(10)) {
+      case 0:
+      case 1:
+        c.entries[i].opt = r.chance(0.2) ? null : String(r.int(9));
+        break;
+      case 2:
+      case 3:
+        c.entries[i].comment = r.pick([`  # note ${r.int(99)}\n`, `# top-level comment\n`, `\n`, `      # deep ${r.int(9)}\n`, null]);
+        break;
+      case 4:
+        c.entries.splice(i, 0, { name: `new${r.int(1000)}`, opt: null, comment: null, desc: false });
+        break;
+      case 5:
+        if (c.entries.length > 2) c.entries.splice(i, 1);
+        break;
+      case 6:
+        c.versions['2026.2'] = String(r.int(5));
+        break;
+      case 7:
+        c.entries[i].desc = !c.entries[i].desc;
+        break;
+      case 8:
+        c.entries[i].comment = r.pick(['\tbad: tab\n', 'oops: top level\n', '  img0: {}\n', '    x: [open\n', '    y: "q\n']);
+        break;
+      case 9:
+        c.tail = r.pick(['', 'source: https://x\n', 'broken: [\n']);
+        break;
+    }
+    return c;
+  }
+  const shape = (o: ReturnType<SpecsBlob['outline']>) =>
+    o && { top: [...o.top], imagesHeader: o.imagesHeader, entries: [...o.entries], names: o.layout.names, starts: o.layout.starts };
+
+  it('equal the outline of the whole text, and give the same changes as whole-document parsing', () => {
+    const r = rng(7);
+    let derived = 0;
+    for (let run = 0; run < 20; run++) {
+      let m = bigSpecs(r, 30);
+      const texts = [renderBig(m)];
+      for (let k = 0; k < 20; k++) texts.push(renderBig((m = mutateBig(r, m))));
+      texts.reverse(); // newest first, as the history walk sees them
+      const fastBlobs = texts.map((t) => new SpecsBlob(t));
+      const names = [...new Set(texts.flatMap((t) => [...t.matchAll(/^ {2}((?:img|new)\d+):/gm)].map((x) => x[1])))];
+      const versions = ['2026.1', '2026.2'];
+      for (let k = 1; k < texts.length; k++) {
+        const fast = specsMeaningChanges(fastBlobs[k], fastBlobs[k - 1], names, versions);
+        const slow = specsMeaningChanges(new SpecsBlob(texts[k]), new SpecsBlob(texts[k - 1]), names, versions, () => true, { fast: false });
+        expect({ a: texts[k], b: texts[k - 1], got: fast }).toEqual({ a: texts[k], b: texts[k - 1], got: slow });
+        const viaNewer = new SpecsBlob(texts[k]).outlineAgainst(new SpecsBlob(texts[k - 1]));
+        expect(shape(viaNewer)).toEqual(shape(new SpecsBlob(texts[k]).outline()));
+        if (viaNewer?.layout.derived) derived++;
+      }
+    }
+    expect(derived).toBeGreaterThan(80);
+  });
+});
