@@ -25,7 +25,7 @@
  * The big context is git-ignored in the workspace (only its Dockerfile is committed, so the
  * tag is a commit's tag): imagestack packs the folder from disk as it would any context.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { runNode } from '../lib/proc.mjs';
@@ -182,6 +182,7 @@ export async function run(ctx) {
     return rows;
   } finally {
     await removeImages(ctx.env, `${registry}/${prefix}/`);
+    rmSync(path.join(big, 'data'), { recursive: true, force: true }); // 200 MB: not left in the temp folder
   }
 }
 
