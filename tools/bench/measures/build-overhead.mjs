@@ -12,8 +12,9 @@
  *     with the peak RSS of the imagestack process.
  *
  * Equal cache state: every build gets a fresh nonce in a `RUN` before the work, so neither
- * side is ever answered from the builder's cache; runs alternate docker / imagestack so that
- * load on the machine hits both alike.
+ * side is ever answered from the builder's cache; the two alternate (and take turns going
+ * first) so that load on the machine and the engine's clean-up of the previous build hit both
+ * alike.
  *
  * imagestack's figure for the goal is its `build` step as it records it in report.json
  * (packing and streaming the context, POST /build, reading the log, tagging, and the one
@@ -24,7 +25,7 @@
  * The big context is git-ignored in the workspace (only its Dockerfile is committed, so the
  * tag is a commit's tag): imagestack packs the folder from disk as it would any context.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { runNode } from '../lib/proc.mjs';
@@ -89,8 +90,14 @@ export async function run(ctx) {
     const pairs = { small: ctx.quick ? 1 : 3, big: ctx.quick ? 1 : 2 };
     for (const image of ['small', 'big']) {
       for (let i = 0; i < pairs[image]; i++) {
-        await docker(image);
-        await imagestack(image);
+        // Alternate who goes first: the engine may still be cleaning up after the previous build.
+        if (i % 2 === 0) {
+          await docker(image);
+          await imagestack(image);
+        } else {
+          await imagestack(image);
+          await docker(image);
+        }
         if (image === 'small') await docker(image, true);
         await removeImages(ctx.env, `${registry}/${prefix}/`);
       }
@@ -151,9 +158,12 @@ export async function run(ctx) {
       goal: null,
       met: null,
     });
-    // Streamed, not buffered: buffering would add the whole context to the peak RSS. What a
-    // streamed pack adds is allocator slack from the file reads, which levels off (packing
-    // alone, measured while writing this: +34 MB for 230 MB of large files, +39 MB for 461 MB).
+    // Streamed, not buffered: buffering would add the whole context (≥ 100%) to the peak RSS.
+    // What a streamed pack adds is garbage awaiting collection: small files are read whole
+    // (one buffer each), and V8 frees those buffers in batches. It does not grow with the
+    // context: packing alone peaks at 113 MB for 461 MB of large files, 150 MB for 20,000
+    // small files (100 MB). The threshold, 50% of the context, separates the two cases; it
+    // was 25% before core/engine/context.ts read small files whole (+37 MB peak).
     const grow = median(samples.big.rss) - median(samples.small.rss);
     rows.push({
       name: 'build-overhead',
@@ -166,12 +176,13 @@ export async function run(ctx) {
       baseline: round(median(samples.small.rss) / MB, 1),
       baselineName: 'peak RSS building the small image',
       ratio: round(median(samples.big.rss) / median(samples.small.rss)),
-      goal: `grows by < 25% of the context (${((0.25 * contextBytes) / MB).toFixed(0)} MB)`,
-      met: grow < 0.25 * contextBytes,
+      goal: `grows by < 50% of the context (${((0.5 * contextBytes) / MB).toFixed(0)} MB)`,
+      met: grow < 0.5 * contextBytes,
     });
     return rows;
   } finally {
     await removeImages(ctx.env, `${registry}/${prefix}/`);
+    rmSync(path.join(big, 'data'), { recursive: true, force: true }); // 200 MB: not left in the temp folder
   }
 }
 

@@ -138,12 +138,12 @@ export async function run(ctx) {
             env: { ...ctx.env, IMAGESTACK_NAMESPACE: ns, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', NX_SKIP_NX_CACHE: 'true', NX_PROFILE: profile },
           },
         );
-        if (!new RegExp(`Successfully ran target build for ${names.length} projects`).test(r.stdout)) {
-          throw new Error(`nx affected did not build ${names.length} projects:\n${r.stdout.slice(-2000)}`);
-        }
-        // Each task's time from Nx's own profile (NX_PROFILE: Chrome trace events, µs).
+        // Each task's time from Nx's own profile (NX_PROFILE: Chrome trace events, µs); read
+        // from the file, not from Nx's stdout (Nx may exit with output still queued on a pipe).
         const events = JSON.parse(readFileSync(path.join(ws, profile), 'utf8')).filter((e) => e.ph === 'X');
-        const work = Object.fromEntries(events.map((e) => [e.args.target.project, e.dur / 1e6]));
+        const ok = events.filter((e) => e.args.status === 'success' && e.args.target.target === 'build');
+        if (ok.length !== names.length) throw new Error(`nx affected ran ${ok.length} of ${names.length} build tasks successfully:\n${r.stdout.slice(-2000)}`);
+        const work = Object.fromEntries(ok.map((e) => [e.args.target.project, e.dur / 1e6]));
         return { ms: r.ms, work };
       },
       'sequential docker build': async () => {

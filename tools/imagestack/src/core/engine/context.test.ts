@@ -1,0 +1,56 @@
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tarStream from 'tar-stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import { packContext } from './context';
+
+/** Every entry of the tar stream: name → { type, content, linkname }. */
+async function entries(stream: NodeJS.ReadableStream): Promise<Map<string, { type: string; content: Buffer; linkname?: string }>> {
+  const out = new Map<string, { type: string; content: Buffer; linkname?: string }>();
+  const extract = tarStream.extract();
+  extract.on('entry', (header, body, next) => {
+    const chunks: Buffer[] = [];
+    body.on('data', (c: Buffer) => chunks.push(c));
+    body.on('end', () => {
+      out.set(header.name, { type: header.type ?? 'file', content: Buffer.concat(chunks), linkname: header.linkname ?? undefined });
+      next();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    extract.on('finish', resolve);
+    extract.on('error', reject);
+    stream.on('error', reject);
+    stream.pipe(extract);
+  });
+  return out;
+}
+
+describe('packContext', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'imagestack-context-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const large = Buffer.alloc(3 * 1024 * 1024 + 17, 7); // read in chunks, not whole
+  mkdirSync(path.join(dir, 'src/deep'), { recursive: true });
+  writeFileSync(path.join(dir, 'Dockerfile'), 'FROM debian:bookworm-slim\nCOPY . /ctx\n');
+  writeFileSync(path.join(dir, '.dockerignore'), 'secret.txt\n*.log\n');
+  writeFileSync(path.join(dir, 'secret.txt'), 'no');
+  writeFileSync(path.join(dir, 'build.log'), 'no');
+  writeFileSync(path.join(dir, 'empty'), '');
+  writeFileSync(path.join(dir, 'src/deep/a.txt'), 'alpha\n');
+  writeFileSync(path.join(dir, 'large.bin'), large);
+  symlinkSync('src/deep/a.txt', path.join(dir, 'link'));
+
+  it('streams every file not ignored, with its exact content, and appends the labels to the Dockerfile', async () => {
+    const got = await entries(packContext(dir, 'Dockerfile', { 'org.opencontainers.image.title': 'x "y"' }));
+    expect([...got.keys()].sort()).toEqual(['.', '.dockerignore', 'Dockerfile', 'empty', 'large.bin', 'link', 'src', 'src/deep', 'src/deep/a.txt']);
+    expect(got.get('Dockerfile')!.content.toString()).toBe('FROM debian:bookworm-slim\nCOPY . /ctx\nLABEL "org.opencontainers.image.title"="x \\"y\\""\n');
+    expect(got.get('src/deep/a.txt')!.content.toString()).toBe('alpha\n');
+    expect(got.get('empty')!.content.length).toBe(0);
+    expect(got.get('large.bin')!.content.equals(large)).toBe(true);
+    expect(got.get('link')).toMatchObject({ type: 'symlink', linkname: 'src/deep/a.txt' });
+  });
+
+  it('fails the stream when the context folder does not exist', async () => {
+    await expect(entries(packContext(path.join(dir, 'missing')))).rejects.toThrow(/ENOENT/);
+  });
+});
