@@ -18,9 +18,10 @@ import * as http from 'node:http';
  * namespace, see cold-engine.mjs), counted the same way.
  *
  * @returns `{ address, port, stats(), reset(), close() }`: `address` is `127.0.0.1:<port>`;
- *   `stats()` gives `{ requests: [{method, path, status}], byMethod: {HEAD: n, …},
- *   bytesSent, bytesReceived }` since the last `reset()` (bytes in bytes, from the client's
- *   side: sent = client → registry, received = registry → client).
+ *   `stats()` gives `{ requests: [{method, path, status, bodyBytes}], byMethod: {HEAD: n, …},
+ *   bytesSent, bytesReceived, bodySent }` since the last `reset()` (bytes in bytes, from the
+ *   client's side: sent = client → registry on the wire, received = registry → client;
+ *   `bodySent` = the request bodies alone, without request lines and headers).
  */
 export async function startCountingProxy(upstream, { socketPath } = {}) {
   const [upHost, upPort] = upstream.split(':');
@@ -33,8 +34,9 @@ export async function startCountingProxy(upstream, { socketPath } = {}) {
   let closedReceived = 0;
 
   const handler = (req, res) => {
-    const entry = { method: req.method, path: req.url, status: undefined };
+    const entry = { method: req.method, path: req.url, status: undefined, bodyBytes: 0 };
     requests.push(entry);
+    req.on('data', (chunk) => (entry.bodyBytes += chunk.length));
     const headers = headerObject(req.rawHeaders, /^(connection|keep-alive|proxy-connection)$/i);
     const up = http.request(
       { host: upHost, port: Number(upPort), method: req.method, path: req.url, headers, agent },
@@ -89,7 +91,8 @@ export async function startCountingProxy(upstream, { socketPath } = {}) {
       }
       const byMethod = {};
       for (const r of requests) byMethod[r.method] = (byMethod[r.method] ?? 0) + 1;
-      return { requests: [...requests], byMethod, bytesSent: sent, bytesReceived: received };
+      const bodySent = requests.reduce((n, r) => n + r.bodyBytes, 0);
+      return { requests: [...requests], byMethod, bytesSent: sent, bytesReceived: received, bodySent };
     },
     reset() {
       requests = [];

@@ -43,6 +43,21 @@ async function fails(p: Promise<unknown>): Promise<Error> {
 }
 
 describe('resolveSources', () => {
+  it('plans a clean checkout of HEAD in place, with the same tags as a worktree of it, and an untracked file in a context does not leak in', async () => {
+    const { r, c1, c2 } = repo();
+    const specsFile = path.join(r.dir, 'specs.yml');
+    const clean = await resolveSources({ specsFile, version: '2026.2', commit: 'HEAD' });
+    // An untracked file in app's build context: the checkout is no longer the commit, so the
+    // commit is checked out elsewhere, and the tags stay the commit's (not dirty).
+    writeFileSync(path.join(r.dir, 'images/app/extra.txt'), 'not committed\n');
+    const untracked = await resolveSources({ specsFile, version: '2026.2', commit: 'HEAD' });
+    for (const s of [clean, untracked]) {
+      expect(s.plan.dirty).toBe(false);
+      expect(s.entries.map((e) => e.tag)).toEqual([`2026.2-${c1.slice(0, 7)}`, `2026.2-${c2.slice(0, 7)}`]);
+    }
+    expect(r.git('worktree', 'list').split('\n')).toHaveLength(1);
+  });
+
   it('plans the commit itself, not the working tree, and leaves no worktree behind', async () => {
     const { r, c1, c2 } = repo();
     // Uncommitted edits and a later specs change must not leak into an older commit's plan.
