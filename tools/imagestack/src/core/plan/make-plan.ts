@@ -8,7 +8,9 @@ import { InputError } from '../errors';
 import { readStack } from '../graph/read-stack';
 import { checkTestSettings } from '../verify/test';
 import type { Stack } from '../graph/types';
+import * as path from 'node:path';
 import { commitsBetween, revParse } from '../git/git';
+import { startFirstParentHistory, type StartedHistory } from '../git/history';
 import { RegistryClient } from '../registry';
 import { loadSpecs } from '../specs/load';
 import { computeDirty } from '../tags/dirty';
@@ -52,14 +54,46 @@ export interface PlanResult {
  * @throws RegistryError when the registry answers anything but 200/404 to a HEAD (never read as "missing")
  */
 export async function makePlan(opts: PlanOptions): Promise<PlanResult> {
-  const specs = await loadSpecs(opts.specsFile, { registry: opts.registry, namespace: opts.namespace });
-  const stack = await readStack(specs);
-  const testProblems = checkTestSettings(stack);
-  if (testProblems.length) throw new InputError(testProblems);
+  // git reads the history while specs.yml and the Dockerfiles are read and checked (on
+  // another core); its errors, and the head's, are only reported after theirs.
+  const early = startHistoryEarly(path.dirname(path.resolve(opts.specsFile)), opts.head ?? 'HEAD');
+  try {
+    const specs = await loadSpecs(opts.specsFile, { registry: opts.registry, namespace: opts.namespace });
+    const stack = await readStack(specs);
+    const testProblems = checkTestSettings(stack);
+    if (testProblems.length) throw new InputError(testProblems);
+    const root = specs.root;
+    const { head, history } = await early.then((e) => (e.root === root ? e : { head: undefined, history: undefined }));
+    return await planFrom(opts, specs, stack, head ?? (await revParse(root, opts.head ?? 'HEAD')), history);
+  } finally {
+    void early.then((e) => e.history?.close());
+  }
+}
+
+/**
+ * `git rev-parse` of the head and the start of its history walk, before anything else is
+ * read. Never rejects: a failure leaves `head` undefined and is met again, in its place,
+ * by the `revParse` that follows.
+ */
+async function startHistoryEarly(root: string, ref: string): Promise<{ root: string; head?: string; history?: StartedHistory }> {
+  try {
+    const head = await revParse(root, ref);
+    return { root, head, history: startFirstParentHistory(root, head) };
+  } catch {
+    return { root };
+  }
+}
+
+async function planFrom(
+  opts: PlanOptions,
+  specs: Awaited<ReturnType<typeof loadSpecs>>,
+  stack: Stack,
+  head: string,
+  history: StartedHistory | undefined,
+): Promise<PlanResult> {
   const root = specs.root;
-  const head = await revParse(root, opts.head ?? 'HEAD');
   const checkedOut = await revParse(root, 'HEAD');
-  const { commits } = await computeSourceCommits(stack, { head });
+  const { commits } = await computeSourceCommits(stack, { head, history });
   const dirty = head === checkedOut ? await computeDirty(stack) : new Map<string, string>();
 
   let decision: Decision;

@@ -34,7 +34,7 @@ import type { Stack } from '../graph/types';
 import { parseSpecsDocument } from '../specs/document';
 import { canonicalJson, entryMeaning } from '../specs/meaning';
 import { CatFileBatch, revParse, shallowCommits, showPrefix } from '../git/git';
-import { firstParentHistory, isNullOid, type HistoryCommit } from '../git/history';
+import { firstParentHistory, isNullOid, type HistoryCommit, type StartedHistory } from '../git/history';
 import { nodeKey } from './tag';
 
 /** The source commit of every node of a stack at one head commit. */
@@ -982,13 +982,27 @@ const short = (sha: string) => sha.slice(0, 7);
  *
  * @param stack the validated stack; `stack.specs.root` must be inside a git working tree
  * @param opts.head the commit to walk from (any revision; default `HEAD`)
+ * @param opts.history the `git log` of the walk, started earlier with
+ *   `startFirstParentHistory(stack.specs.root, <head's full sha>)` (see core/git/history.ts);
+ *   consumed and closed here. Without it, `git log` starts when the walk does.
  * @returns full shas keyed by `<image>@<version>`, the resolved head, and how many
  *   commits were read
  * @throws GitError when `opts.head` names no commit ("unknown ref"), when git fails, or
  *   when the walk reaches a shallow-clone boundary with nodes still unresolved (fix:
  *   `git fetch --unshallow`, or `fetch-depth: 0` for actions/checkout).
  */
-export async function computeSourceCommits(stack: Stack, opts: { head?: string } = {}): Promise<SourceCommits> {
+export async function computeSourceCommits(
+  stack: Stack,
+  opts: { head?: string; history?: StartedHistory } = {},
+): Promise<SourceCommits> {
+  try {
+    return await walkSourceCommits(stack, opts);
+  } finally {
+    opts.history?.close(); // a no-op when the walk read git's output to the end
+  }
+}
+
+async function walkSourceCommits(stack: Stack, opts: { head?: string; history?: StartedHistory }): Promise<SourceCommits> {
   const cwd = stack.specs.root;
   const [head, index] = await Promise.all([revParse(cwd, opts.head ?? 'HEAD'), createInputIndex(stack)]);
 
@@ -1104,7 +1118,7 @@ export async function computeSourceCommits(stack: Stack, opts: { head?: string }
   const shallow = await shallowCommits(cwd);
   let commitsRead = 0;
   try {
-    for await (const commit of firstParentHistory(cwd, head, { onParsed: prefetch })) {
+    for await (const commit of firstParentHistory(cwd, head, { onParsed: prefetch, started: opts.history })) {
       commitsRead++;
       if (shallow.has(commit.sha)) throw shallowError(head, commit.sha, unresolvedExamples());
       if (commit.parents.length === 0) {
