@@ -6,12 +6,12 @@
  */
 import { InputError } from '../errors';
 import { readStack } from '../graph/read-stack';
-import { checkTestSettings } from '../verify/test';
+import { checkTestSettings } from '../verify/test/suites';
 import type { Stack } from '../graph/types';
 import * as path from 'node:path';
 import { commitsBetween, revParse } from '../git/git';
 import { startFirstParentHistory, type StartedHistory } from '../git/history';
-import { RegistryClient } from '../registry';
+import type { RegistryClient } from '../registry';
 import { loadSpecs } from '../specs/load';
 import { computeDirty } from '../tags/dirty';
 import { computeSourceCommits } from '../tags/source-commits';
@@ -104,7 +104,10 @@ async function planFrom(
       ? { mode: 'offline', base, changed: await commitsBetween(root, base, head) }
       : { mode: 'offline', base: head, changed: new Set(commits.values()) };
   } else {
-    const client = opts.client ?? new RegistryClient({ registry: specs.registry });
+    // Required here, not at the top: an offline plan needs no registry client.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { RegistryClient: Client } = require('../registry/client') as typeof import('../registry/client');
+    const client = opts.client ?? new Client({ registry: specs.registry });
     const nodes: Array<{ key: string; repository: string; tag: string }> = [];
     for (const image of stack.order) {
       const spec = stack.images.get(image)!.spec;
