@@ -35,6 +35,7 @@ import { parseSpecsDocument } from '../specs/document';
 import { canonicalJson, entryMeaning } from '../specs/meaning';
 import { CatFileBatch, revParse, shallowCommits, showPrefix } from '../git/git';
 import { firstParentHistory, isNullOid, type HistoryCommit, type StartedHistory } from '../git/history';
+import { parsePlainSpecs } from './plain-specs';
 import { nodeKey } from './tag';
 
 /** The source commit of every node of a stack at one head commit. */
@@ -175,10 +176,13 @@ export type ParsedSpecs = { ok: true; value: unknown } | { ok: false; error: str
  * as text, so `2026.10:` stays `"2026.10"` where `yaml.parse` would give 2026.1), so old
  * blobs compare with `Specs.raw`. Never throws: a text with YAML errors (syntax, duplicate
  * keys, several documents) gives `{ ok: false }`, which callers treat as "every node
- * changed".
+ * changed". The plainest small texts are read without `yaml` (see plain-specs.ts), to the
+ * same value.
  */
 export function parseSpecsText(text: string | undefined): ParsedSpecs {
   if (text === undefined) return { ok: true, value: null };
+  const plain = parsePlainSpecs(text); // the usual small texts of the walk, without `yaml`
+  if (plain) return { ok: true, value: plain.value };
   try {
     const { doc, json } = parseSpecsDocument(text);
     if (doc.errors.length > 0) return { ok: false, error: doc.errors[0].message };
