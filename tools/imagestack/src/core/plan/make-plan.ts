@@ -93,8 +93,12 @@ async function planFrom(
 ): Promise<PlanResult> {
   const root = specs.root;
   const checkedOut = await revParse(root, 'HEAD');
+  // `git status` runs while the walk reads history; awaited after it, so that a failing
+  // walk's error is the one reported, as when they ran one after the other.
+  const dirtyP = head === checkedOut ? computeDirty(stack) : Promise.resolve(new Map<string, string>());
+  dirtyP.catch(() => undefined);
   const { commits } = await computeSourceCommits(stack, { head, history });
-  const dirty = head === checkedOut ? await computeDirty(stack) : new Map<string, string>();
+  const dirty = await dirtyP;
 
   let decision: Decision;
   if (opts.offline) {
