@@ -176,9 +176,10 @@ export function firstParentLogArgs(head: string): string[] {
 
 /**
  * A `git log` (see {@link firstParentLogArgs}) started ahead of its walk: its output is
- * read as it comes and kept in memory (about 220 bytes per commit and changed path) until
- * {@link firstParentHistory} consumes it, so git works while the caller does something
- * else (e.g. reads specs.yml and the Dockerfiles). Start it with
+ * read as it comes and kept in memory (about 220 bytes per commit and changed path; at most
+ * {@link HISTORY_BUFFER_BYTES}, then git waits) until {@link firstParentHistory} consumes
+ * it, so git works while the caller does something else (e.g. reads specs.yml and the
+ * Dockerfiles). Start it with
  * {@link startFirstParentHistory}; {@link close} kills git if the walk never happens.
  */
 export interface StartedHistory {
@@ -193,6 +194,10 @@ interface HistoryProcess extends StartedHistory {
   readonly args: string[];
   /** Chunks of stdout not consumed yet, in order. */
   chunks: Buffer[];
+  /** Their total size in bytes. */
+  buffered: number;
+  /** See `bufferBytes` of {@link startFirstParentHistory}. */
+  limit: number;
   /** True once stdout ended. */
   ended: boolean;
   /** Wakes the consumer waiting for a chunk or the end. */
@@ -204,14 +209,20 @@ interface HistoryProcess extends StartedHistory {
 
 const started = new WeakMap<StartedHistory, HistoryProcess>();
 
+/** Default output of a started `git log` kept unread before git is paused (bytes; the whole output for 1,000 images × 10,000 commits is ~2 MB). */
+export const HISTORY_BUFFER_BYTES = 32 * 1024 * 1024;
+
 /**
  * Starts `git log` for {@link firstParentHistory} now (see {@link StartedHistory}).
  * Never throws: a git failure is reported by the walk that consumes it.
  *
  * @param cwd any folder of the working tree
  * @param head a full sha (or any revision git accepts)
+ * @param opts.bufferBytes unread output (bytes) above which git is paused until the walk
+ *   has read half of it (default {@link HISTORY_BUFFER_BYTES})
  */
-export function startFirstParentHistory(cwd: string, head: string): StartedHistory {
+export function startFirstParentHistory(cwd: string, head: string, opts: { bufferBytes?: number } = {}): StartedHistory {
+  const limit = opts.bufferBytes ?? HISTORY_BUFFER_BYTES;
   const args = firstParentLogArgs(head);
   const proc = spawnGit(cwd, args);
   proc.stdin.end();
@@ -220,6 +231,8 @@ export function startFirstParentHistory(cwd: string, head: string): StartedHisto
     head,
     args,
     chunks: [],
+    buffered: 0,
+    limit,
     ended: false,
     wake: undefined,
     stderr: '',
@@ -241,6 +254,8 @@ export function startFirstParentHistory(cwd: string, head: string): StartedHisto
   };
   proc.stdout.on('data', (c: Buffer) => {
     h.chunks.push(c);
+    h.buffered += c.length;
+    if (h.buffered > limit) proc.stdout.pause(); // resumed by the walk
     wake();
   });
   proc.stdout.once('close', () => {
@@ -310,6 +325,8 @@ export async function* firstParentHistory(
         continue;
       }
       const chunk = h.chunks.shift()!;
+      h.buffered -= chunk.length;
+      if (h.proc.stdout.isPaused() && h.buffered <= h.limit / 2) h.proc.stdout.resume();
       const batch = parser.push(chunk);
       if (batch.length > 0) opts.onParsed?.(batch);
       for (const commit of batch) yield commit;
