@@ -5,13 +5,18 @@
  * imagestack plugin against the same workspace with a stub plugin that returns the same
  * projects without reading anything (the floor Nx itself costs).
  *
+ * The goal row (1,000 × 10,000) has a baseline timed in turn with it: `node -e 0` plus the
+ * walk's own `git log` on the same repository (the floor of a plan), and a row for each.
+ *
  * Goals (issue 5): 1,000 images × 10,000 commits under 1 s and under 200 MB; growth no
  * worse than linear in M; the plugin adds under 1 s to Nx at 1,000 images.
  */
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
 import { generatedWorkspace } from '../generate/cache.mjs';
 import { fitPowerLaw } from '../lib/fit.mjs';
 import { NX_ENV, clearNxCache, nxBin, prepareNxWorkspace, useNxConfig } from '../lib/nx-workspace.mjs';
-import { runNode } from '../lib/proc.mjs';
+import { run as runCmd, runNode } from '../lib/proc.mjs';
 import { median } from '../lib/context.mjs';
 
 export const name = 'plan-scale';
@@ -36,22 +41,30 @@ export async function run(ctx) {
     for (const m of s.commits) {
       const ws = generatedWorkspace({ images: n, commits: m, seed: SEED, log: ctx.log });
       if (!ws.cached) rows.push({ metric: `generate N=${n} M=${m} (git fast-import)`, unit: 'ms', value: ws.ms, runs: 1, goal: null });
+      const isTarget = n === s.target[0] && m === s.target[1];
       const samples = [];
+      const floor = { node: [], git: [] };
       let count;
       for (let i = -s.warmup(n); i < s.runs(n); i++) {
         const r = await runNode([ctx.cli, 'plan', '--offline', '--json'], { cwd: ws.repo, env: ctx.env });
+        // The goal row's baseline, timed in turn with it (same load): see floorRows.
+        const f = isTarget ? await timeFloor(ctx, ws.repo) : undefined;
         if (i < 0) continue;
         count ??= JSON.parse(r.stdout).images.length;
         samples.push(r);
+        if (f) {
+          floor.node.push(f.node);
+          floor.git.push(f.git);
+        }
       }
       const wall = samples.map((r) => r.ms);
       const rss = samples.map((r) => r.rssBytes);
       const cpu = samples.map((r) => r.cpuMs);
-      const isTarget = n === s.target[0] && m === s.target[1];
       const w = { median: median(wall), min: Math.min(...wall), max: Math.max(...wall) };
       const peak = Math.max(...rss);
       ctx.log(`plan N=${n} M=${m}: ${w.median.toFixed(0)} ms (cpu ${median(cpu).toFixed(0)} ms), peak RSS ${(peak / MB).toFixed(0)} MB, ${count} nodes`);
       points.push({ n, m, wall: w.median, rss: peak, cpu: median(cpu) });
+      const base = isTarget ? median(floor.node) + median(floor.git) : undefined;
       rows.push({
         metric: `plan wall N=${n} M=${m}`,
         unit: 'ms',
@@ -59,6 +72,7 @@ export async function run(ctx) {
         min: w.min,
         max: w.max,
         runs: samples.length,
+        ...(isTarget ? { baseline: base, baselineName: FLOOR_NAME, ratio: w.median / base } : {}),
         goal: isTarget ? '< 1 s' : null,
         met: isTarget ? w.median < 1000 : null,
         cpuMs: median(cpu),
@@ -74,6 +88,7 @@ export async function run(ctx) {
         goal: isTarget ? '< 200 MB' : null,
         met: isTarget ? peak < 200 * MB : null,
       });
+      if (isTarget) rows.push(...floorRows(n, m, floor));
     }
   }
   rows.push(...exponentRows(points));
@@ -87,6 +102,48 @@ export async function run(ctx) {
     }
   }
   return rows;
+}
+
+const FLOOR_NAME = 'node -e 0 + git log of the walk (floor)';
+
+/**
+ * The floor of `plan --offline --json` on a repository, timed once: starting node
+ * (`node -e 0`) and reading the first-parent history once with the walk's own `git log`
+ * command (core/git/history.ts `firstParentLogArgs`, from the build), output to a file.
+ * A plan cannot do less than both; its ratio to their sum shows what the rest costs.
+ * @returns wall times in ms
+ */
+async function timeFloor(ctx, repo) {
+  const node = (await runNode(['-e', '0'], { cwd: repo, env: ctx.env })).ms;
+  const git = (await runCmd('git', historyArgs(ctx), { cwd: repo, env: ctx.env, stdoutToFile: true })).ms;
+  return { node, git };
+}
+
+let logArgs;
+/** `git log` arguments of the history walk at HEAD (read from the built package once). */
+function historyArgs(ctx) {
+  if (!logArgs) {
+    const require = createRequire(import.meta.url);
+    const history = require(path.join(ctx.repoRoot, 'tools/imagestack/dist/core/git/history.js'));
+    logArgs = history.firstParentLogArgs('HEAD');
+  }
+  return logArgs;
+}
+
+/** Informative rows: the two parts of the goal row's baseline. */
+function floorRows(n, m, floor) {
+  return [
+    ['node -e 0 (start-up)', floor.node],
+    ['git log of the walk (history read once)', floor.git],
+  ].map(([what, xs]) => ({
+    metric: `plan floor: ${what} N=${n} M=${m}`,
+    unit: 'ms',
+    value: median(xs),
+    min: Math.min(...xs),
+    max: Math.max(...xs),
+    runs: xs.length,
+    goal: null,
+  }));
 }
 
 /** Lines of `nx show projects` output that are project names (Nx may print notices too). */

@@ -6,7 +6,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { EngineError, GitError, InputError, RegistryError } from '../core/errors';
-import { redact } from '../core/registry';
+import { redact } from '../core/registry/redact';
 import { registerBuild } from './commands/build';
 import { registerMatrix } from './commands/matrix';
 import { registerPlan } from './commands/plan';

@@ -3,9 +3,8 @@ import { appendFileSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InputError } from '../../core/errors';
 import { checkRunId } from '../../core/ci/markers';
-import { runPipeline, type RunResult } from '../../core/pipeline/run';
+import type { RunResult } from '../../core/pipeline/run';
 import { DURATION_FIX, parseDuration } from '../../core/util/duration';
-import { createChecksGate, createManifestGate, createTestGate } from '../../core/verify';
 import { terminalReporter } from '../progress';
 import { findSpecsFile } from '../specs-file';
 import { formatBytes, formatDuration, formatTable } from '../table';
@@ -79,6 +78,11 @@ export function registerBuild(program: Command, signal: AbortSignal): void {
       const reporter = terminalReporter();
       const t0 = Date.now();
       let run: RunResult;
+      // Required here, not at the top: `imagestack plan` needs none of the build's modules.
+      /* eslint-disable @typescript-eslint/no-require-imports */
+      const { runPipeline } = require('../../core/pipeline/run') as typeof import('../../core/pipeline/run');
+      const { createChecksGate, createManifestGate, createTestGate } = require('../../core/verify') as typeof import('../../core/verify');
+      /* eslint-enable @typescript-eslint/no-require-imports */
       try {
         run = await runPipeline({
           specsFile: findSpecsFile(g.specs),

@@ -21,11 +21,12 @@
  *   variables in `--from` ("variable expansion is not supported for --from"); we still
  *   resolve them with the global ARGs so the edge is known.
  */
-import { DockerfileParser, From, Copy, Flag } from 'dockerfile-ast';
+import type { From, Flag } from 'dockerfile-ast';
 import type { Problem } from '../errors';
 import type { BuildArgs } from '../specs/types';
 import { parseReference, isTag, isPathComponent, type Reference } from '../reference/reference';
 import { expandWord, splitRawReference, type Expansion } from './expand';
+import { scanPlainDockerfile } from './scan';
 
 /** A source range as dockerfile-ast gives it (0-based lines and characters). */
 type Range = NonNullable<ReturnType<From['getImageRange']>>;
@@ -85,11 +86,22 @@ export interface ParsedDockerfile {
 
 /**
  * Parses a Dockerfile's stages, global ARGs and image texts. Never throws: a Dockerfile
- * with no `FROM` gives `stages: []`.
+ * with no `FROM` gives `stages: []`. Plain Dockerfiles (see ./scan.ts) are read by a
+ * line scanner, the others by `dockerfile-ast`; both give the same answer.
  *
  * @param text the Dockerfile's content
  */
 export function parseDockerfile(text: string): ParsedDockerfile {
+  return scanPlainDockerfile(text) ?? parseDockerfileWithAst(text);
+}
+
+/**
+ * {@link parseDockerfile} with `dockerfile-ast` for every Dockerfile (exported for the
+ * tests that compare it with the scanner). `dockerfile-ast` is required on first use.
+ */
+export function parseDockerfileWithAst(text: string): ParsedDockerfile {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { DockerfileParser, From, Copy } = require('dockerfile-ast') as typeof import('dockerfile-ast');
   const df = DockerfileParser.parse(text);
   const lines = text.split(/\r?\n/);
   const escapeChar = df.getEscapeCharacter();

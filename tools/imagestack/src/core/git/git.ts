@@ -263,6 +263,8 @@ export class CatFileBatch {
   #stderr = '';
   #failed: GitError | undefined;
   #closed = false;
+  /** Names asked for in this tick, written to stdin together at its end (one write, not one per name). */
+  #toWrite = '';
 
   constructor(cwd: string) {
     this.#cwd = cwd;
@@ -330,14 +332,22 @@ export class CatFileBatch {
     const proc = this.#start();
     return new Promise((resolve, reject) => {
       this.#queue.push({ name, resolve, reject });
-      proc.stdin.write(`${name}\n`);
+      if (this.#toWrite === '') process.nextTick(() => this.#flush(proc));
+      this.#toWrite += `${name}\n`;
     });
+  }
+
+  #flush(proc: ChildProcessWithoutNullStreams): void {
+    const names = this.#toWrite;
+    this.#toWrite = '';
+    proc.stdin.write(names);
   }
 
   /** Closes stdin so the process exits; pending reads still get their answers. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#proc?.stdin.end();
+    const proc = this.#proc;
+    if (proc) process.nextTick(() => proc.stdin.end()); // after the names of this tick
   }
 }

@@ -1,13 +1,19 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { GitError } from '../errors';
 import { removeTempDirs, TestRepo } from './__fixtures__/test-repo';
-import { firstParentHistory, isNullOid, RawLogParser, type HistoryCommit } from './history';
+import { firstParentHistory, isNullOid, RawLogParser, startFirstParentHistory, type HistoryCommit } from './history';
 
 afterAll(removeTempDirs);
 
 async function collect(cwd: string, head: string): Promise<HistoryCommit[]> {
   const out: HistoryCommit[] = [];
   for await (const c of firstParentHistory(cwd, head)) out.push(c);
+  return out;
+}
+
+async function collect2(cwd: string, head: string, started: ReturnType<typeof startFirstParentHistory>): Promise<HistoryCommit[]> {
+  const out: HistoryCommit[] = [];
+  for await (const c of firstParentHistory(cwd, head, { started })) out.push(c);
   return out;
 }
 
@@ -52,6 +58,27 @@ describe('firstParentHistory', () => {
       if (++n === 2) break;
     }
     expect(n).toBe(2);
+  });
+
+  it('a walk started ahead (startFirstParentHistory) gives the same commits, even when its buffer fills and git waits', async () => {
+    const repo = TestRepo.create();
+    for (let i = 0; i < 40; i++) repo.commit(`c${i}`, { [`images/i${i % 5}/f`]: String(i) });
+    const head = repo.head();
+    const direct = await collect(repo.dir, head);
+    const started = startFirstParentHistory(repo.dir, head, { bufferBytes: 64 });
+    await new Promise((r) => setTimeout(r, 200)); // git runs ahead and is paused
+    const out: HistoryCommit[] = [];
+    for await (const c of firstParentHistory(repo.dir, head, { started })) out.push(c);
+    expect(out).toEqual(direct);
+    expect(out).toHaveLength(40);
+  });
+
+  it('a walk started ahead for another head is refused', async () => {
+    const repo = TestRepo.create();
+    repo.commit('one', { a: '1' });
+    const c2 = repo.commit('two', { a: '2' });
+    const started = startFirstParentHistory(repo.dir, c2);
+    await expect(collect2(repo.dir, `${c2}~1`, started)).rejects.toThrow(/started for/);
   });
 
   it('reports a failing git log as GitError', async () => {

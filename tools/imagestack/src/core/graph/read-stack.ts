@@ -4,7 +4,7 @@
  * All problems of all images are collected and thrown together as one {@link InputError},
  * so nothing is built while any exists (DESIGN.md promise 6).
  */
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { InputError, type Problem } from '../errors';
 import type { BuildArgs, ImageSpec, Specs, VersionSpec } from '../specs/types';
@@ -110,7 +110,7 @@ export async function readStack(specs: Specs): Promise<Stack> {
   };
 
   const imageNames = specs.images.map((s) => s.name);
-  const readings = await Promise.all(specs.images.map((spec) => readImage(specs, spec, specsAt(spec), imageNames)));
+  const readings = specs.images.map((spec) => readImage(specs, spec, specsAt(spec), imageNames));
   const byName = new Map(readings.map((r) => [r.spec.name, r]));
   const problems: Problem[] = [];
   for (const r of readings) {
@@ -146,22 +146,26 @@ export async function readStack(specs: Specs): Promise<Stack> {
   };
 }
 
-async function readImage(
+function readImage(
   specs: Specs,
   spec: ImageSpec,
   at: Omit<Problem, 'message' | 'fix'>,
   imageNames: readonly string[],
-): Promise<ImageReading> {
+): ImageReading {
   const contextDir = path.join(specs.root, spec.context);
   const dockerfilePath = path.join(contextDir, spec.dockerfile);
   const dockerfile = toPosix(path.relative(specs.root, dockerfilePath));
   const context = toPosix(spec.context);
   const reading: ImageReading = { spec, dockerfile, parentsByVersion: new Map(), problems: [] };
 
-  const isDir = await fs.stat(contextDir).then(
-    (s) => s.isDirectory(),
-    () => false,
-  );
+  // Synchronous reads: a thousand small files read one by one cost a fraction of what
+  // as many promise round trips through the thread pool cost.
+  let isDir: boolean;
+  try {
+    isDir = statSync(contextDir).isDirectory();
+  } catch {
+    isDir = false;
+  }
   if (!isDir) {
     reading.problems.push({
       ...at,
@@ -172,7 +176,7 @@ async function readImage(
   }
   let text: string;
   try {
-    text = await fs.readFile(dockerfilePath, 'utf8');
+    text = readFileSync(dockerfilePath, 'utf8');
   } catch {
     reading.problems.push({
       ...at,

@@ -6,10 +6,12 @@
  */
 import { InputError } from '../errors';
 import { readStack } from '../graph/read-stack';
-import { checkTestSettings } from '../verify/test';
+import { checkTestSettings } from '../verify/test/suites';
 import type { Stack } from '../graph/types';
+import * as path from 'node:path';
 import { commitsBetween, revParse } from '../git/git';
-import { RegistryClient } from '../registry';
+import { startFirstParentHistory, type StartedHistory } from '../git/history';
+import type { RegistryClient } from '../registry';
 import { loadSpecs } from '../specs/load';
 import { computeDirty } from '../tags/dirty';
 import { computeSourceCommits } from '../tags/source-commits';
@@ -54,15 +56,51 @@ export interface PlanResult {
  * @throws RegistryError when the registry answers anything but 200/404 to a HEAD (never read as "missing")
  */
 export async function makePlan(opts: PlanOptions): Promise<PlanResult> {
-  const specs = await loadSpecs(opts.specsFile, { registry: opts.registry, namespace: opts.namespace });
-  const stack = await readStack(specs);
-  const testProblems = checkTestSettings(stack);
-  if (testProblems.length) throw new InputError(testProblems);
+  // git reads the history while specs.yml and the Dockerfiles are read and checked (on
+  // another core); its errors, and the head's, are only reported after theirs.
+  const early = startHistoryEarly(path.dirname(path.resolve(opts.specsFile)), opts.head ?? 'HEAD');
+  try {
+    const specs = await loadSpecs(opts.specsFile, { registry: opts.registry, namespace: opts.namespace });
+    const stack = await readStack(specs);
+    const testProblems = checkTestSettings(stack);
+    if (testProblems.length) throw new InputError(testProblems);
+    const root = specs.root;
+    const { head, history } = await early.then((e) => (e.root === root ? e : { head: undefined, history: undefined }));
+    return await planFrom(opts, specs, stack, head ?? (await revParse(root, opts.head ?? 'HEAD')), history);
+  } finally {
+    void early.then((e) => e.history?.close());
+  }
+}
+
+/**
+ * `git rev-parse` of the head and the start of its history walk, before anything else is
+ * read. Never rejects: a failure leaves `head` undefined and is met again, in its place,
+ * by the `revParse` that follows.
+ */
+async function startHistoryEarly(root: string, ref: string): Promise<{ root: string; head?: string; history?: StartedHistory }> {
+  try {
+    const head = await revParse(root, ref);
+    return { root, head, history: startFirstParentHistory(root, head) };
+  } catch {
+    return { root };
+  }
+}
+
+async function planFrom(
+  opts: PlanOptions,
+  specs: Awaited<ReturnType<typeof loadSpecs>>,
+  stack: Stack,
+  head: string,
+  history: StartedHistory | undefined,
+): Promise<PlanResult> {
   const root = specs.root;
-  const head = await revParse(root, opts.head ?? 'HEAD');
   const checkedOut = await revParse(root, 'HEAD');
-  const { commits } = await computeSourceCommits(stack, { head });
-  const dirty = head === checkedOut ? await computeDirty(stack) : new Map<string, string>();
+  // `git status` runs while the walk reads history; awaited after it, so that a failing
+  // walk's error is the one reported, as when they ran one after the other.
+  const dirtyP = head === checkedOut ? computeDirty(stack) : Promise.resolve(new Map<string, string>());
+  dirtyP.catch(() => undefined);
+  const { commits } = await computeSourceCommits(stack, { head, history });
+  const dirty = await dirtyP;
 
   let decision: Decision;
   let client: RegistryClient | undefined;
@@ -73,7 +111,10 @@ export async function makePlan(opts: PlanOptions): Promise<PlanResult> {
       ? { mode: 'offline', base, changed: await commitsBetween(root, base, head) }
       : { mode: 'offline', base: head, changed: new Set(commits.values()) };
   } else {
-    client = opts.client ?? new RegistryClient({ registry: specs.registry });
+    // Required here, not at the top: an offline plan needs no registry client.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { RegistryClient: Client } = require('../registry/client') as typeof import('../registry/client');
+    client = opts.client ?? new Client({ registry: specs.registry });
     const registry = client;
     const nodes: Array<{ key: string; repository: string; tag: string }> = [];
     for (const image of stack.order) {

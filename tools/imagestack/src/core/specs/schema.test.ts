@@ -45,3 +45,11 @@ describe('tagArgName', () => {
     expect(tagArgName('a.b__c')).toBe('A_B__C_TAG');
   });
 });
+
+describe('specs-validator.generated.ts', () => {
+  it('is what tools/imagestack/scripts/specs-validator.cjs makes of specs.schema.json today', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { generate, OUT } = require('../../../scripts/specs-validator.cjs') as { generate: () => string; OUT: string };
+    expect(readFileSync(OUT, 'utf8'), 'stale: run node tools/imagestack/scripts/specs-validator.cjs').toBe(generate());
+  });
+});

@@ -34,7 +34,8 @@ import type { Stack } from '../graph/types';
 import { parseSpecsDocument } from '../specs/document';
 import { canonicalJson, entryMeaning } from '../specs/meaning';
 import { CatFileBatch, revParse, shallowCommits, showPrefix } from '../git/git';
-import { firstParentHistory, isNullOid, type HistoryCommit } from '../git/history';
+import { firstParentHistory, isNullOid, type HistoryCommit, type StartedHistory } from '../git/history';
+import { parsePlainSpecs } from './plain-specs';
 import { nodeKey } from './tag';
 
 /** The source commit of every node of a stack at one head commit. */
@@ -175,10 +176,13 @@ export type ParsedSpecs = { ok: true; value: unknown } | { ok: false; error: str
  * as text, so `2026.10:` stays `"2026.10"` where `yaml.parse` would give 2026.1), so old
  * blobs compare with `Specs.raw`. Never throws: a text with YAML errors (syntax, duplicate
  * keys, several documents) gives `{ ok: false }`, which callers treat as "every node
- * changed".
+ * changed". The plainest small texts are read without `yaml` (see plain-specs.ts), to the
+ * same value.
  */
 export function parseSpecsText(text: string | undefined): ParsedSpecs {
   if (text === undefined) return { ok: true, value: null };
+  const plain = parsePlainSpecs(text); // the usual small texts of the walk, without `yaml`
+  if (plain) return { ok: true, value: plain.value };
   try {
     const { doc, json } = parseSpecsDocument(text);
     if (doc.errors.length > 0) return { ok: false, error: doc.errors[0].message };
@@ -982,13 +986,27 @@ const short = (sha: string) => sha.slice(0, 7);
  *
  * @param stack the validated stack; `stack.specs.root` must be inside a git working tree
  * @param opts.head the commit to walk from (any revision; default `HEAD`)
+ * @param opts.history the `git log` of the walk, started earlier with
+ *   `startFirstParentHistory(stack.specs.root, <head's full sha>)` (see core/git/history.ts);
+ *   consumed and closed here. Without it, `git log` starts when the walk does.
  * @returns full shas keyed by `<image>@<version>`, the resolved head, and how many
  *   commits were read
  * @throws GitError when `opts.head` names no commit ("unknown ref"), when git fails, or
  *   when the walk reaches a shallow-clone boundary with nodes still unresolved (fix:
  *   `git fetch --unshallow`, or `fetch-depth: 0` for actions/checkout).
  */
-export async function computeSourceCommits(stack: Stack, opts: { head?: string } = {}): Promise<SourceCommits> {
+export async function computeSourceCommits(
+  stack: Stack,
+  opts: { head?: string; history?: StartedHistory } = {},
+): Promise<SourceCommits> {
+  try {
+    return await walkSourceCommits(stack, opts);
+  } finally {
+    opts.history?.close(); // a no-op when the walk read git's output to the end
+  }
+}
+
+async function walkSourceCommits(stack: Stack, opts: { head?: string; history?: StartedHistory }): Promise<SourceCommits> {
   const cwd = stack.specs.root;
   const [head, index] = await Promise.all([revParse(cwd, opts.head ?? 'HEAD'), createInputIndex(stack)]);
 
@@ -1104,7 +1122,7 @@ export async function computeSourceCommits(stack: Stack, opts: { head?: string }
   const shallow = await shallowCommits(cwd);
   let commitsRead = 0;
   try {
-    for await (const commit of firstParentHistory(cwd, head, { onParsed: prefetch })) {
+    for await (const commit of firstParentHistory(cwd, head, { onParsed: prefetch, started: opts.history })) {
       commitsRead++;
       if (shallow.has(commit.sha)) throw shallowError(head, commit.sha, unresolvedExamples());
       if (commit.parents.length === 0) {
