@@ -9,8 +9,8 @@
  *     node tools/imagestack/scripts/specs-validator.cjs           # write the file
  *     node tools/imagestack/scripts/specs-validator.cjs --check   # exit 1 when it is stale
  *
- * A unit test (schema.test.ts) fails when the committed file is not what this script
- * writes, so a schema edit cannot ship with a stale validator.
+ * `npm run build` runs it first, and a unit test (schema.test.ts) fails when the committed
+ * file is not what this script writes, so a schema edit cannot ship with a stale validator.
  */
 'use strict';
 const fs = require('node:fs');
