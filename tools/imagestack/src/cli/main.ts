@@ -7,18 +7,47 @@
 import { Command, CommanderError } from 'commander';
 import { EngineError, GitError, InputError, RegistryError } from '../core/errors';
 import { redact } from '../core/registry/redact';
-import { registerBuild } from './commands/build';
-import { registerMatrix } from './commands/matrix';
-import { registerPlan } from './commands/plan';
-import { registerPromote } from './commands/promote';
-import { registerRevert } from './commands/revert';
-import { registerHistory } from './commands/history';
-import { registerServe } from './commands/serve';
-import { registerSite } from './commands/site';
-import { registerAudit } from './commands/audit';
-import { registerPrepull } from './commands/prepull';
-import { registerStamp } from './commands/stamp';
-import { registerReport } from './commands/report';
+
+/* eslint-disable @typescript-eslint/no-require-imports */
+/**
+ * Every command, in the order `--help` lists them, each registered by requiring its module.
+ * Only the command being run is required (see {@link commandOf}), so `imagestack plan` does
+ * not load the engine client, the site's layout library or the Kubernetes YAML writer.
+ */
+const COMMANDS: ReadonlyArray<[string, (program: Command, signal: AbortSignal) => void]> = [
+  ['plan', (p) => (require('./commands/plan') as typeof import('./commands/plan')).registerPlan(p)],
+  ['build', (p, s) => (require('./commands/build') as typeof import('./commands/build')).registerBuild(p, s)],
+  ['promote', (p) => (require('./commands/promote') as typeof import('./commands/promote')).registerPromote(p)],
+  ['revert', (p) => (require('./commands/revert') as typeof import('./commands/revert')).registerRevert(p)],
+  ['history', (p) => (require('./commands/history') as typeof import('./commands/history')).registerHistory(p)],
+  ['site', (p) => (require('./commands/site') as typeof import('./commands/site')).registerSite(p)],
+  ['serve', (p, s) => (require('./commands/serve') as typeof import('./commands/serve')).registerServe(p, s)],
+  ['prepull', (p, s) => (require('./commands/prepull') as typeof import('./commands/prepull')).registerPrepull(p, s)],
+  ['stamp', (p) => (require('./commands/stamp') as typeof import('./commands/stamp')).registerStamp(p)],
+  ['audit', (p) => (require('./commands/audit') as typeof import('./commands/audit')).registerAudit(p)],
+  ['matrix', (p) => (require('./commands/matrix') as typeof import('./commands/matrix')).registerMatrix(p)],
+  ['report', (p) => (require('./commands/report') as typeof import('./commands/report')).registerReport(p)],
+];
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+/** Global options that take a value (their value is not the command name). */
+const GLOBAL_WITH_VALUE = new Set(['--specs', '--registry', '--namespace']);
+
+/**
+ * The command named in `argv` (as `process.argv`), when it is one of {@link COMMANDS};
+ * undefined for `help`, `--help`, no command or an unknown one (then all are registered,
+ * so help and "unknown command" suggestions see every command).
+ */
+export function commandOf(argv: readonly string[]): string | undefined {
+  for (let i = 2; i < argv.length; i++) {
+    const a = argv[i];
+    if (GLOBAL_WITH_VALUE.has(a)) i++;
+    else if (a.startsWith('-')) {
+      if (a === '-h' || a === '--help') return undefined;
+    } else return COMMANDS.some(([name]) => name === a) ? a : undefined;
+  }
+  return undefined;
+}
 
 /**
  * Runs the CLI with `argv` (as `process.argv`).
@@ -42,18 +71,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('--namespace <path>', 'repository namespace, overriding specs.yml (env IMAGESTACK_NAMESPACE)')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  registerPlan(program);
-  registerBuild(program, controller.signal);
-  registerPromote(program);
-  registerRevert(program);
-  registerHistory(program);
-  registerSite(program);
-  registerServe(program, controller.signal);
-  registerPrepull(program, controller.signal);
-  registerStamp(program);
-  registerAudit(program);
-  registerMatrix(program);
-  registerReport(program);
+  const only = commandOf(argv);
+  for (const [name, register] of COMMANDS) if (!only || name === only) register(program, controller.signal);
 
   try {
     await program.parseAsync(argv);

@@ -12,9 +12,9 @@
  */
 import { createHash } from 'node:crypto';
 import { OCI_INDEX, redact, type RegistryClient } from '../registry';
+import { MARKER_REPOSITORY } from '../reserved';
 
-/** Repository (under the stack's namespace) that holds the markers. */
-export const MARKER_REPOSITORY = 'imagestack-runs';
+export { MARKER_REPOSITORY } from '../reserved';
 
 /** What a job that did not push its image says about it. */
 export interface FailureMarker {

@@ -17,9 +17,10 @@ import { sha256Digest } from '../registry/digest';
 import { OCI_MANIFEST } from '../registry/media-types';
 import type { Descriptor } from '../registry/types';
 import type { PromotedImage, Promotion } from './types';
+import { PROMOTIONS_IMAGE } from '../reserved';
 
-/** The image name (last path component) of the promotions repository; specs.yml may not use it. */
-export const PROMOTIONS_IMAGE = 'imagestack-promotions';
+export { PROMOTIONS_IMAGE } from '../reserved';
+
 /** Media type of the record: the manifest's `artifactType` and its one layer. */
 export const PROMOTION_MEDIA_TYPE = 'application/vnd.imagestack.promotion.v1+json';
 /** The empty descriptor's media type (OCI image spec v1.1, "Guidance for an Empty Descriptor"). */

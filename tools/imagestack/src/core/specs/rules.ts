@@ -16,8 +16,7 @@ import { checksSpecIssues } from '../verify/checks/spec';
 import { manifestSpecIssues } from '../verify/manifest/spec';
 import { stampSpecIssues } from '../stamp/spec';
 import { auditSpecIssues } from '../audit/spec';
-import { PROMOTIONS_IMAGE } from '../release/record';
-import { MARKER_REPOSITORY } from '../ci/markers';
+import { MARKER_REPOSITORY, PROMOTIONS_IMAGE } from '../reserved';
 
 /** A rule adds its problems to `ctx.problems`. */
 export type Rule = (ctx: CheckContext) => void;
