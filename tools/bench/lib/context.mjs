@@ -85,3 +85,9 @@ export function makeContext({ name, quick = false, env }) {
     env: env ?? loadEngineEnv(),
   };
 }
+
+/** `x` rounded to `digits` decimals (for ratios in rows). */
+export function round(x, digits = 3) {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}

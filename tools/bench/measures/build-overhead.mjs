@@ -31,6 +31,7 @@ import { randomBytes } from 'node:crypto';
 import { runNode } from '../lib/proc.mjs';
 import { must, removeImages } from './support/proc.mjs';
 import { commitAll, git } from './support/sleep-stack.mjs';
+import { median, round } from '../lib/context.mjs';
 
 export const name = 'build-overhead';
 export const order = 5;
@@ -227,15 +228,6 @@ function writeBigContext(dir, quick) {
   return total;
 }
 
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
-function round(x, digits = 3) {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}
 
 const fmt = (ms) => `${(ms / 1000).toFixed(2)} s`;

@@ -21,6 +21,7 @@ import { cpus, loadavg } from 'node:os';
 import * as path from 'node:path';
 import { startCountingProxy } from './support/counting-proxy.mjs';
 import { must } from './support/proc.mjs';
+import { median, round } from '../lib/context.mjs';
 
 export const name = 'noop';
 export const order = 3;
@@ -144,13 +145,4 @@ function childCpuMs(stderr) {
   return t[0] + t[1];
 }
 
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
-function round(x, digits = 3) {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}

@@ -30,6 +30,7 @@ import { startColdEngine } from './support/cold-engine.mjs';
 import { startCountingProxy } from './support/counting-proxy.mjs';
 import { must, quiet, run as exec } from './support/proc.mjs';
 import { copyImage, manifestDigest } from './support/registry-copy.mjs';
+import { median, round } from '../lib/context.mjs';
 
 export const name = 'promote';
 export const order = 4;
@@ -239,16 +240,7 @@ function rows(results, { manifestBytes, images, version, promoteAvailable }) {
   return out;
 }
 
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
-function round(x, digits = 3) {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}
 
 const fmt = (ms) => `${(ms / 1000).toFixed(2)} s`;
 const kb = (b) => `${(b / 1024).toFixed(1)} KiB`;

@@ -35,6 +35,10 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { must, pool, removeImages } from './support/proc.mjs';
 import { commitAll, git, lowerBound, scaled, tagArg, waves, writeSleepStack } from './support/sleep-stack.mjs';
+import { median, round as roundTo } from '../lib/context.mjs';
+
+/** Seconds and ratios in this measure's rows carry two decimals. */
+const round = (x, digits = 2) => roundTo(x, digits);
 
 export const name = 'scheduling';
 export const order = 2;
@@ -220,13 +224,4 @@ export async function run(ctx) {
   }
 }
 
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
-function round(x, digits = 2) {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}
