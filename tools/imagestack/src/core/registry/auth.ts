@@ -194,8 +194,11 @@ export class Authenticator {
     if (creds?.registryToken) return false; // a static token was rejected: nothing else to try
     this.#challenge = chosen;
     if (chosen.scheme === 'basic') return !!(creds?.username && creds.password) && !sent?.startsWith('Basic ');
-    // Bearer: drop the rejected token (it may have expired early) and try a fresh one.
-    for (const key of this.#keysFor(scope)) this.#tokens.delete(key);
+    // Bearer: drop the rejected token (it may have expired early) and try a fresh one. Only
+    // the token this request carried: a request sent before any challenge was seen carries
+    // none, and a token fetched meanwhile by a parallel request is still good.
+    const rejected = sent?.startsWith('Bearer ') ? sent.slice('Bearer '.length) : undefined;
+    for (const key of this.#keysFor(scope)) if (rejected !== undefined && this.#tokens.get(key)?.token === rejected) this.#tokens.delete(key);
     return true;
   }
 

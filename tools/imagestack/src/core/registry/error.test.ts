@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { errorFromResponse } from './error';
+import { canonicalScope, errorFromResponse } from './error';
 
 const login = (host: string) => `set IMAGESTACK_REGISTRY_USERNAME/PASSWORD or docker login ${host} (config.json auths, credHelpers or credsStore)`;
 
@@ -42,5 +42,13 @@ describe('errorFromResponse: the advice of a 401', () => {
     const res = new Response(null, { status: 401, headers: { 'www-authenticate': 'Bearer realm="x",scope="repository:a:pull",error="insufficient_scope"' } });
     const err = await errorFromResponse('HEAD', 'https://r.example/v2/a/manifests/t', res, { registry: 'r.example' });
     expect(err.message).toContain(`unauthorized: anonymous access to r.example does not grant "repository:a:pull"; ${login('r.example')}`);
+  });
+});
+
+describe('canonicalScope', () => {
+  it('orders the actions pull, push, delete, then the rest, whatever order the registry used', () => {
+    expect(canonicalScope('repository:scope/pushed:push,pull')).toBe('repository:scope/pushed:pull,push');
+    expect(canonicalScope('repository:a:delete,push,pull repository:b:*')).toBe('repository:a:pull,push,delete repository:b:*');
+    expect(canonicalScope('registry:catalog:*')).toBe('registry:catalog:*');
   });
 });

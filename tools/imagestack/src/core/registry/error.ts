@@ -59,6 +59,26 @@ function howToLogIn(registry: string): string {
   return `set IMAGESTACK_REGISTRY_USERNAME/PASSWORD or docker login ${registry} (config.json auths, credHelpers or credsStore)`;
 }
 
+const ACTION_ORDER = ['pull', 'push', 'delete'];
+
+/**
+ * A token scope with its actions in one order (`repository:a:push,pull` →
+ * `repository:a:pull,push`): docker-registry lists them in no fixed order in its challenges,
+ * and a message should read the same every time. Space-separated scopes are each ordered.
+ */
+export function canonicalScope(scope: string): string {
+  return scope
+    .split(' ')
+    .map((one) => {
+      const at = one.lastIndexOf(':');
+      if (at < 0) return one;
+      const rank = (a: string) => (ACTION_ORDER.includes(a) ? ACTION_ORDER.indexOf(a) : ACTION_ORDER.length);
+      const actions = one.slice(at + 1).split(',').sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+      return `${one.slice(0, at)}:${actions.join(',')}`;
+    })
+    .join(' ');
+}
+
 /**
  * The advice for a status, one clause. `insufficientScope` is the scope of a 401 whose
  * challenge says `error="insufficient_scope"` (Docker token spec; what docker-registry
@@ -68,7 +88,7 @@ function advice(method: string, status: number, codes: readonly string[], ctx: E
   const login = howToLogIn(ctx.registry);
   const from = ctx.credentialSource ? ` (from ${ctx.credentialSource})` : '';
   if (status === 401 && insufficientScope !== undefined) {
-    const what = insufficientScope ? `"${insufficientScope}"` : 'this';
+    const what = insufficientScope ? `"${canonicalScope(insufficientScope)}"` : 'this';
     return ctx.authenticated
       ? `denied: the credentials${from} were accepted by ${ctx.registry} but do not grant ${what}: the account may lack that access to ${ctx.repository ?? 'the repository'}, or it does not exist; use an account with access (${login})`
       : `unauthorized: anonymous access to ${ctx.registry} does not grant ${what}; ${login}`;
