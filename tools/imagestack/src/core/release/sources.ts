@@ -2,11 +2,9 @@
  * Which tags a promotion points the stable tags at: the tags that the plan of one commit
  * names for one version, so that a promotion is one consistent snapshot of the stack.
  *
- * The plan is made from the commit itself, not from the working tree: the commit is
- * checked out into a temporary detached worktree (`git worktree add --detach`), planned
- * there (specs.yml, Dockerfiles and history as of that commit, no uncommitted change can
- * leak in, no dirty tag can appear), and the worktree is removed again. When the checkout
- * already is that commit (HEAD, nothing changed or untracked), it is planned in place. The same commit
+ * The plan is made from the commit itself, not from the working tree (core/plan/plan-commit.ts:
+ * specs.yml, Dockerfiles and history as of that commit; no uncommitted change can leak in,
+ * no dirty tag can appear). The same commit
  * gives the same source tags on any machine (promise 1).
  *
  * `--tag <version>-<sha7>` names a commit by the sha7 of one of its tags: it resolves to
@@ -14,12 +12,10 @@
  * at least one image of the version must have exactly that tag in the commit's plan
  * (otherwise the sha7 is not a source commit of that version, and the command refuses).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { InputError } from '../errors';
-import { headSha, revParse, runGit, toplevel } from '../git/git';
-import { makePlan } from '../plan/make-plan';
+import { revParse, toplevel } from '../git/git';
+import { planCommit } from '../plan/plan-commit';
 import type { Plan, PlanEntry } from '../plan/types';
 import { isDirtyTag } from '../tags/tag';
 
@@ -76,7 +72,7 @@ export async function commitOfTag(root: string, tag: string, version: string): P
 }
 
 /**
- * Plans `commit` in a temporary detached worktree and returns the version's entries.
+ * Plans the commit as committed ({@link planCommit}) and returns the version's entries.
  *
  * @throws InputError when the version is not in the commit's specs.yml (listing those that
  *   are), for a bad `--tag`, or when no image of the version has that tag at its commit
@@ -86,35 +82,16 @@ export async function resolveSources(opts: SourceOptions): Promise<Sources> {
   if ((opts.commit === undefined) === (opts.tag === undefined)) {
     throw argProblem('--commit', 'give exactly one of --commit and --tag', 'pass --commit <sha> (the commit whose plan to promote) or --tag <version>-<sha7>');
   }
-  const specsDir = path.dirname(path.resolve(opts.specsFile));
-  const top = await toplevel(specsDir);
-  const rel = path.relative(top, path.resolve(opts.specsFile));
+  const top = await toplevel(path.dirname(path.resolve(opts.specsFile)));
   const commit = opts.tag !== undefined ? await commitOfTag(top, opts.tag, opts.version) : await revParse(top, opts.commit!);
-
-  const planAt = async (specsFile: string) => {
-    const { plan, stack } = await makePlan({
-      specsFile,
-      head: commit,
-      // Offline: the tags are the same either way, and the promotion checks the ones it
-      // needs itself; asking the registry about every tag of every version would be waste.
-      offline: true,
-      registry: opts.registry,
-      namespace: opts.namespace,
-    });
-    const versions = stack.specs.versions.map((v) => v.name);
-    if (!versions.includes(opts.version)) {
-      throw argProblem(
-        '--version',
-        `version ${JSON.stringify(opts.version)} is not in specs.yml at commit ${commit.slice(0, 7)} (it has ${versions.map((v) => JSON.stringify(v)).join(', ') || 'none'})`,
-        'pass one of those versions, or a commit whose specs.yml declares it',
-      );
-    }
-    return { plan, registry: stack.specs.registry, namespace: stack.specs.namespace, versions };
-  };
-  // The checkout itself is the commit when HEAD is that commit and nothing is changed or
-  // untracked: plan there (the files are the commit's), and save checking it out again.
-  const inPlace = (await headSha(top)) === commit && (await runGit(top, ['status', '--porcelain', '--untracked-files=all'])).stdout.trim() === '';
-  const { plan, registry, namespace, versions } = inPlace ? await planAt(path.resolve(opts.specsFile)) : await planInWorktree(top, commit, rel, planAt);
+  const { plan, registry, namespace, versions } = await planCommit({ specsFile: opts.specsFile, commit, registry: opts.registry, namespace: opts.namespace });
+  if (!versions.includes(opts.version)) {
+    throw argProblem(
+      '--version',
+      `version ${JSON.stringify(opts.version)} is not in specs.yml at commit ${commit.slice(0, 7)} (it has ${versions.map((v) => JSON.stringify(v)).join(', ') || 'none'})`,
+      'pass one of those versions, or a commit whose specs.yml declares it',
+    );
+  }
   const entries = plan.images.filter((e) => e.version === opts.version);
   if (opts.tag !== undefined && !entries.some((e) => e.tag === opts.tag)) {
     throw argProblem(
@@ -126,19 +103,3 @@ export async function resolveSources(opts: SourceOptions): Promise<Sources> {
   return { commit, plan, entries, registry, namespace, versions };
 }
 
-/** Checks `commit` out into a temporary detached worktree, runs `fn` on its specs.yml, and removes the worktree. */
-async function planInWorktree<T>(top: string, commit: string, rel: string, fn: (specsFile: string) => Promise<T>): Promise<T> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'imagestack-promote-'));
-  const tree = path.join(dir, 'tree');
-  try {
-    await runGit(top, ['worktree', 'add', '--detach', '--quiet', tree, commit]);
-    try {
-      return await fn(path.join(tree, rel));
-    } finally {
-      await runGit(top, ['worktree', 'remove', '--force', tree]).catch(() => undefined);
-    }
-  } finally {
-    // No `git worktree prune`: it would touch every other worktree's metadata too.
-    rmSync(dir, { recursive: true, force: true });
-  }
-}

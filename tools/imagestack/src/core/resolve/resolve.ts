@@ -1,14 +1,14 @@
 /**
  * Resolving the images of a stack to exact references `repository:tag@digest`, for the
  * commands that hand images to others (prepull, stamp, the Kubernetes manifest): the tags
- * of one commit's plan, or the `<version>-stable` tags. Each tag is looked up once with
+ * of one commit's plan (as committed, core/plan/plan-commit.ts), or the `<version>-stable` tags. Each tag is looked up once with
  * HEAD (OCI distribution spec v1.1, "Checking if content exists in the registry"), so
  * everything that uses the result names the same content even if a tag moves meanwhile.
  */
 import * as path from 'node:path';
 import { InputError, type Problem } from '../errors';
 import { readStack } from '../graph/read-stack';
-import { makePlan } from '../plan/make-plan';
+import { planCommit } from '../plan/plan-commit';
 import { RegistryClient } from '../registry';
 import { loadSpecs } from '../specs/load';
 import type { Specs } from '../specs/types';
@@ -77,7 +77,8 @@ export async function resolveImages(opts: ResolveOptions): Promise<Resolved> {
     }
   }
   if ('commit' in opts.target) {
-    const { plan } = await makePlan({ specsFile: opts.specsFile, head: opts.target.commit, client, ...overrides });
+    // The commit's own plan (as committed), the same tags promote names for that commit.
+    const { plan } = await planCommit({ specsFile: opts.specsFile, commit: opts.target.commit, ...overrides });
     commit = plan.head;
     wants = plan.images
       .filter((e) => !opts.versions?.length || opts.versions.includes(e.version))
@@ -87,9 +88,7 @@ export async function resolveImages(opts: ResolveOptions): Promise<Resolved> {
         repository: e.repository,
         tag: e.tag,
         sourceCommit: e.sourceCommit,
-        missingFix: e.dirty
-          ? 'this tag is of uncommitted changes: commit them, run imagestack build, and use that commit'
-          : `build and push it first: imagestack build (at ${plan.head.slice(0, 7)})`,
+        missingFix: `build and push it first: imagestack build (at ${plan.head.slice(0, 7)})`,
       }));
   } else {
     const version = opts.target.stable;

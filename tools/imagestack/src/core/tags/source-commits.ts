@@ -408,23 +408,29 @@ function scanLine(text: string, from: number, end: number): number {
   return quote !== 0 || depth !== 0 ? OPEN : lastTok;
 }
 
+/** What a line visitor of {@link forEachSignificantLine} says: go on, or stop and why. */
+const GO_ON = 0;
+/** Stop: the text is not simple (an open quote or bracket, an unexpected key line). */
+const NOT_SIMPLE = 1;
+/** Stop: the region scanned cannot be derived; outline the whole text instead. */
+const OUTLINE_WHOLE = 2;
+type LineVerdict = typeof GO_ON | typeof NOT_SIMPLE | typeof OUTLINE_WHOLE;
+
 /**
- * Outline of a simple specs.yml text, or `undefined` when it is not simple (see
- * {@link SpecsOutline}). One pass over the lines, no per-line allocation: cheap enough to
- * run on every specs.yml blob of a long history.
+ * Calls `visit(ls, c, indent)` for each significant line of `text[from, to)` (`ls` the line's
+ * start, `c` its first non-space, `indent` = c − ls), skipping blank lines, comment lines and
+ * the content of block scalars (`|`, `>-`, …), which a visited line opens. Stops at the first
+ * verdict other than {@link GO_ON}, or with {@link NOT_SIMPLE} when a line leaves a quoted
+ * scalar or a flow collection open. No per-line allocation (it runs on every specs.yml blob
+ * of a long history).
+ *
+ * @returns {@link GO_ON} when every line was visited, otherwise the verdict that stopped it
  */
-function outlineSpecs(text: string): SpecsOutline | undefined {
-  if (UNSAFE_YAML.test(text)) return undefined;
-  const len = text.length;
-  const tops: { key: string; start: number }[] = [];
-  const entryStarts: { name: string; start: number }[] = [];
-  let imagesTop = -1; // index in `tops` of `images`
-  let imagesEnd = -1;
-  let entryIndent = -1;
+function forEachSignificantLine(text: string, from: number, to: number, visit: (ls: number, c: number, indent: number) => LineVerdict): LineVerdict {
   let blockAbove = -1; // inside a block scalar: skip lines indented more than this
-  for (let ls = 0; ls < len; ) {
+  for (let ls = from; ls < to; ) {
     let le = text.indexOf('\n', ls);
-    if (le < 0) le = len;
+    if (le < 0 || le > to) le = to;
     let c = ls;
     while (c < le && text.charCodeAt(c) === SP) c++;
     const indent = c - ls;
@@ -439,7 +445,7 @@ function outlineSpecs(text: string): SpecsOutline | undefined {
     }
     if (!empty && text.charCodeAt(c) !== HASH) {
       const lastTok = scanLine(text, c, end);
-      if (lastTok === OPEN) return undefined;
+      if (lastTok === OPEN) return NOT_SIMPLE;
       const t = lastTok >= 0 ? text.charCodeAt(lastTok) : 0;
       if ((t === PIPE || t === GT) && BLOCK_INDICATOR.test(text.slice(lastTok, end).replace(/\s+#.*$|\s+$/, ''))) {
         let content = c;
@@ -449,31 +455,53 @@ function outlineSpecs(text: string): SpecsOutline | undefined {
         }
         blockAbove = content - ls;
       }
-      if (indent === 0) {
-        const key = keyAt(text, c);
-        if (key === undefined) return undefined;
-        if (imagesTop >= 0 && imagesEnd < 0) imagesEnd = ls;
-        tops.push({ key, start: ls });
-        if (key === 'images') {
-          if (imagesTop >= 0) return undefined;
-          IMAGES_LINE_AT.lastIndex = c;
-          if (!IMAGES_LINE_AT.test(text)) return undefined;
-          imagesTop = tops.length - 1;
-        }
-      } else if (tops.length === 0) {
-        return undefined;
-      } else if (imagesTop === tops.length - 1) {
-        if (entryIndent < 0) entryIndent = indent;
-        if (indent < entryIndent) return undefined;
-        if (indent === entryIndent) {
-          const name = keyAt(text, c);
-          if (name === undefined) return undefined;
-          entryStarts.push({ name, start: ls });
-        }
-      }
+      const verdict = visit(ls, c, indent);
+      if (verdict !== GO_ON) return verdict;
     }
     ls = le + 1;
   }
+  return GO_ON;
+}
+
+/**
+ * Outline of a simple specs.yml text, or `undefined` when it is not simple (see
+ * {@link SpecsOutline}). One pass over the lines, no per-line allocation: cheap enough to
+ * run on every specs.yml blob of a long history.
+ */
+function outlineSpecs(text: string): SpecsOutline | undefined {
+  if (UNSAFE_YAML.test(text)) return undefined;
+  const len = text.length;
+  const tops: { key: string; start: number }[] = [];
+  const entryStarts: { name: string; start: number }[] = [];
+  let imagesTop = -1; // index in `tops` of `images`
+  let imagesEnd = -1;
+  let entryIndent = -1;
+  const stop = forEachSignificantLine(text, 0, len, (ls, c, indent) => {
+    if (indent === 0) {
+      const key = keyAt(text, c);
+      if (key === undefined) return NOT_SIMPLE;
+      if (imagesTop >= 0 && imagesEnd < 0) imagesEnd = ls;
+      tops.push({ key, start: ls });
+      if (key === 'images') {
+        if (imagesTop >= 0) return NOT_SIMPLE;
+        IMAGES_LINE_AT.lastIndex = c;
+        if (!IMAGES_LINE_AT.test(text)) return NOT_SIMPLE;
+        imagesTop = tops.length - 1;
+      }
+    } else if (tops.length === 0) {
+      return NOT_SIMPLE;
+    } else if (imagesTop === tops.length - 1) {
+      if (entryIndent < 0) entryIndent = indent;
+      if (indent < entryIndent) return NOT_SIMPLE;
+      if (indent === entryIndent) {
+        const name = keyAt(text, c);
+        if (name === undefined) return NOT_SIMPLE;
+        entryStarts.push({ name, start: ls });
+      }
+    }
+    return GO_ON;
+  });
+  if (stop !== GO_ON) return undefined;
   return assembleOutline(text, {
     length: len,
     tops,
@@ -566,45 +594,19 @@ function deriveOutline(text: string, from: SpecsOutline, fromText: string): Spec
   const E = b.entryIndent;
   const names: string[] = [];
   const starts: number[] = [];
-  let blockAbove = -1;
-  for (let ls = regionStart; ls < regionEnd; ) {
-    let le = text.indexOf('\n', ls);
-    if (le < 0 || le > regionEnd) le = regionEnd;
-    let c = ls;
-    while (c < le && text.charCodeAt(c) === SP) c++;
-    const indent = c - ls;
-    const end = le > c && text.charCodeAt(le - 1) === CR ? le - 1 : le;
-    const empty = c >= end;
-    if (blockAbove >= 0) {
-      if (empty || indent > blockAbove) {
-        ls = le + 1;
-        continue;
-      }
-      blockAbove = -1;
+  const stop = forEachSignificantLine(text, regionStart, regionEnd, (ls, c, indent) => {
+    if (indent === 0) return OUTLINE_WHOLE; // the images block ends here: outline the whole text
+    if (indent < E) return NOT_SIMPLE;
+    if (indent === E) {
+      const name = keyAt(text, c);
+      if (name === undefined) return NOT_SIMPLE;
+      names.push(name);
+      starts.push(ls);
     }
-    if (!empty && text.charCodeAt(c) !== HASH) {
-      const lastTok = scanLine(text, c, end);
-      if (lastTok === OPEN) return null;
-      const t = lastTok >= 0 ? text.charCodeAt(lastTok) : 0;
-      if ((t === PIPE || t === GT) && BLOCK_INDICATOR.test(text.slice(lastTok, end).replace(/\s+#.*$|\s+$/, ''))) {
-        let content = c;
-        while (text.charCodeAt(content) === DASH && (content + 1 >= end || text.charCodeAt(content + 1) === SP)) {
-          content += 2;
-          while (content < end && text.charCodeAt(content) === SP) content++;
-        }
-        blockAbove = content - ls;
-      }
-      if (indent === 0) return undefined; // the images block ends here: outline the whole text
-      if (indent < E) return null;
-      if (indent === E) {
-        const name = keyAt(text, c);
-        if (name === undefined) return null;
-        names.push(name);
-        starts.push(ls);
-      }
-    }
-    ls = le + 1;
-  }
+    return GO_ON;
+  });
+  if (stop === NOT_SIMPLE) return null;
+  if (stop === OUTLINE_WHOLE) return undefined;
   // The region must start with an entry, or its first lines belong to the entry before.
   if (starts[0] !== regionStart) return undefined;
 

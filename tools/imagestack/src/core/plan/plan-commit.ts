@@ -1,0 +1,73 @@
+/**
+ * The plan of one commit as committed: specs.yml, the Dockerfiles and the history as of that
+ * commit, so no uncommitted change can leak in and no dirty tag can appear. The same commit
+ * gives the same tags on any machine and from any checkout (DESIGN.md promise 1), which is
+ * what the commands that name a commit's images need (promote, prepull, stamp).
+ *
+ * When the checkout already is that commit (HEAD, nothing changed or untracked), it is
+ * planned in place; otherwise the commit is checked out into a temporary detached worktree
+ * (`git worktree add --detach`), planned there, and the worktree is removed again.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { headSha, revParse, runGit, toplevel } from '../git/git';
+import { makePlan } from './make-plan';
+import type { Plan } from './types';
+
+/** Options of {@link planCommit}. */
+export interface CommitPlanOptions {
+  /** Path of specs.yml in the current checkout (its place in the repository is used at the commit). */
+  specsFile: string;
+  /** A commit-ish (`1a2b3c4`, `main`, a full sha). */
+  commit: string;
+  /** Registry override (CLI `--registry`, `IMAGESTACK_REGISTRY`). */
+  registry?: string;
+  /** Namespace override. */
+  namespace?: string;
+}
+
+/** A commit's plan, with what its specs.yml says (values only: a worktree is gone by then). */
+export interface CommitPlan {
+  /** Full sha of the commit. */
+  commit: string;
+  /** Its offline plan (the tags are the same as a registry plan's; `action` compares with its first parent). */
+  plan: Plan;
+  /** Registry host and namespace the plan used. */
+  registry: string;
+  namespace: string;
+  /** The versions the commit's specs.yml declares, in declaration order (oldest first). */
+  versions: string[];
+}
+
+/**
+ * Plans `commit` as committed.
+ *
+ * @throws GitError for an unknown commit; InputError for a commit whose specs.yml or
+ *   Dockerfiles are bad
+ */
+export async function planCommit(opts: CommitPlanOptions): Promise<CommitPlan> {
+  const specsFile = path.resolve(opts.specsFile);
+  const top = await toplevel(path.dirname(specsFile));
+  const commit = await revParse(top, opts.commit);
+  const planAt = async (file: string): Promise<CommitPlan> => {
+    // Offline: the tags are the same either way, and the callers check the ones they need.
+    const { plan, stack } = await makePlan({ specsFile: file, head: commit, offline: true, registry: opts.registry, namespace: opts.namespace });
+    return { commit, plan, registry: stack.specs.registry, namespace: stack.specs.namespace, versions: stack.specs.versions.map((v) => v.name) };
+  };
+  const inPlace = (await headSha(top)) === commit && (await runGit(top, ['status', '--porcelain', '--untracked-files=all'])).stdout.trim() === '';
+  if (inPlace) return planAt(specsFile);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'imagestack-commit-'));
+  const tree = path.join(dir, 'tree');
+  try {
+    await runGit(top, ['worktree', 'add', '--detach', '--quiet', tree, commit]);
+    try {
+      return await planAt(path.join(tree, path.relative(top, specsFile)));
+    } finally {
+      await runGit(top, ['worktree', 'remove', '--force', tree]).catch(() => undefined);
+    }
+  } finally {
+    // No `git worktree prune`: it would touch every other worktree's metadata too.
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
