@@ -6,6 +6,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm install --no-audit --no-fund
 npm run --silent build
+# `imagestack` on PATH for any new shell (root: /usr/local/bin; otherwise say how).
+BIN="$PWD/tools/imagestack/bin/imagestack.js"
+if [ -w /usr/local/bin ]; then
+  ln -sfn "$BIN" /usr/local/bin/imagestack
+else
+  echo "[main] add $(dirname "$BIN") to PATH, or run: npx imagestack" >&2
+fi
 source "$(bash tools/engine/up.sh --env-file)"
 node tools/imagestack/bin/imagestack.js plan
 node tools/imagestack/bin/imagestack.js build --parallel "${IMAGESTACK_PARALLEL:-2}" "$@"

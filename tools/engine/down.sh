@@ -20,6 +20,10 @@ stop_pid() { # name pidfile
 
 stop_pid "registry on port $PORT" "$STATE/registry-$PORT.pid"
 stop_pid dockerd "$STATE/dockerd.pid"
+# The default socket's link to the private dockerd (made by up.sh) goes with it.
+if [ -L /var/run/docker.sock ] && [ "$(readlink /var/run/docker.sock)" = "$STATE/docker.sock" ]; then
+  rm -f /var/run/docker.sock
+fi
 if [ "${1:-}" = "--purge" ]; then
   echo "[engine] deleting $STATE" >&2
   rm -rf "${STATE:?}"

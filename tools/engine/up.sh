@@ -91,6 +91,22 @@ else
 fi
 export DOCKER_HOST=$ENGINE
 
+# A new shell must reach the same engine with no further step (no DOCKER_HOST to set): when
+# the engine is the private dockerd and nothing answers on the default socket, the default
+# socket becomes a link to the private one. Any Docker client (and dockerode, which imagestack
+# uses) tries /var/run/docker.sock first. A socket that answers there is never replaced.
+DEFAULT_SOCK=/var/run/docker.sock
+if [ "$ENGINE" = "unix://$STATE/docker.sock" ] && [ "$(id -u)" = 0 ]; then
+  if [ -L "$DEFAULT_SOCK" ] && [ "$(readlink "$DEFAULT_SOCK")" = "$STATE/docker.sock" ]; then
+    :
+  elif [ ! -e "$DEFAULT_SOCK" ] || ! engine_answers "unix://$DEFAULT_SOCK"; then
+    mkdir -p "$(dirname "$DEFAULT_SOCK")"
+    rm -f "$DEFAULT_SOCK"
+    ln -s "$STATE/docker.sock" "$DEFAULT_SOCK"
+    log "linked $DEFAULT_SOCK to the private dockerd (a new shell's docker and imagestack reach it)"
+  fi
+fi
+
 # --- the registry ------------------------------------------------------------------
 REGISTRY="127.0.0.1:$PORT"
 registry_answers() { curl -fs -o /dev/null --max-time 2 "http://$REGISTRY/v2/"; }
@@ -153,4 +169,4 @@ export DOCKER_HOST=$ENGINE
 export IMAGESTACK_REGISTRY=$REGISTRY
 ENV
 log "ready: DOCKER_HOST=$ENGINE registry=http://$REGISTRY base=$BASE_IMAGE"
-log "environment written to $ENV_FILE (source it to use the engine with docker or imagestack)"
+log "environment written to $ENV_FILE (optional: the default socket and registry already lead here)"
