@@ -13,8 +13,8 @@
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import type Docker from 'dockerode';
 import { EngineError } from '../errors';
+import type { ContainerEngine, ContainerSpec, EngineContainer } from '../ports';
 
 /** Label set on every container imagestack starts, so leftovers can be counted and pruned. */
 export const RUN_LABEL = 'io.imagestack.run';
@@ -95,7 +95,7 @@ function statusOf(e: unknown): number | undefined {
  *
  * @throws EngineError when the engine refuses three times
  */
-export async function removeContainer(container: Docker.Container): Promise<void> {
+export async function removeContainer(container: EngineContainer): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       await container.remove({ force: true, v: true });
@@ -109,7 +109,7 @@ export async function removeContainer(container: Docker.Container): Promise<void
   }
 }
 
-function createOptions(image: string, cmd: string[], opts: ContainerRunOptions): Docker.ContainerCreateOptions {
+function createOptions(image: string, cmd: string[], opts: ContainerRunOptions): ContainerSpec {
   return {
     Image: image,
     Cmd: cmd,
@@ -132,13 +132,13 @@ function createOptions(image: string, cmd: string[], opts: ContainerRunOptions):
  * @throws EngineError when the container cannot be created (e.g. no such image) or removed
  */
 export async function withCreatedContainer<T>(
-  docker: Docker,
+  docker: ContainerEngine,
   image: string,
-  fn: (container: Docker.Container) => Promise<T>,
+  fn: (container: EngineContainer) => Promise<T>,
   opts: Pick<ContainerRunOptions, 'labels' | 'signal'> = {},
 ): Promise<T> {
   if (opts.signal?.aborted) throw cancelled(image);
-  let container: Docker.Container | undefined;
+  let container: EngineContainer | undefined;
   try {
     try {
       container = await docker.createContainer(createOptions(image, ['true'], opts));
@@ -163,7 +163,7 @@ export async function withCreatedContainer<T>(
  *   when `opts.signal` aborts (the container is killed and removed first)
  */
 export async function runInContainer(
-  docker: Docker,
+  docker: ContainerEngine,
   image: string,
   command: string,
   opts: ContainerRunOptions = {},
@@ -173,7 +173,7 @@ export async function runInContainer(
   const t0 = performance.now();
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const max = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
-  let container: Docker.Container | undefined;
+  let container: EngineContainer | undefined;
   let timer: NodeJS.Timeout | undefined;
   let timedOut = false;
   const kill = () => {
@@ -201,7 +201,7 @@ export async function runInContainer(
     }, timeoutMs);
     let exitCode: number;
     try {
-      exitCode = ((await container.wait()) as { StatusCode: number }).StatusCode;
+      exitCode = (await container.wait()).StatusCode;
     } catch (e) {
       if (signal?.aborted) throw cancelled(image);
       throw new EngineError(`waiting for a container of ${image} failed: ${(e as Error).message}`);
@@ -211,7 +211,7 @@ export async function runInContainer(
     const out = new Capture(max);
     const err = new Capture(max);
     try {
-      const logs = (await container.logs({ follow: true, stdout: true, stderr: true })) as unknown as NodeJS.ReadableStream;
+      const logs = await container.logs({ follow: true, stdout: true, stderr: true });
       docker.modem.demuxStream(logs, out, err);
       await finished(logs as never);
     } catch (e) {
@@ -321,7 +321,7 @@ export function splitMarkedOutput(
  * @throws EngineError as {@link runInContainer} (engine failure, abort)
  */
 export async function runCommands(
-  docker: Docker,
+  docker: ContainerEngine,
   image: string,
   commands: readonly NamedCommand[],
   opts: ContainerRunOptions = {},
