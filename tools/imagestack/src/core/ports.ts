@@ -143,8 +143,11 @@ export interface ContainerEngine {
 /** Registry reads: tags, image manifests, image configs. */
 export type RegistryReader = Pick<RegistryClient, 'registry' | 'headManifest' | 'getManifest' | 'listTags' | 'getImageConfig'>;
 
-/** Registry writes: image manifests and tags (pushes of whole images go through the engine). */
-export type RegistryWriter = Pick<RegistryClient, 'putManifest' | 'deleteTag'>;
+/**
+ * Registry writes: image manifests, tags, and the blobs of small records (promotion history);
+ * pushes of whole images go through the engine ({@link ImageEngine.push}).
+ */
+export type RegistryWriter = Pick<RegistryClient, 'putManifest' | 'deleteTag' | 'pushBlob'>;
 
 /** The credentials the run resolved for its registry (handed to the engine for pulls and pushes). */
 export type RegistryCredentials = Pick<RegistryClient, 'registry' | 'credentials'>;
