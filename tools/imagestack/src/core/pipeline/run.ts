@@ -105,17 +105,6 @@ export interface RunResult {
   reportFiles: { json: string; markdown: string };
 }
 
-/** The outcome of a run. `ok` is false when any image failed or the run was cancelled. */
-export interface RunResult {
-  plan: Plan;
-  results: NodeResult[];
-  ok: boolean;
-  outputDir: string;
-  /** The run report (also written as report.json / report.md in `outputDir`). */
-  report: RunReport;
-  reportFiles: { json: string; markdown: string };
-}
-
 /**
  * Runs the pipeline.
  *

@@ -15,6 +15,10 @@ import type { TestSuite } from './test/suites';
 import { fakeContainerEngine, playCommands, type FakeContainer } from './__fixtures__/containers';
 
 const allRemoved = (cs: FakeContainer[]) => cs.length > 0 && cs.every((c) => c.removed);
+/** A signal aborted after `ms` (a Ctrl-C during the run). */
+const abortedIn = (ms: number) => AbortSignal.timeout(ms);
+/** The part of a container that never ends by itself. */
+const hangs = () => fakeContainerEngine(() => ({ hang: true }));
 
 describe('runInContainer removes its container', () => {
   it('after a successful run', async () => {
@@ -31,18 +35,15 @@ describe('runInContainer removes its container', () => {
   });
 
   it('after the time limit killed it', async () => {
-    const engine = fakeContainerEngine(() => ({ hang: true }));
-    const r = await runInContainer(engine, 'sha256:img', 'sleep 1000', { timeoutMs: 10 });
-    expect(r).toMatchObject({ timedOut: true, exitCode: 137 });
+    const engine = hangs();
+    expect(await runInContainer(engine, 'sha256:img', 'sleep 1000', { timeoutMs: 10 })).toMatchObject({ timedOut: true, exitCode: 137 });
     expect(engine.containers[0].killed).toBe(true);
     expect(allRemoved(engine.containers)).toBe(true);
   });
 
   it('after an abort (Ctrl-C) while it runs', async () => {
-    const engine = fakeContainerEngine(() => ({ hang: true }));
-    const ac = new AbortController();
-    setTimeout(() => ac.abort(), 10);
-    await expect(runInContainer(engine, 'sha256:img', 'sleep 1000', { signal: ac.signal })).rejects.toThrow('cancelled');
+    const engine = hangs();
+    await expect(runInContainer(engine, 'sha256:img', 'sleep 1000', { signal: abortedIn(10) })).rejects.toThrow('cancelled');
     expect(allRemoved(engine.containers)).toBe(true);
   });
 
@@ -79,17 +80,15 @@ describe('runTestSuite removes its container', () => {
   });
 
   it('when it times out', async () => {
-    const engine = fakeContainerEngine(() => ({ hang: true }));
+    const engine = hangs();
     expect(await run(engine, suite(0.01))).toMatchObject({ ok: false, timedOut: true });
     expect(engine.containers[0].killed).toBe(true);
     expect(allRemoved(engine.containers)).toBe(true);
   });
 
   it('when the run is aborted', async () => {
-    const engine = fakeContainerEngine(() => ({ hang: true }));
-    const ac = new AbortController();
-    setTimeout(() => ac.abort(), 10);
-    await expect(run(engine, suite(), ac.signal)).rejects.toThrow('cancelled');
+    const engine = hangs();
+    await expect(run(engine, suite(), abortedIn(10))).rejects.toThrow('cancelled');
     expect(allRemoved(engine.containers)).toBe(true);
   });
 });
