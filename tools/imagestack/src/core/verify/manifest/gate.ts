@@ -23,6 +23,8 @@ import type { ContainerEngine } from '../../ports';
 import { readProgress } from '../../engine/stream';
 import { GateFailure, type Gate, type GateContext, type GateItem, type GateReport } from '../../pipeline/types';
 import { dockerAuthConfig, redact, resolveCredentials } from '../../registry';
+import { parseReference } from '../../reference/reference';
+import { tagReference } from '../../reference/repository';
 import { nodeKey } from '../../tags/tag';
 import { runCommands, type CommandResult } from '../container';
 import { collectPackages } from './collect';
@@ -168,9 +170,10 @@ async function runManifestGate(ctx: GateContext, opts: ManifestGateOptions): Pro
 /** The previous tag and its package lists, or why there is no comparison. */
 async function previousPackages(ctx: GateContext, dir: string): Promise<{ previous: PreviousTag; packages: Packages } | { reason: string }> {
   const { entry, docker } = ctx;
-  const slash = entry.repository.indexOf('/');
-  const registryHost = entry.repository.slice(0, slash);
-  const repository = entry.repository.slice(slash + 1);
+  // The plan's repository is qualified (`<registry>/<namespace>/<image>`): the registry API takes the path, the engine the host.
+  const parsed = parseReference(entry.repository);
+  if (!parsed) return { reason: `${entry.repository} is not a repository the registry API can be asked about` };
+  const { registry: registryHost, path: repository } = parsed;
   const found = await findPreviousTag({
     client: ctx.client,
     repository,
@@ -181,7 +184,7 @@ async function previousPackages(ctx: GateContext, dir: string): Promise<{ previo
     log: ctx.log,
   });
   if (found.tag === undefined) return { reason: found.reason };
-  const previous: PreviousTag = { tag: found.tag, reference: `${entry.repository}:${found.tag}`, sourceCommit: found.sourceCommit };
+  const previous: PreviousTag = { tag: found.tag, reference: tagReference(entry.repository, found.tag), sourceCommit: found.sourceCommit };
   ctx.log(`manifest: previous tag ${previous.reference} (source commit ${previous.sourceCommit.slice(0, 12)})`);
 
   const cacheFile = path.join(dir, `${found.tag}.json`);
