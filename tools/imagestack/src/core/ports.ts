@@ -13,8 +13,8 @@
  *   registry operations, each a `Pick` of {@link RegistryClient} (as `ci/markers.ts` does).
  * - {@link Clock}: the wall clock and a monotonic clock, for created labels, forced tags
  *   and step durations.
- * - The workspace root and the caller's working directory are plain paths passed in
- *   ({@link Workspace}); the core never reads `process.cwd()`.
+ * - The workspace root is the folder of specs.yml (`Specs.root`), and the caller's working
+ *   directory a plain path passed in (`RunOptions.cwd`): the core never reads `process.cwd()`.
  *
  * Where a second builder plugs in: a BuildKit builder (or per-platform builds) is another
  * implementation of {@link ImageBuilder} (`build`), combined with the same inspect/pull/push
@@ -165,11 +165,3 @@ export const systemClock: Clock = {
   now: () => new Date(),
   monotonic: () => performance.now(),
 };
-
-/** Where the run is: the workspace root (the folder of specs.yml) and the caller's working directory. */
-export interface Workspace {
-  /** Absolute path of the workspace root. */
-  root: string;
-  /** Absolute path the user's relative paths (and the paths in messages) are relative to. */
-  cwd: string;
-}

@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import { GateFailure, type Gate, type GateContext, type GateItem, type GateReport } from '../../pipeline/types';
 import { redact } from '../../registry';
 import { nodeKey } from '../../tags/tag';
-import { runCommands } from '../container';
+import { runCommands } from '../run-commands';
 import { collectPackages } from '../manifest/collect';
 import { normalizePipName, type Packages } from '../manifest/packages';
 import { satisfies } from './range';

@@ -4,7 +4,8 @@
  */
 import { EngineError } from '../../errors';
 import type { ContainerEngine } from '../../ports';
-import { runCommands, type ContainerRunOptions } from '../container';
+import type { ContainerRunOptions } from '../container';
+import { runCommands } from '../run-commands';
 import { DPKG_COMMAND, parseDpkgList, parsePipList, PIP_COMMAND, type Packages, type PipSource } from './packages';
 
 /**

@@ -26,7 +26,7 @@ import { dockerAuthConfig, redact, resolveCredentials } from '../../registry';
 import { parseReference } from '../../reference/reference';
 import { tagReference } from '../../reference/repository';
 import { nodeKey } from '../../tags/tag';
-import { runCommands, type CommandResult } from '../container';
+import { runCommands, type CommandResult } from '../run-commands';
 import { collectPackages } from './collect';
 import { countChanges, diffPackages } from './diff';
 import { layersFromHistory, type HistoryEntry } from './layers';
