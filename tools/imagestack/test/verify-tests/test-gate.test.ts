@@ -113,7 +113,7 @@ async function runGate(
     docker,
     client: undefined as never, // the test gate does not use the registry
     outputDir: path.join(dir, 'out'),
-    shared: new Map(),
+    outputs: {},
     log: (l) => lines.push(l),
     signal,
   };

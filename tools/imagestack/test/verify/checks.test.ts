@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeTempDirs } from '../../src/core/git/__fixtures__/test-repo';
 import { GateFailure } from '../../src/core/pipeline/types';
 import { createChecksGate } from '../../src/core/verify/checks';
-import { createManifestGate, MANIFEST_SHARED_KEY } from '../../src/core/verify/manifest';
+import { createManifestGate } from '../../src/core/verify/manifest';
+import type { GateOutputs } from '../../src/core/pipeline/types';
 import { REPO_ROOT } from '../support/workspace';
 import { dockerBuild, dockerCli, gateContext, installFakePackage, pipelineLabels, planEntry, runContainers, workspace, writeFileStep } from './support';
 
@@ -80,7 +81,7 @@ describe('checks gate', () => {
     const ctx = gateContext(entry, pass.stack(), imageId);
     const t0 = performance.now();
     const report = await createChecksGate().run(ctx);
-    console.log(`checks gate, 8 checks, no manifest in ctx.shared: ${Math.round(performance.now() - t0)} ms`);
+    console.log(`checks gate, 8 checks, no manifest in ctx.outputs: ${Math.round(performance.now() - t0)} ms`);
     expect(report.ok).toBe(true);
     expect(report.summary).toMatch(/^8 checks passed/);
     const found = Object.fromEntries(report.items!.map((i) => [i.name, [i.ok, i.expected, i.found]]));
@@ -123,10 +124,10 @@ describe('checks gate', () => {
     const pass = workspace(specs(`
       - { name: probe, package: imagestack-probe }`));
     pass.repo.commit('pass');
-    const shared = new Map<string, unknown>();
-    await createManifestGate({ diff: false }).run(gateContext(entry, pass.stack(), imageId, { shared }));
-    expect(shared.has(MANIFEST_SHARED_KEY)).toBe(true);
-    const ctx = gateContext(entry, pass.stack(), imageId, { shared });
+    const outputs: GateOutputs = {};
+    await createManifestGate({ diff: false }).run(gateContext(entry, pass.stack(), imageId, { outputs }));
+    expect(outputs.manifest).toBeDefined();
+    const ctx = gateContext(entry, pass.stack(), imageId, { outputs });
     const report = await createChecksGate().run(ctx);
     expect(report.items).toEqual([{ name: 'probe', ok: true, expected: 'imagestack-probe installed', found: 'imagestack-probe 1.0-1 (dpkg)' }]);
     expect(ctx.lines.join('\n')).not.toContain('listing packages');

@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineError } from '../../src/core/errors';
 import { readFilesFromImage } from '../../src/core/verify/checks';
-import { runCommands, runInContainer } from '../../src/core/verify/container';
+import { runInContainer } from '../../src/core/verify/container';
+import { runCommands } from '../../src/core/verify/run-commands';
 import { docker, dockerBuild, dockerCli, runContainers } from './support';
 
 const ref = `imagestack-verify-container:${randomBytes(4).toString('hex')}`;

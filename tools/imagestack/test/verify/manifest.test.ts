@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeTempDirs } from '../../src/core/git/__fixtures__/test-repo';
 import { GateFailure } from '../../src/core/pipeline/types';
-import { createManifestGate, MANIFEST_SHARED_KEY, type PackageManifest } from '../../src/core/verify/manifest';
+import { createManifestGate, type PackageManifest } from '../../src/core/verify/manifest';
 import {
   dockerBuild,
   dockerCli,
@@ -104,7 +104,7 @@ describe('manifest gate', () => {
       json: path.join(outputDir, 'manifests', 'probe', `${entryB.tag}.json`),
     });
     manifest = JSON.parse(readFileSync(report.files!.json, 'utf8')) as PackageManifest;
-    expect(ctx.shared.get(MANIFEST_SHARED_KEY)).toEqual(manifest);
+    expect(ctx.outputs.manifest).toEqual(manifest);
     expect(manifest).toMatchObject({ reference: entryB.reference, imageId: images[1], version: VERSION, sourceCommit: b, dirty: false, pipSource: 'none' });
     expect(manifest.os).toMatchObject({ ID: 'debian', VERSION_CODENAME: 'bookworm' });
     expect(manifest.packages.dpkg).toMatchObject({ 'imagestack-probe': '1.0-1', dpkg: expect.any(String), 'base-files': expect.stringMatching(/^12\./) });

@@ -10,7 +10,7 @@ import Docker from 'dockerode';
 import { parse as parseYaml } from 'yaml';
 import { makeStack, tempDir, TestRepo } from '../../src/core/git/__fixtures__/test-repo';
 import type { Stack } from '../../src/core/graph/types';
-import type { GateContext } from '../../src/core/pipeline/types';
+import type { GateContext, GateOutputs } from '../../src/core/pipeline/types';
 import type { PlanEntry } from '../../src/core/plan/types';
 import { RegistryClient } from '../../src/core/registry';
 import { RUN_LABEL } from '../../src/core/verify/container';
@@ -95,7 +95,7 @@ export function gateContext(
   entry: PlanEntry,
   stack: Stack,
   imageId: string,
-  opts: { outputDir?: string; shared?: Map<string, unknown>; signal?: AbortSignal } = {},
+  opts: { outputDir?: string; outputs?: GateOutputs; signal?: AbortSignal } = {},
 ): GateContext & { lines: string[] } {
   const lines: string[] = [];
   return {
@@ -105,7 +105,7 @@ export function gateContext(
     docker,
     client,
     outputDir: opts.outputDir ?? tempDir('imagestack-verify-out-'),
-    shared: opts.shared ?? new Map(),
+    outputs: opts.outputs ?? {},
     log: (l) => lines.push(l),
     signal: opts.signal,
     lines,

@@ -86,6 +86,7 @@ export function registerBuild(program: Command, signal: AbortSignal): void {
       try {
         run = await runPipeline({
           specsFile: findSpecsFile(g.specs),
+          cwd: process.cwd(),
           registry: g.registry ?? process.env.IMAGESTACK_REGISTRY,
           namespace: g.namespace ?? process.env.IMAGESTACK_NAMESPACE,
           images,

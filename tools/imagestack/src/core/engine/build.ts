@@ -6,26 +6,10 @@
 import type Docker from 'dockerode';
 import { EngineError } from '../errors';
 import { packContext } from './context';
-import type { StepLog } from './log';
+import type { BuildRequest } from '../ports';
 import { readProgress } from './stream';
 
-/** What to build. */
-export interface BuildRequest {
-  /** Absolute path of the build context. */
-  contextDir: string;
-  /** Dockerfile path relative to the context. */
-  dockerfile: string;
-  /** The reference to tag the result with, `<registry>/<namespace>/<image>:<tag>`. */
-  reference: string;
-  buildArgs: Record<string, string>;
-  /** Labels of the image (set by one `LABEL` appended to the Dockerfile sent, see packContext). */
-  labels: Record<string, string>;
-  log: StepLog;
-  /** Called with the current step, e.g. `Step 3/7 : RUN apt-get update`. */
-  onStep?: (step: string) => void;
-  /** Aborting closes the connection; the engine cancels the build and removes its containers. */
-  signal?: AbortSignal;
-}
+export type { BuildRequest } from '../ports';
 
 /**
  * Builds the image and tags it `req.reference`.

@@ -5,11 +5,12 @@
  */
 import type Docker from 'dockerode';
 import { EngineError } from '../errors';
+import { formatReference, parseReference } from '../reference/reference';
+import type { AuthConfig } from '../ports';
 import type { StepLog } from './log';
 import { readProgress } from './stream';
 
-/** Engine auth config (`X-Registry-Auth`), as made by `dockerAuthConfig`. */
-export type AuthConfig = { username?: string; password?: string; serveraddress: string; identitytoken?: string } | undefined;
+export type { AuthConfig } from '../ports';
 
 const TRANSIENT = /\b(5\d\d|429|timeout|timed out|connection reset|connection refused|EOF|unexpected EOF|temporar|TLS handshake|i\/o timeout|broken pipe)\b/i;
 
@@ -22,24 +23,26 @@ const AUTH_REFUSAL = /\b(denied|unauthorized|authentication required|no basic au
  */
 export function authAdvice(message: string, repository: string, auth: AuthConfig, action: 'push' | 'pull'): string {
   if (!AUTH_REFUSAL.test(message)) return '';
-  // The registry is the first path component when it looks like a host (Docker's rule), else Docker Hub.
-  const slash = repository.indexOf('/');
-  const first = slash > 0 ? repository.slice(0, slash) : '';
-  const hasHost = /[.:]/.test(first) || first === 'localhost';
-  const registry = hasHost ? first : 'docker.io';
-  const name = hasHost ? repository.slice(slash + 1) : repository;
+  // The registry as the engine reads it (Docker's rule, core/reference): a first component that looks like a host, else Docker Hub.
+  const parsed = parseReference(repository);
+  const registry = parsed?.registry ?? 'docker.io';
+  const name = parsed?.path ?? repository;
   const how = `set IMAGESTACK_REGISTRY_USERNAME/PASSWORD or docker login ${registry}`;
   if (!auth) return ` (the engine had no credentials for ${registry}: ${how})`;
   const who = auth.username ? `account ${auth.username}` : 'the token given';
   return ` (the registry refused the ${action} with ${who}: check that it may ${action} ${name}, or ${how})`;
 }
 
-/** Splits `repo:tag` at the tag's colon (a colon after the last slash). */
+/**
+ * Splits a reference into its repository (with the registry host, as written when the
+ * reference names one) and its tag (`latest` when it names none), with {@link parseReference}.
+ *
+ * @throws EngineError when `reference` is not a valid reference
+ */
 export function splitTag(reference: string): { repository: string; tag: string } {
-  const slash = reference.lastIndexOf('/');
-  const colon = reference.indexOf(':', slash + 1);
-  if (colon < 0) return { repository: reference, tag: 'latest' };
-  return { repository: reference.slice(0, colon), tag: reference.slice(colon + 1) };
+  const ref = parseReference(reference);
+  if (!ref) throw new EngineError(`not a valid image reference: ${reference}`);
+  return { repository: formatReference({ registry: ref.registry, path: ref.path }), tag: ref.tag ?? 'latest' };
 }
 
 /**

@@ -2,10 +2,10 @@
  * What a pipeline run reports: per image and version a {@link NodeResult}, and while it
  * runs a stream of {@link PipelineEvent}s for progress display.
  */
-import type Docker from 'dockerode';
 import type { Stack } from '../graph/types';
 import type { Plan, PlanEntry } from '../plan/types';
-import type { RegistryClient } from '../registry';
+import type { ContainerEngine, RegistryCredentials, RegistryReader } from '../ports';
+import type { PackageManifest } from '../verify/manifest/types';
 
 /** The steps of the pipeline, in order. `manifest`, `checks` and `test` are the gates before `push`. */
 export type Step = 'pull' | 'build' | 'manifest' | 'checks' | 'test' | 'push';
@@ -35,9 +35,13 @@ export interface NodeResult {
   status: NodeStatus;
   /** Why, in words (e.g. "tag already in the registry", "parent python failed"). */
   reason: string;
-  /** Manifest digest in the registry (pushed or existing), or the local image ID when not pushed. */
+  /**
+   * Registry digest of the image manifest (`sha256:…`), when the tag is in the registry after
+   * this run (pushed, or appeared during the run). Never an image ID; see `imageId`.
+   * (report.json keeps its older meaning: see `core/report/report.ts`.)
+   */
   digest?: string;
-  /** Local image ID (`sha256:…`), when built. */
+  /** Local image ID (`sha256:…`, the digest of the image's config), when built or found in the engine. */
   imageId?: string;
   /** Image size in bytes, when built. */
   size?: number;
@@ -74,18 +78,27 @@ export interface GateContext {
   stack: Stack;
   /** Local image ID of the built image (`sha256:…`). */
   imageId: string;
-  /** The engine. */
-  docker: Docker;
-  /** The registry client (for the previous tag of the same image and version). */
-  client: RegistryClient;
+  /** The engine's containers (a dockerode `Docker` is one; a recording fake in unit tests). */
+  docker: ContainerEngine;
+  /** The registry (for the previous tag of the same image and version). */
+  client: RegistryReader & RegistryCredentials;
   /** Folder for this run's outputs (reports, package manifests), absolute. */
   outputDir: string;
-  /** Shared between the gates of one image and version (e.g. `manifest` stores the package manifest for `checks`). */
-  shared: Map<string, unknown>;
+  /**
+   * What the gates that ran before for this image and version handed on, typed: the
+   * `manifest` gate sets `manifest` (the package manifest), which `checks` reads.
+   */
+  outputs: GateOutputs;
   /** Writes a line to this image's log. */
   log: (line: string) => void;
   /** Aborted on Ctrl-C / SIGTERM: stop, and remove every container started. */
   signal?: AbortSignal;
+}
+
+/** The typed results gates hand on to the next gates of the same image and version. */
+export interface GateOutputs {
+  /** The package manifest of this image ID, made by the `manifest` gate. */
+  manifest?: PackageManifest;
 }
 
 /** One item of a gate's report: a check, a test suite, a manifest command. */

@@ -21,7 +21,7 @@
  * does the I/O.
  */
 import { RegistryError } from '../errors';
-import type { RegistryClient } from '../registry/client';
+import type { RegistryReader, RegistryWriter } from '../ports';
 import { putManifestBytes, type ManifestBytes } from './retag';
 
 /** One stable tag to move. */
@@ -140,6 +140,9 @@ function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** The registry operations moving stable tags needs: read a tag's digest, put a manifest, delete a tag. */
+export type ApplyRegistry = Pick<RegistryReader, 'headManifest'> & Pick<RegistryWriter, 'putManifest' | 'deleteTag'>;
+
 /**
  * Moves every stable tag of `moves` that needs it (see {@link orderMoves}), then runs
  * `commit`; on any failure undoes what was moved and throws.
@@ -150,7 +153,7 @@ function errorText(err: unknown): string {
  *   message and `report` say which tags were put back and which were not
  */
 export async function applyMoves(
-  client: RegistryClient,
+  client: ApplyRegistry,
   moves: readonly StableMove[],
   opts: { what: string; commit: () => Promise<void>; onEvent?: (e: ApplyEvent) => void },
 ): Promise<StableMove[]> {

@@ -6,7 +6,7 @@
  * write it puts the tags back too.
  */
 import { RegistryError } from '../errors';
-import type { RegistryClient } from '../registry/client';
+import type { RegistryReader, RegistryWriter } from '../ports';
 import { mapLimit } from '../util/concurrency';
 import { applyMoves, isChange, type ApplyEvent, type StableMove } from './apply';
 import { writePromotion } from './history';
@@ -32,7 +32,7 @@ export interface ReleaseResult {
  *
  * @throws RegistryError for every failure but 404
  */
-export async function fetchManifestOrNull(client: RegistryClient, repository: string, reference: string): Promise<ManifestBytes | null> {
+export async function fetchManifestOrNull(client: Pick<RegistryReader, 'getManifest'>, repository: string, reference: string): Promise<ManifestBytes | null> {
   try {
     return await client.getManifest(repository, reference);
   } catch (err) {
@@ -56,7 +56,7 @@ export interface MoveTarget {
  *
  * @throws RegistryError when the registry fails
  */
-export async function readCurrent(client: RegistryClient, targets: readonly MoveTarget[]): Promise<StableMove[]> {
+export async function readCurrent(client: Pick<RegistryReader, 'getManifest'>, targets: readonly MoveTarget[]): Promise<StableMove[]> {
   return mapLimit(targets, READ_CONCURRENCY, async (t) => ({
     image: t.image,
     repository: t.repository,
@@ -71,7 +71,7 @@ export async function readCurrent(client: RegistryClient, targets: readonly Move
  *
  * @throws RegistryError listing every tag that does not (another writer moved it meanwhile)
  */
-export async function verifyMoves(client: RegistryClient, moves: readonly StableMove[]): Promise<void> {
+export async function verifyMoves(client: Pick<RegistryReader, 'headManifest'>, moves: readonly StableMove[]): Promise<void> {
   const wrong: string[] = [];
   await mapLimit(moves, READ_CONCURRENCY, async (m) => {
     const d = await client.headManifest(m.repository, m.tag);
@@ -84,7 +84,8 @@ export async function verifyMoves(client: RegistryClient, moves: readonly Stable
 
 /** Options of {@link executeRelease}. */
 export interface ExecuteOptions {
-  client: RegistryClient;
+  /** The registry (reads, tag moves, the promotion record). */
+  client: RegistryReader & RegistryWriter;
   namespace: string;
   /** `promotion of 2026.2`, `revert of 2026.2`: for messages. */
   what: string;
@@ -140,7 +141,7 @@ export async function executeRelease(moves: readonly StableMove[], promotion: Pr
  *
  * @throws RegistryError when the registry fails
  */
-export async function globalMoves(client: RegistryClient, versionMoves: readonly StableMove[]): Promise<StableMove[]> {
+export async function globalMoves(client: Pick<RegistryReader, 'getManifest'>, versionMoves: readonly StableMove[]): Promise<StableMove[]> {
   return mapLimit(versionMoves, READ_CONCURRENCY, async (m) => ({
     ...m,
     tag: GLOBAL_STABLE_TAG,

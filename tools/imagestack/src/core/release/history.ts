@@ -5,6 +5,7 @@
  * push access. Nothing is kept anywhere else (DESIGN.md promises 1 and 5).
  */
 import { RegistryError } from '../errors';
+import type { RegistryReader, RegistryWriter } from '../ports';
 import type { RegistryClient } from '../registry/client';
 import { OCI_MANIFEST } from '../registry/media-types';
 import { mapLimit } from '../util/concurrency';
@@ -92,7 +93,9 @@ export async function readPromotions(client: RegistryClient, namespace: string, 
  * @throws RegistryError when the tag exists already (another promotion took the number:
  *   run again), when the registry fails, or when the read-back shows another record
  */
-export async function writePromotion(client: RegistryClient, namespace: string, promotion: Promotion): Promise<{ reference: string; digest: string }> {
+export async function writePromotion(
+  client: Pick<RegistryReader, 'registry' | 'headManifest'> & Pick<RegistryWriter, 'pushBlob' | 'putManifest'>,
+  namespace: string, promotion: Promotion): Promise<{ reference: string; digest: string }> {
   const repository = promotionsRepository(namespace);
   const tag = promotionTag(promotion.version, promotion.number);
   const reference = `${client.registry}/${repository}:${tag}`;

@@ -6,7 +6,7 @@
  * same bytes under the new tag with the same `Content-Type`. Nothing is pulled, no layer
  * moves, and a multi-platform index stays whole (same bytes, same digest, same children).
  */
-import type { RegistryClient } from '../registry/client';
+import type { RegistryReader, RegistryWriter } from '../ports';
 import type { Descriptor } from '../registry/types';
 
 /** A manifest as fetched: its descriptor and its exact bytes. */
@@ -22,7 +22,7 @@ export interface ManifestBytes {
  * @returns the descriptor stored under `to` (its digest is `from`'s digest)
  * @throws RegistryError when `from` does not exist (404 MANIFEST_UNKNOWN) or the registry refuses the PUT
  */
-export async function retag(client: RegistryClient, repository: string, from: string, to: string): Promise<Descriptor> {
+export async function retag(client: Pick<RegistryReader, 'getManifest'> & Pick<RegistryWriter, 'putManifest'>, repository: string, from: string, to: string): Promise<Descriptor> {
   const source = await client.getManifest(repository, from);
   return putManifestBytes(client, repository, to, source);
 }
@@ -33,6 +33,6 @@ export async function retag(client: RegistryClient, repository: string, from: st
  *
  * @throws RegistryError when the registry refuses the PUT
  */
-export function putManifestBytes(client: RegistryClient, repository: string, tag: string, manifest: ManifestBytes): Promise<Descriptor> {
+export function putManifestBytes(client: Pick<RegistryWriter, 'putManifest'>, repository: string, tag: string, manifest: ManifestBytes): Promise<Descriptor> {
   return client.putManifest(repository, tag, manifest.bytes, manifest.descriptor.mediaType);
 }

@@ -9,7 +9,14 @@ import * as path from 'node:path';
 import type { NodeResult, Step } from '../pipeline/types';
 import type { Plan } from '../plan/types';
 
-/** The JSON report's shape (field names are an interface, like `plan --json`). */
+/**
+ * The JSON report's shape (field names are an interface, like `plan --json`).
+ *
+ * Per image, `digest` keeps the meaning it always had in report.json: the registry digest
+ * when the tag is in the registry (pushed, or appeared during the run), else the local image
+ * ID of the image built (`NodeResult.imageId`; `NodeResult.digest` itself is a registry
+ * digest only). Readers that need to tell them apart compare with `imageId`.
+ */
 export interface RunReport {
   head: string;
   dirty: boolean;
@@ -37,7 +44,11 @@ export function makeReport(plan: Plan, results: readonly NodeResult[], startedAt
   const images = [...results]
     .map((r, i) => ({ r, i }))
     .sort((a, b) => ORDER[a.r.status] - ORDER[b.r.status] || a.i - b.i)
-    .map(({ r }) => ({ ...r, action: action.get(`${r.image}@${r.version}`) ?? 'build' }));
+    .map(({ r }) => ({
+      ...r,
+      ...(r.digest === undefined && r.imageId !== undefined ? { digest: r.imageId } : {}),
+      action: action.get(`${r.image}@${r.version}`) ?? 'build',
+    }));
   return {
     head: plan.head,
     dirty: plan.dirty,

@@ -5,16 +5,13 @@
  * timeout, engine error or abort (DESIGN.md promise 7).
  *
  * - {@link runInContainer}: one `sh -c <command>` in a fresh container; stdout, stderr, exit code.
- * - {@link runCommands}: several commands in ONE container (one generated `sh` script that
- *   fences each command's stdout and stderr with random markers), so a manifest of 8
- *   commands costs one container start instead of 8.
+ * - `runCommands` (./run-commands.ts): several commands in ONE container, on top of this.
  * - {@link withCreatedContainer}: a created, never started container (for `getArchive`).
  */
-import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import type Docker from 'dockerode';
 import { EngineError } from '../errors';
+import type { ContainerEngine, ContainerSpec, EngineContainer } from '../ports';
 
 /** Label set on every container imagestack starts, so leftovers can be counted and pruned. */
 export const RUN_LABEL = 'io.imagestack.run';
@@ -25,7 +22,7 @@ export const DEFAULT_TIMEOUT_MS = 60_000;
 /** Default cap of the bytes kept per stream (stdout, stderr): 4 MiB; the rest is dropped. */
 export const DEFAULT_MAX_OUTPUT_BYTES = 4 * 1024 * 1024;
 
-/** Options of {@link runInContainer} and {@link runCommands}. */
+/** Options of {@link runInContainer} and of `runCommands` (./run-commands.ts). */
 export interface ContainerRunOptions {
   /** Kill the container after this many ms (default {@link DEFAULT_TIMEOUT_MS}). */
   timeoutMs?: number;
@@ -95,7 +92,7 @@ function statusOf(e: unknown): number | undefined {
  *
  * @throws EngineError when the engine refuses three times
  */
-export async function removeContainer(container: Docker.Container): Promise<void> {
+export async function removeContainer(container: EngineContainer): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       await container.remove({ force: true, v: true });
@@ -109,7 +106,7 @@ export async function removeContainer(container: Docker.Container): Promise<void
   }
 }
 
-function createOptions(image: string, cmd: string[], opts: ContainerRunOptions): Docker.ContainerCreateOptions {
+function createOptions(image: string, cmd: string[], opts: ContainerRunOptions): ContainerSpec {
   return {
     Image: image,
     Cmd: cmd,
@@ -132,13 +129,13 @@ function createOptions(image: string, cmd: string[], opts: ContainerRunOptions):
  * @throws EngineError when the container cannot be created (e.g. no such image) or removed
  */
 export async function withCreatedContainer<T>(
-  docker: Docker,
+  docker: ContainerEngine,
   image: string,
-  fn: (container: Docker.Container) => Promise<T>,
+  fn: (container: EngineContainer) => Promise<T>,
   opts: Pick<ContainerRunOptions, 'labels' | 'signal'> = {},
 ): Promise<T> {
   if (opts.signal?.aborted) throw cancelled(image);
-  let container: Docker.Container | undefined;
+  let container: EngineContainer | undefined;
   try {
     try {
       container = await docker.createContainer(createOptions(image, ['true'], opts));
@@ -163,7 +160,7 @@ export async function withCreatedContainer<T>(
  *   when `opts.signal` aborts (the container is killed and removed first)
  */
 export async function runInContainer(
-  docker: Docker,
+  docker: ContainerEngine,
   image: string,
   command: string,
   opts: ContainerRunOptions = {},
@@ -173,7 +170,7 @@ export async function runInContainer(
   const t0 = performance.now();
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const max = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
-  let container: Docker.Container | undefined;
+  let container: EngineContainer | undefined;
   let timer: NodeJS.Timeout | undefined;
   let timedOut = false;
   const kill = () => {
@@ -201,7 +198,7 @@ export async function runInContainer(
     }, timeoutMs);
     let exitCode: number;
     try {
-      exitCode = ((await container.wait()) as { StatusCode: number }).StatusCode;
+      exitCode = (await container.wait()).StatusCode;
     } catch (e) {
       if (signal?.aborted) throw cancelled(image);
       throw new EngineError(`waiting for a container of ${image} failed: ${(e as Error).message}`);
@@ -211,7 +208,7 @@ export async function runInContainer(
     const out = new Capture(max);
     const err = new Capture(max);
     try {
-      const logs = (await container.logs({ follow: true, stdout: true, stderr: true })) as unknown as NodeJS.ReadableStream;
+      const logs = await container.logs({ follow: true, stdout: true, stderr: true });
       docker.modem.demuxStream(logs, out, err);
       await finished(logs as never);
     } catch (e) {
@@ -230,119 +227,4 @@ export async function runInContainer(
     signal?.removeEventListener('abort', kill);
     if (container) await removeContainer(container);
   }
-}
-
-/** One command for {@link runCommands}. */
-export interface NamedCommand {
-  name: string;
-  /** Shell command, run as `sh -c <command>` with stdin from /dev/null. */
-  command: string;
-}
-
-/** What one command of {@link runCommands} produced. */
-export interface CommandResult {
-  name: string;
-  command: string;
-  stdout: string;
-  stderr: string;
-  /** Exit code; -1 when the command did not finish (time limit, or the run was cut short). */
-  exitCode: number;
-  /** True when the time limit stopped the run before this command finished. */
-  timedOut: boolean;
-}
-
-/** Quotes `s` as one `sh` word. */
-export function shQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
-/**
- * The `sh` script {@link runCommands} runs: for command i, a start marker on stdout and on
- * stderr, then `sh -c '<command i>' </dev/null` (so a syntax error or `exit` stays inside
- * it), then `\n<marker> end i <exit code>` on stdout and `\n<marker> end i` on stderr.
- */
-export function commandsScript(commands: readonly NamedCommand[], marker: string): string {
-  const lines = [`m=${shQuote(marker)}`];
-  commands.forEach((c, i) => {
-    lines.push(
-      `printf '%s start ${i}\\n' "$m"; printf '%s start ${i}\\n' "$m" >&2`,
-      `sh -c ${shQuote(c.command)} </dev/null`,
-      `c=$?; printf '\\n%s end ${i} %d\\n' "$m" "$c"; printf '\\n%s end ${i}\\n' "$m" >&2`,
-    );
-  });
-  lines.push('exit 0');
-  return lines.join('\n');
-}
-
-/**
- * Splits one stream of a {@link commandsScript} run into the output of each command.
- *
- * @returns per command index: the text between its start and end markers (the newline the
- *   end marker adds is removed), whether the end marker was seen, and the exit code it
- *   carried (stdout only); `undefined` for a command that never started
- */
-export function splitMarkedOutput(
-  text: string,
-  marker: string,
-  count: number,
-): Array<{ text: string; ended: boolean; exitCode?: number } | undefined> {
-  const out: Array<{ text: string; ended: boolean; exitCode?: number } | undefined> = [];
-  let pos = 0;
-  for (let i = 0; i < count; i++) {
-    const start = `${marker} start ${i}\n`;
-    const s = text.indexOf(start, pos);
-    if (s < 0) {
-      out.push(undefined);
-      continue;
-    }
-    const from = s + start.length;
-    // The script prints a newline before the end marker, so it is found at or after `from`.
-    const endRe = new RegExp(`\\n${marker} end ${i}(?: (-?\\d+))?\\n`, 'g');
-    endRe.lastIndex = from;
-    const m = endRe.exec(text);
-    if (!m) {
-      out.push({ text: text.slice(from), ended: false });
-      pos = text.length;
-      continue;
-    }
-    out.push({ text: text.slice(from, m.index), ended: true, exitCode: m[1] !== undefined ? Number(m[1]) : undefined });
-    pos = m.index + m[0].length;
-  }
-  return out;
-}
-
-/**
- * Runs several commands one after the other in ONE fresh container of `image` (see
- * {@link commandsScript}) and returns each one's stdout, stderr and exit code. Commands
- * share the container's filesystem (a command's writes are seen by the next) but not
- * shell state. `opts.timeoutMs` limits the whole run; commands cut off by it get
- * `exitCode` -1 and `timedOut`.
- *
- * @throws EngineError as {@link runInContainer} (engine failure, abort)
- */
-export async function runCommands(
-  docker: Docker,
-  image: string,
-  commands: readonly NamedCommand[],
-  opts: ContainerRunOptions = {},
-): Promise<{ results: CommandResult[]; durationMs: number; timedOut: boolean; truncated: boolean }> {
-  if (commands.length === 0) return { results: [], durationMs: 0, timedOut: false, truncated: false };
-  const marker = `IMAGESTACK-${randomBytes(8).toString('hex')}`;
-  const run = await runInContainer(docker, image, commandsScript(commands, marker), opts);
-  const outs = splitMarkedOutput(run.stdout, marker, commands.length);
-  const errs = splitMarkedOutput(run.stderr, marker, commands.length);
-  const results = commands.map((c, i): CommandResult => {
-    const o = outs[i];
-    const e = errs[i];
-    const ended = !!o?.ended && o.exitCode !== undefined;
-    return {
-      name: c.name,
-      command: c.command,
-      stdout: o?.text ?? '',
-      stderr: e?.text ?? '',
-      exitCode: ended ? o!.exitCode! : -1,
-      timedOut: !ended && run.timedOut,
-    };
-  });
-  return { results, durationMs: run.durationMs, timedOut: run.timedOut, truncated: run.truncated };
 }

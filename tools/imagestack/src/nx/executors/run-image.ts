@@ -41,6 +41,7 @@ export async function runImage(options: ImageExecutorOptions, context: ExecutorC
   try {
     const run = await runPipeline({
       specsFile: path.join(context.root, options.specs ?? 'specs.yml'),
+      cwd: process.cwd(),
       registry: process.env.IMAGESTACK_REGISTRY,
       namespace: process.env.IMAGESTACK_NAMESPACE,
       images: [options.image],

@@ -7,7 +7,7 @@
  *   network, time limit {@link CHECK_TIMEOUT_MS} for all); the output (stdout, then
  *   stderr, trimmed) must match `new RegExp(match, 'm')`; the exit code is not judged.
  * - `package` (+ `version`): the dpkg list, then the pip list (name compared as PEP 503
- *   normalized), of the package manifest the manifest gate stored in `ctx.shared`; when
+ *   normalized), of the package manifest the manifest gate handed on (`ctx.outputs.manifest`); when
  *   there is none (manifest gate not run), the lists are made here in one container.
  * - `file` + `schema`: the file is read from a created, never started container
  *   (`docker cp`), parsed as JSON and validated with ajv (see `schema.ts`).
@@ -16,10 +16,9 @@ import * as path from 'node:path';
 import { GateFailure, type Gate, type GateContext, type GateItem, type GateReport } from '../../pipeline/types';
 import { redact } from '../../registry';
 import { nodeKey } from '../../tags/tag';
-import { runCommands } from '../container';
+import { runCommands } from '../run-commands';
 import { collectPackages } from '../manifest/collect';
 import { normalizePipName, type Packages } from '../manifest/packages';
-import { MANIFEST_SHARED_KEY, type PackageManifest } from '../manifest/types';
 import { satisfies } from './range';
 import { readFilesFromImage } from './read-file';
 import { loadSchemaFile, type SchemaValidator } from './schema';
@@ -116,7 +115,7 @@ async function runCommandChecks(ctx: GateContext, checks: CommandCheck[]): Promi
 
 /** The package lists: from the manifest gate, or made here. */
 async function packageLists(ctx: GateContext): Promise<Packages> {
-  const manifest = ctx.shared.get(MANIFEST_SHARED_KEY) as PackageManifest | undefined;
+  const manifest = ctx.outputs.manifest;
   if (manifest?.packages && manifest.imageId === ctx.imageId) return manifest.packages;
   ctx.log('checks: no package manifest from this run; listing packages');
   return (await collectPackages(ctx.docker, ctx.imageId, { timeoutMs: CHECK_TIMEOUT_MS, signal: ctx.signal })).packages;

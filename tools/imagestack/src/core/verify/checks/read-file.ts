@@ -4,8 +4,8 @@
  * parsed in memory, the container removed. Symbolic links are followed inside the image.
  */
 import * as posix from 'node:path/posix';
-import type Docker from 'dockerode';
 import { EngineError } from '../../errors';
+import type { ContainerEngine, EngineContainer } from '../../ports';
 import { withCreatedContainer } from '../container';
 import { readTar } from './tar';
 
@@ -18,7 +18,7 @@ const MAX_LINKS = 16;
 /** The outcome for one path: its content, or why there is none. */
 export type ReadFileResult = { ok: true; data: Buffer } | { ok: false; reason: string };
 
-async function archiveOf(container: Docker.Container, file: string): Promise<Buffer | undefined> {
+async function archiveOf(container: EngineContainer, file: string): Promise<Buffer | undefined> {
   let stream: NodeJS.ReadableStream;
   try {
     stream = (await container.getArchive({ path: file })) as unknown as NodeJS.ReadableStream;
@@ -37,7 +37,7 @@ async function archiveOf(container: Docker.Container, file: string): Promise<Buf
 }
 
 /** Reads one path through an existing container, following symbolic links. */
-async function readOne(container: Docker.Container, file: string): Promise<ReadFileResult> {
+async function readOne(container: EngineContainer, file: string): Promise<ReadFileResult> {
   let current = posix.normalize(file);
   for (let hops = 0; hops <= MAX_LINKS; hops++) {
     const tar = await archiveOf(container, current);
@@ -65,7 +65,7 @@ async function readOne(container: Docker.Container, file: string): Promise<ReadF
  *   when `signal` aborts
  */
 export async function readFilesFromImage(
-  docker: Docker,
+  docker: ContainerEngine,
   image: string,
   files: readonly string[],
   signal?: AbortSignal,

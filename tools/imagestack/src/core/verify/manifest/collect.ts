@@ -2,9 +2,10 @@
  * Running the package-list commands (dpkg, pip) in an image: for the previous tag of a
  * manifest diff, and for `package` checks when no manifest was made in this run.
  */
-import type Docker from 'dockerode';
 import { EngineError } from '../../errors';
-import { runCommands, type ContainerRunOptions } from '../container';
+import type { ContainerEngine } from '../../ports';
+import type { ContainerRunOptions } from '../container';
+import { runCommands } from '../run-commands';
 import { DPKG_COMMAND, parseDpkgList, parsePipList, PIP_COMMAND, type Packages, type PipSource } from './packages';
 
 /**
@@ -15,7 +16,7 @@ import { DPKG_COMMAND, parseDpkgList, parsePipList, PIP_COMMAND, type Packages, 
  *   image has no dpkg database: there is no list to compare)
  */
 export async function collectPackages(
-  docker: Docker,
+  docker: ContainerEngine,
   image: string,
   opts: ContainerRunOptions = {},
 ): Promise<{ packages: Packages; pipSource: PipSource }> {

@@ -2,7 +2,7 @@
  * The `manifest` gate: makes the package manifest of the built image (DESIGN.md
  * "package manifest"), compares its package lists with the previous tag of the same
  * image and version, writes `<outputDir>/manifests/<image>/<tag>.md` and `.json`, and
- * stores the manifest in `ctx.shared` for the checks gate.
+ * hands the manifest on to the checks gate (`ctx.outputs.manifest`).
  *
  * Commands: the built-in ones (os-release, dpkg, pip), then `defaults.manifest.commands`
  * and the image's `manifest.commands` from specs.yml (see `spec.ts`), all in ONE container
@@ -18,13 +18,15 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import type Docker from 'dockerode';
 import { EngineError } from '../../errors';
+import type { ContainerEngine } from '../../ports';
 import { readProgress } from '../../engine/stream';
 import { GateFailure, type Gate, type GateContext, type GateItem, type GateReport } from '../../pipeline/types';
 import { dockerAuthConfig, redact, resolveCredentials } from '../../registry';
+import { parseReference } from '../../reference/reference';
+import { tagReference } from '../../reference/repository';
 import { nodeKey } from '../../tags/tag';
-import { runCommands, type CommandResult } from '../container';
+import { runCommands, type CommandResult } from '../run-commands';
 import { collectPackages } from './collect';
 import { countChanges, diffPackages } from './diff';
 import { layersFromHistory, type HistoryEntry } from './layers';
@@ -32,7 +34,7 @@ import { BUILT_IN_COMMANDS, parseDpkgList, parseOsRelease, parsePipList, type Pa
 import { findPreviousTag } from './previous';
 import { renderManifestMarkdown } from './render';
 import { resolveManifestSpec } from './spec';
-import { MANIFEST_FORMAT, MANIFEST_SHARED_KEY, type ManifestCommandOutput, type ManifestDiff, type PackageManifest, type PreviousTag } from './types';
+import { MANIFEST_FORMAT, type ManifestCommandOutput, type ManifestDiff, type PackageManifest, type PreviousTag } from './types';
 
 /** Built-in commands whose failure fails the gate. */
 const REQUIRED_BUILT_INS = new Set(['os-release', 'dpkg']);
@@ -141,7 +143,7 @@ async function runManifestGate(ctx: GateContext, opts: ManifestGateOptions): Pro
   const files = { markdown: path.join(dir, `${entry.tag}.md`), json: path.join(dir, `${entry.tag}.json`) };
   await writeFile(files.json, `${JSON.stringify(manifest, null, 2)}\n`);
   await writeFile(files.markdown, renderManifestMarkdown(manifest));
-  ctx.shared.set(MANIFEST_SHARED_KEY, manifest);
+  ctx.outputs.manifest = manifest;
   ctx.log(`manifest: wrote ${files.markdown} and ${files.json}`);
 
   const items: GateItem[] = results.map((r) => ({
@@ -168,9 +170,10 @@ async function runManifestGate(ctx: GateContext, opts: ManifestGateOptions): Pro
 /** The previous tag and its package lists, or why there is no comparison. */
 async function previousPackages(ctx: GateContext, dir: string): Promise<{ previous: PreviousTag; packages: Packages } | { reason: string }> {
   const { entry, docker } = ctx;
-  const slash = entry.repository.indexOf('/');
-  const registryHost = entry.repository.slice(0, slash);
-  const repository = entry.repository.slice(slash + 1);
+  // The plan's repository is qualified (`<registry>/<namespace>/<image>`): the registry API takes the path, the engine the host.
+  const parsed = parseReference(entry.repository);
+  if (!parsed) return { reason: `${entry.repository} is not a repository the registry API can be asked about` };
+  const { registry: registryHost, path: repository } = parsed;
   const found = await findPreviousTag({
     client: ctx.client,
     repository,
@@ -181,7 +184,7 @@ async function previousPackages(ctx: GateContext, dir: string): Promise<{ previo
     log: ctx.log,
   });
   if (found.tag === undefined) return { reason: found.reason };
-  const previous: PreviousTag = { tag: found.tag, reference: `${entry.repository}:${found.tag}`, sourceCommit: found.sourceCommit };
+  const previous: PreviousTag = { tag: found.tag, reference: tagReference(entry.repository, found.tag), sourceCommit: found.sourceCommit };
   ctx.log(`manifest: previous tag ${previous.reference} (source commit ${previous.sourceCommit.slice(0, 12)})`);
 
   const cacheFile = path.join(dir, `${found.tag}.json`);
@@ -230,7 +233,7 @@ async function readCachedPackages(file: string, sourceCommit: string): Promise<P
  * @returns true when it was pulled (the caller removes it afterwards)
  * @throws EngineError when the pull fails or is cancelled
  */
-async function pullIfMissing(docker: Docker, reference: string, registry: string, ctx: GateContext): Promise<boolean> {
+async function pullIfMissing(docker: ContainerEngine, reference: string, registry: string, ctx: GateContext): Promise<boolean> {
   try {
     await docker.getImage(reference).inspect();
     return false;

@@ -1,7 +1,7 @@
 /**
  * The package manifest (DESIGN.md "package manifest"): what is inside one image, as
- * written to `<outputDir>/manifests/<image>/<tag>.json` and stored for the checks gate in
- * `GateContext.shared` under {@link MANIFEST_SHARED_KEY}. Fields may be added, never renamed.
+ * written to `<outputDir>/manifests/<image>/<tag>.json` and handed on to the checks gate as
+ * `GateContext.outputs.manifest`. Fields may be added, never renamed.
  */
 import type { PackagesDiff } from './diff';
 import type { LayerRow } from './layers';
@@ -9,9 +9,6 @@ import type { Packages, PipSource } from './packages';
 
 /** Version of the JSON format below. */
 export const MANIFEST_FORMAT = 1;
-
-/** Key of the package manifest in `GateContext.shared`. */
-export const MANIFEST_SHARED_KEY = 'manifest';
 
 /** One command's result in the manifest. */
 export interface ManifestCommandOutput {

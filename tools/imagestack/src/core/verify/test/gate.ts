@@ -4,7 +4,6 @@
  * (user.ts). Every suite runs even after one failed, so the report is complete; the gate
  * fails with a {@link GateFailure} naming the first failed suite.
  */
-import type Docker from 'dockerode';
 import { formatBytes } from './limits';
 import { GateFailure, type Gate, type GateContext, type GateItem, type GateReport } from '../../pipeline/types';
 import { runTestSuite, type SuiteOutcome } from './run-suite';
@@ -65,7 +64,7 @@ async function runTestGate(ctx: GateContext, options: TestGateOptions): Promise<
   let detected: Promise<TestUser> | undefined;
   const userFor = async (suite: TestSuite): Promise<TestUser> => {
     if (suite.settings.user !== undefined) return { user: suite.settings.user, why: `specs.yml images.${suite.owner}.test.user (or defaults.test.user)` };
-    detected ??= detectTestUser(ctx.docker as Docker, ctx.imageId, { ...TEST_CONTAINER_LABELS });
+    detected ??= detectTestUser(ctx.docker, ctx.imageId, { ...TEST_CONTAINER_LABELS });
     return detected;
   };
 

@@ -10,9 +10,9 @@
  *    signal; on either, `POST /containers/{id}/kill` (SIGKILL);
  * 5. always `DELETE /containers/{id}?force=1&v=1` (anonymous volumes too), whatever happened.
  */
-import type Docker from 'dockerode';
 import { PassThrough } from 'node:stream';
 import { EngineError } from '../../errors';
+import type { ContainerEngine, EngineContainer } from '../../ports';
 import { TAIL_LINES } from '../../engine/log';
 import { packTestFolder } from './archive';
 import { testHostConfig } from './limits';
@@ -22,7 +22,7 @@ import { RUN_LABEL } from './user';
 
 /** What {@link runTestSuite} needs. */
 export interface RunSuiteOptions {
-  docker: Docker;
+  docker: ContainerEngine;
   /** The image under test (`sha256:…` or a reference). */
   imageId: string;
   suite: TestSuite;
@@ -98,7 +98,7 @@ export async function runTestSuite(opts: RunSuiteOptions): Promise<SuiteOutcome>
   const what = `test suite ${suite.name}`;
   if (signal?.aborted) throw new EngineError(`${what} cancelled`);
 
-  let container: Docker.Container;
+  let container: EngineContainer;
   try {
     container = await docker.createContainer({
       Image: opts.imageId,

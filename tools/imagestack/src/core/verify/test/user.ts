@@ -11,7 +11,7 @@
  * `/etc/passwd` is read from a created, never started container (`GET
  * /containers/{id}/archive`, Docker Engine API v1.41), which is then removed.
  */
-import type Docker from 'dockerode';
+import type { ContainerEngine } from '../../ports';
 import * as tar from 'tar-stream';
 
 /** The label every container imagestack starts carries (to find leftovers). */
@@ -66,7 +66,7 @@ export function chooseTestUser(configUser: string | undefined, passwd: string | 
  * @returns the file's content as UTF-8, or undefined when the image has no such regular file
  * @throws the engine's error when the container cannot be created (e.g. unknown image)
  */
-export async function readImageFile(docker: Docker, imageId: string, file: string, labels: Record<string, string> = {}): Promise<string | undefined> {
+export async function readImageFile(docker: ContainerEngine, imageId: string, file: string, labels: Record<string, string> = {}): Promise<string | undefined> {
   const container = await docker.createContainer({
     Image: imageId,
     Entrypoint: ['/imagestack-never-started'],
@@ -104,7 +104,7 @@ export async function readImageFile(docker: Docker, imageId: string, file: strin
  * The user a test of `imageId` runs as (rules above). Reads the image's configuration
  * (`GET /images/{id}/json`) and, when its user is root, its `/etc/passwd`.
  */
-export async function detectTestUser(docker: Docker, imageId: string, labels: Record<string, string> = {}): Promise<TestUser> {
+export async function detectTestUser(docker: ContainerEngine, imageId: string, labels: Record<string, string> = {}): Promise<TestUser> {
   const info = await docker.getImage(imageId).inspect();
   const configUser = info.Config?.User;
   if (!isRootUser(configUser)) return chooseTestUser(configUser, undefined);

@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { commandsScript, shQuote, splitMarkedOutput } from './container';
+import { commandsScript, shQuote, splitMarkedOutput } from './run-commands';
 
 /** Runs a commandsScript with the host's sh (the same script runs in containers). */
 function runScript(commands: { name: string; command: string }[], marker = 'IMAGESTACK-0123456789abcdef') {

@@ -1,0 +1,212 @@
+/**
+ * Test fixtures: small recording fakes of the ports (`core/ports.ts`) and a hand-made stack
+ * and plan, for the pipeline's unit tests. The real engine and registry are exercised by the
+ * integration tests (`tools/imagestack/test/pipeline.test.ts`, `gates.test.ts`, …); these
+ * fakes only record what the pipeline asked for, in order.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import type { Stack, StackImage } from '../../graph/types';
+import { tagArgName } from '../../graph/types';
+import type { Plan, PlanEntry } from '../../plan/types';
+import type { AuthConfig, BuildRequest, ContainerEngine, ImageEngine, LocalImage } from '../../ports';
+import type { StepLog } from '../../engine/log';
+import type { Descriptor } from '../../registry/types';
+import { EngineError } from '../../errors';
+import { parseReference } from '../../reference/reference';
+import type { RunContext, RunRegistry } from '../context';
+import { selectEntries, type SelectOptions } from '../select';
+import { GateFailure, type Gate, type PipelineEvent } from '../types';
+
+export const REGISTRY = 'reg.test:5000';
+export const NAMESPACE = 'ns';
+export const VERSION = '1';
+
+/** One line per thing that happened, across the fakes, in order (e.g. `build mid`, `gate checks mid`, `push mid`). */
+export type Journal = string[];
+
+/**
+ * A stack of the given images (name → its stack parents; no parents: `FROM debian:bookworm`),
+ * one version `1`. Stands for what `readStack` makes of a specs.yml and its Dockerfiles.
+ */
+export function fakeStack(graph: Record<string, string[]>): Stack {
+  const root = mkdtempSync(path.join(tmpdir(), 'imagestack-pipeline-unit-'));
+  const names = Object.keys(graph);
+  const images = new Map<string, StackImage>();
+  for (const name of names) {
+    const parents = graph[name];
+    images.set(name, {
+      name,
+      spec: { name, context: `images/${name}`, dockerfile: 'Dockerfile', args: {}, versionArgs: {}, skip: [], inputs: [], line: 1, raw: {} } as StackImage['spec'],
+      dockerfile: `images/${name}/Dockerfile`,
+      parents: parents.map((p, i) => ({ image: p, instruction: 'FROM' as const, line: i + 1, tagArg: tagArgName(p) })),
+      externalBases: parents.length ? [] : [{ reference: 'debian:bookworm', raw: 'debian:bookworm', line: 1 }],
+      finalBase: parents.length ? { image: parents[parents.length - 1] } : { reference: 'debian:bookworm', raw: 'debian:bookworm' },
+    });
+  }
+  const ancestors = (name: string): string[] => {
+    const out = new Set<string>();
+    const visit = (n: string) => graph[n].forEach((p) => (visit(p), out.add(p)));
+    visit(name);
+    return names.filter((n) => out.has(n));
+  };
+  const specs = { file: path.join(root, 'specs.yml'), root, registry: REGISTRY, namespace: NAMESPACE, inputs: [], versions: [{ name: VERSION, args: {}, line: 1 }], images: [...images.values()].map((i) => i.spec), raw: {} };
+  return {
+    specs: specs as unknown as Stack['specs'],
+    images,
+    order: names,
+    waves: new Map(names.map((n) => [n, ancestors(n).length])),
+    ancestors,
+    descendants: (name) => names.filter((n) => ancestors(n).includes(name)),
+  };
+}
+
+/** A plan of the stack: images in `inRegistry` are `skip`, the others `build`. Stands for `makePlan`'s output. */
+export function fakePlan(stack: Stack, inRegistry: readonly string[] = []): Plan {
+  const images: PlanEntry[] = stack.order.map((image) => {
+    const repository = `${REGISTRY}/${NAMESPACE}/${image}`;
+    const tag = `${VERSION}-abc1234`;
+    const skip = inRegistry.includes(image);
+    return {
+      image,
+      version: VERSION,
+      repository,
+      tag,
+      reference: `${repository}:${tag}`,
+      sourceCommit: 'a'.repeat(40),
+      dirty: false,
+      parents: stack.images.get(image)!.parents.map((p) => p.image),
+      wave: stack.waves.get(image)!,
+      action: skip ? 'skip' : 'build',
+      reason: skip ? 'tag already in the registry' : 'tag missing in the registry',
+    };
+  });
+  return { head: 'a'.repeat(40), dirty: false, mode: 'registry', images };
+}
+
+const digestOf = (s: string) => `sha256:${Buffer.from(s).toString('hex').padEnd(64, '0').slice(0, 64)}`;
+
+/** Stands for the registry (`RegistryClient`): manifests by `<repository>:<tag>`, with a hook to make a tag appear. */
+export class FakeRegistry implements RunRegistry {
+  readonly registry = REGISTRY;
+  readonly manifests = new Map<string, Descriptor>();
+  /** Called on every `headManifest`, before answering (a test adds a tag "pushed by another runner" here). */
+  onHead?: (repository: string, tag: string) => void;
+  constructor(readonly journal: Journal) {}
+  async credentials() {
+    return undefined;
+  }
+  async headManifest(repository: string, tag: string): Promise<Descriptor | undefined> {
+    this.onHead?.(repository, tag);
+    this.journal.push(`head ${repository}:${tag}`);
+    return this.manifests.get(`${repository}:${tag}`);
+  }
+  async getManifest(repository: string, tag: string): Promise<{ descriptor: Descriptor; bytes: Buffer }> {
+    const d = this.manifests.get(`${repository}:${tag}`);
+    if (!d) throw new Error('manifest unknown');
+    return { descriptor: d, bytes: Buffer.from('{}') };
+  }
+  async putManifest(repository: string, tag: string, bytes: Buffer, mediaType: string): Promise<Descriptor> {
+    const d = { mediaType, digest: digestOf(`${repository}:${tag}`), size: bytes.length };
+    this.manifests.set(`${repository}:${tag}`, d);
+    return d;
+  }
+  async listTags(repository: string): Promise<string[]> {
+    return [...this.manifests.keys()].filter((k) => k.startsWith(`${repository}:`)).map((k) => k.slice(repository.length + 1));
+  }
+  getImageConfig(): never {
+    throw new Error('not used by the pipeline');
+  }
+  /** Stores a tag as if pushed. */
+  add(repository: string, tag: string): Descriptor {
+    const d = { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: digestOf(`${repository}:${tag}`), size: 2 };
+    this.manifests.set(`${repository}:${tag}`, d);
+    return d;
+  }
+}
+
+/**
+ * Stands for the Docker engine (`DockerEngine`): local images by reference; builds record
+ * their build args; pulls copy from the {@link FakeRegistry}; pushes store into it.
+ */
+export class FakeEngine implements ImageEngine {
+  readonly local = new Map<string, LocalImage>();
+  /** Images whose build fails. */
+  readonly failBuild = new Set<string>();
+  readonly builds: BuildRequest[] = [];
+  constructor(
+    readonly journal: Journal,
+    readonly registry: FakeRegistry,
+    readonly containers: ContainerEngine = undefined as never,
+  ) {}
+  async inspectImage(reference: string): Promise<LocalImage | undefined> {
+    return this.local.get(reference);
+  }
+  async build(req: BuildRequest): Promise<{ imageId: string }> {
+    const image = req.labels['io.imagestack.image'];
+    this.journal.push(`build ${image}`);
+    this.builds.push(req);
+    if (this.failBuild.has(image)) throw new EngineError(`build of ${req.reference} failed: RUN exited 1`, ['RUN exited 1']);
+    const id = digestOf(`id ${req.reference}`);
+    this.local.set(req.reference, { id, size: 1000, labels: req.labels, repoDigests: [] });
+    return { imageId: id };
+  }
+  async ensureLocal(reference: string, _auth: AuthConfig, _log: StepLog): Promise<boolean> {
+    if (this.local.has(reference)) return false;
+    const [repo, tag] = splitForFake(reference);
+    if (!this.registry.manifests.has(`${repo}:${tag}`)) throw new EngineError(`pull of ${reference} failed: manifest unknown`);
+    this.journal.push(`pull ${reference}`);
+    this.local.set(reference, { id: digestOf(`pulled ${reference}`), labels: {}, repoDigests: [] });
+    return true;
+  }
+  async push(reference: string): Promise<{ digest: string }> {
+    const [repo, tag] = splitForFake(reference);
+    this.journal.push(`push ${repo.slice(NAMESPACE.length + 1)}`);
+    return { digest: this.registry.add(repo, tag).digest };
+  }
+}
+
+/** A reference → repository (no host), tag. */
+function splitForFake(reference: string): [string, string] {
+  const ref = parseReference(reference)!;
+  return [ref.path, ref.tag!];
+}
+
+/** A gate that records `gate <step> <image>` and fails for the images named. Stands for the manifest/checks/test gates. */
+export function recordingGate(step: Gate['step'], journal: Journal, failFor: readonly string[] = []): Gate {
+  return {
+    step,
+    async run(ctx) {
+      journal.push(`gate ${step} ${ctx.entry.image}`);
+      if (failFor.includes(ctx.entry.image)) throw new GateFailure(`${step} of ${ctx.entry.image} failed`, { ok: false, summary: 'failed' }, ['it failed']);
+      return { ok: true, summary: 'passed' };
+    },
+  };
+}
+
+/** A run over the fakes: what `runPipeline` assembles from real ports. */
+export function fakeRun(
+  stack: Stack,
+  plan: Plan,
+  ports: { engine: ImageEngine; registry: RunRegistry },
+  opts: Partial<RunContext['options']> & Partial<Omit<SelectOptions, 'now'>> = {},
+): { run: RunContext; toBuild: string[]; events: PipelineEvent[] } {
+  const selection = selectEntries(plan, stack, { ...opts, now: new Date(0) });
+  const events: PipelineEvent[] = [];
+  const run: RunContext = {
+    stack,
+    entries: selection.entries,
+    needed: selection.needed,
+    engine: ports.engine,
+    registry: ports.registry,
+    auth: undefined,
+    clock: { now: () => new Date(0), monotonic: () => 0 },
+    outputDir: path.join(stack.specs.root, 'dist'),
+    commitDate: async () => new Date(0).toISOString(),
+    options: { build: true, push: true, pushDirty: false, force: false, gates: [], ...opts },
+    emit: (e) => events.push(e),
+    built: new Map(),
+  };
+  return { run, toBuild: selection.toBuild, events };
+}

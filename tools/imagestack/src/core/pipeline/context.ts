@@ -1,0 +1,50 @@
+/**
+ * What every step of one run shares: the stack, the selected entries, the ports, the
+ * options that change what a step does, and what the run built so far. Made once by
+ * `runPipeline` (or by a unit test, with fakes of the ports).
+ */
+import type { MarkerRegistry } from '../ci/markers';
+import type { Stack } from '../graph/types';
+import type { PlanEntry } from '../plan/types';
+import type { AuthConfig, Clock, ImageEngine, RegistryCredentials, RegistryReader } from '../ports';
+import type { Gate, PipelineEvent } from './types';
+
+/** The registry operations a run makes (reads, credentials, and failure markers in CI). */
+export type RunRegistry = RegistryReader & RegistryCredentials & MarkerRegistry;
+
+/** The shared state of one run (see the module comment). */
+export interface RunContext {
+  stack: Stack;
+  /** Every plan entry by key (`<image>@<version>`), with forced tags applied. */
+  entries: Map<string, PlanEntry>;
+  /** The keys this run works on (selected, and the ancestors they need). */
+  needed: Set<string>;
+  engine: ImageEngine;
+  registry: RunRegistry;
+  /** The engine's credentials for the stack's registry (pulls of parents, pushes). */
+  auth: AuthConfig;
+  clock: Clock;
+  /** Folder for logs and reports, absolute. */
+  outputDir: string;
+  /** `org.opencontainers.image.source`, when known. */
+  source?: string;
+  /** `org.opencontainers.image.created` of an entry: its source commit's committer date (ISO 8601). */
+  commitDate(e: PlanEntry): Promise<string>;
+  options: {
+    /** Build missing images (false: only use what the engine has). */
+    build: boolean;
+    push: boolean;
+    pushDirty: boolean;
+    force: boolean;
+    gates: readonly Gate[];
+    /** CI matrix mode: wait for parents another job builds. */
+    waitForParents?: { timeoutMs: number; pollMs?: number };
+    runId?: string;
+  };
+  emit(event: PipelineEvent): void;
+  /**
+   * Per key built in this run, the digest children name as `org.opencontainers.image.base.digest`:
+   * the registry digest when pushed, else the image ID. Filled as images finish.
+   */
+  built: Map<string, string>;
+}

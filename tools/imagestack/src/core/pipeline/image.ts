@@ -1,0 +1,109 @@
+/**
+ * One image and version, as a sequence of steps: resolve parents (`pull`) → labels → build →
+ * gates (package manifest → checks → tests) → push. Each step is a module of `steps/`
+ * returning a typed result; this file times them, keeps the image's log file, and turns the
+ * outcome (or the first failure) into its {@link NodeResult}.
+ *
+ * Promise 4 (nothing pushed untested) holds by construction: the push step runs only after
+ * every gate of this image passed, and the scheduler starts an image only after all its
+ * ancestors in the run succeeded (passed their gates).
+ */
+import { rmSync } from 'node:fs';
+import * as path from 'node:path';
+import { EngineError } from '../errors';
+import { StepLog } from '../engine/log';
+import type { PlanEntry } from '../plan/types';
+import { redact } from '../registry/redact';
+import type { RunContext } from './context';
+import { buildStep, type Timed } from './steps/build';
+import { runGates } from './steps/gates';
+import { imageLabels } from './steps/labels';
+import { ParentFailedError, resolveParents } from './steps/parents';
+import { pushStep } from './steps/push';
+import type { NodeResult, Step } from './types';
+
+/** A result with the entry's names and no outcome yet. */
+export function baseResult(e: PlanEntry, status: NodeResult['status'], reason: string): NodeResult {
+  return { image: e.image, version: e.version, reference: e.reference, tag: e.tag, sourceCommit: e.sourceCommit, status, reason, durations: {} };
+}
+
+/**
+ * Runs every step of the image `key` (a key of `run.entries`), writes its log to
+ * `<outputDir>/logs/<image>-<version>.log` and emits its `step` and `done` events.
+ *
+ * @param onResult receives the result (before the `done` event)
+ * @returns true when the image ended built, pushed, or skipped because its tag appeared meanwhile
+ */
+export async function runImage(run: RunContext, key: string, signal: AbortSignal | undefined, onResult: (r: NodeResult) => void): Promise<boolean> {
+  const e = run.entries.get(key)!;
+  const node = run.stack.images.get(e.image)!;
+  const specs = run.stack.specs;
+  const logFile = path.join(run.outputDir, 'logs', `${e.image}-${e.version}.log`);
+  rmSync(logFile, { force: true });
+  const log = new StepLog(logFile);
+  const result = baseResult(e, 'failed', '');
+  result.logFile = logFile;
+  let step: Step = 'pull';
+  const timed: Timed = async (s, fn) => {
+    step = s;
+    run.emit({ type: 'step', key, step: s });
+    const t0 = run.clock.monotonic();
+    try {
+      return await fn();
+    } finally {
+      result.durations[s] = Math.round(run.clock.monotonic() - t0);
+    }
+  };
+  try {
+    const { tagArgs } = await timed('pull', () => resolveParents(run, e, log, signal, (detail) => run.emit({ type: 'step', key, step: 'pull', detail })));
+    const buildArgs: Record<string, string> = {
+      ...(specs.versions.find((v) => v.name === e.version)?.args ?? {}),
+      ...node.spec.args,
+      ...(node.spec.versionArgs[e.version] ?? {}),
+      REGISTRY: `${specs.registry}/${specs.namespace}`,
+      ...tagArgs,
+    };
+    // org.opencontainers.image.created: the source commit's committer date (the same inputs
+    // give the same labels, like SOURCE_DATE_EPOCH); the build time for dirty images.
+    const createdAt = e.dirty ? run.clock.now().toISOString() : await run.commitDate(e);
+    const labels = await imageLabels(run, e, createdAt);
+    const onStep = (detail: string) => run.emit({ type: 'step', key, step: 'build', detail });
+    const image = await buildStep(run, { entry: e, buildArgs, labels, log, signal, timed, onStep });
+    result.imageId = image.imageId;
+    result.size = image.size;
+
+    await runGates(run, e, image.imageId, result, log, signal, timed);
+
+    if (signal?.aborted) throw new EngineError('cancelled');
+    const { push, pushDirty } = run.options;
+    if (!push || (e.dirty && !pushDirty)) {
+      result.status = 'built';
+      result.reason = !push ? 'built; not pushed (--no-push)' : 'built from uncommitted changes; dirty tags are not pushed (use --push-dirty)';
+      run.built.set(key, image.imageId);
+    } else {
+      const pushed = await timed('push', () => pushStep(run, e, log));
+      result.status = pushed.pushed ? 'pushed' : 'skipped';
+      result.reason = pushed.pushed ? e.reason : 'tag appeared in the registry during the run; not overwritten';
+      result.digest = pushed.digest;
+      run.built.set(key, pushed.digest);
+    }
+    return true;
+  } catch (err) {
+    result.status = signal?.aborted ? 'cancelled' : 'failed';
+    result.step = step;
+    result.error = redact((err as Error).message); // engine and git messages are not redacted at the source
+    result.logTail = err instanceof EngineError && err.logTail.length ? [...err.logTail] : log.tail();
+    result.reason = signal?.aborted ? 'run cancelled' : `${step} failed`;
+    if (err instanceof ParentFailedError && !signal?.aborted) {
+      result.status = 'blocked';
+      result.blockedBy = err.parent.image;
+      result.reason = `skipped: parent ${err.parent.image} failed in another job (${err.marker.reason})`;
+      result.logTail = [];
+    }
+    return false;
+  } finally {
+    await log.close();
+    onResult(result);
+    run.emit({ type: 'done', key, result });
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * Steps 3–5 of an image, the gates (`manifest` → package manifest, `checks`, `test`), in
+ * the order given. Each gate gets the image ID and what the gates before it handed on
+ * ({@link GateOutputs}: the package manifest for the checks); the first that fails stops
+ * the image, its report kept in the result.
+ */
+import { EngineError } from '../../errors';
+import type { StepLog } from '../../engine/log';
+import type { PlanEntry } from '../../plan/types';
+import type { RunContext } from '../context';
+import { GateFailure, type GateOutputs, type NodeResult } from '../types';
+import type { Timed } from './build';
+
+/**
+ * Runs the run's gates on `imageId`, recording each report in `result.gates`.
+ *
+ * @returns what the gates handed on
+ * @throws the first gate's failure: EngineError carrying the gate's log tail for a
+ *   {@link GateFailure} with one, else the gate's error as it is
+ */
+export async function runGates(
+  run: RunContext,
+  e: PlanEntry,
+  imageId: string,
+  result: NodeResult,
+  log: StepLog,
+  signal: AbortSignal | undefined,
+  timed: Timed,
+): Promise<GateOutputs> {
+  const outputs: GateOutputs = {};
+  const docker = run.engine.containers;
+  for (const gate of run.options.gates) {
+    const report = await timed(gate.step, async () => {
+      try {
+        return await gate.run({ entry: e, stack: run.stack, imageId, docker, client: run.registry, outputDir: run.outputDir, outputs, log: (l) => log.line(l), signal });
+      } catch (err) {
+        if (err instanceof GateFailure) {
+          (result.gates ??= {})[gate.step] = err.report;
+          if (err.logTail.length) throw new EngineError(err.message, err.logTail);
+        }
+        throw err;
+      }
+    });
+    (result.gates ??= {})[gate.step] = report;
+  }
+  return outputs;
+}

@@ -1,0 +1,167 @@
+/**
+ * The ports: what the core needs from the outside world, as small interfaces (the shape of
+ * radiofrance/dib's `pkg/types`: the core depends on an interface, the real client is one
+ * implementation, a unit test passes a small recording fake).
+ *
+ * - {@link ImageEngine}: the engine's image side as the pipeline uses it (inspect, build,
+ *   pull, push). `core/engine/docker-engine.ts` ({@link DockerEngine}) implements it with
+ *   dockerode and the classic builder.
+ * - {@link ContainerEngine}: the engine's container side as the gates use it (create a
+ *   container, start/wait/kill/remove it, copy files in and out, read its output), in
+ *   dockerode's own shape so that a dockerode `Docker` is one implementation as it is.
+ * - {@link RegistryReader} / {@link RegistryWriter} / {@link RegistryCredentials}: the
+ *   registry operations, each a `Pick` of {@link RegistryClient} (as `ci/markers.ts` does).
+ * - {@link Clock}: the wall clock and a monotonic clock, for created labels, forced tags
+ *   and step durations.
+ * - The workspace root is the folder of specs.yml (`Specs.root`), and the caller's working
+ *   directory a plain path passed in (`RunOptions.cwd`): the core never reads `process.cwd()`.
+ *
+ * Where a second builder plugs in: a BuildKit builder (or per-platform builds) is another
+ * implementation of {@link ImageBuilder} (`build`), combined with the same inspect/pull/push
+ * into an {@link ImageEngine}; the scheduler and the per-image steps (`core/pipeline/`) only
+ * see the port and need no change.
+ */
+import type { Readable, Writable } from 'node:stream';
+import type { StepLog } from './engine/log';
+import type { RegistryClient } from './registry/client';
+
+/** Engine auth config (`X-Registry-Auth`), as made by `dockerAuthConfig`; undefined: none. */
+export type AuthConfig = { username?: string; password?: string; serveraddress: string; identitytoken?: string } | undefined;
+
+/** What the engine knows of a local image. */
+export interface LocalImage {
+  /** Image ID (`sha256:…`, the digest of the image's config): never a registry digest. */
+  id: string;
+  /** Size in bytes. */
+  size?: number;
+  /** The image's labels (`Config.Labels`). */
+  labels: Record<string, string>;
+  /** `<qualified repository>@<registry digest>` for each registry it was pushed to or pulled from. */
+  repoDigests: string[];
+}
+
+/** What to build: one image, tagged with one reference. */
+export interface BuildRequest {
+  /** Absolute path of the build context. */
+  contextDir: string;
+  /** Dockerfile path relative to the context. */
+  dockerfile: string;
+  /** The reference to tag the result with, `<registry>/<namespace>/<image>:<tag>`. */
+  reference: string;
+  buildArgs: Record<string, string>;
+  /** Labels of the image (set by one `LABEL` appended to the Dockerfile sent, see packContext). */
+  labels: Record<string, string>;
+  log: StepLog;
+  /** Called with the current step, e.g. `Step 3/7 : RUN apt-get update`. */
+  onStep?: (step: string) => void;
+  /** Aborting closes the connection; the engine cancels the build and removes its containers. */
+  signal?: AbortSignal;
+}
+
+/** Builds images. The classic builder (`engine/build.ts`) is one; BuildKit would be another. */
+export interface ImageBuilder {
+  /**
+   * Builds the image and tags it `req.reference`.
+   * @returns the image ID (`sha256:…`)
+   * @throws EngineError with the log tail when the build fails or is aborted
+   */
+  build(req: BuildRequest): Promise<{ imageId: string }>;
+}
+
+/** The engine's image side, as the pipeline uses it. */
+export interface ImageEngine extends ImageBuilder {
+  /** The local image under `reference` (a reference or an image ID), or undefined when there is none. */
+  inspectImage(reference: string): Promise<LocalImage | undefined>;
+  /**
+   * Makes sure `reference` is local, pulling it when it is not.
+   * @returns true when it had to be pulled
+   * @throws EngineError when the pull fails
+   */
+  ensureLocal(reference: string, auth: AuthConfig, log: StepLog): Promise<boolean>;
+  /**
+   * Pushes `reference` (local) to its registry.
+   * @returns the registry digest of the image manifest and its size in bytes
+   * @throws EngineError with the log tail when the push fails for good
+   */
+  push(reference: string, auth: AuthConfig, log: StepLog): Promise<{ digest: string; size?: number }>;
+  /** The container side, handed to the gates. */
+  readonly containers: ContainerEngine;
+}
+
+/** Options of {@link ContainerEngine.createContainer} (Engine API v1.41 "ContainerCreate", the fields used). */
+export interface ContainerSpec {
+  Image: string;
+  Cmd?: string[];
+  Entrypoint?: string[];
+  User?: string;
+  Env?: string[];
+  Labels?: Record<string, string>;
+  Tty?: boolean;
+  OpenStdin?: boolean;
+  AttachStdin?: boolean;
+  AttachStdout?: boolean;
+  AttachStderr?: boolean;
+  NetworkDisabled?: boolean;
+  HostConfig?: Record<string, unknown>;
+}
+
+/** One container, in dockerode's shape (`Docker.Container` is one). */
+export interface EngineContainer {
+  readonly id: string;
+  start(): Promise<unknown>;
+  /** Resolves when the container stops, with its exit status. */
+  wait(): Promise<{ StatusCode: number }>;
+  kill(): Promise<unknown>;
+  /** `force` kills it first when running; `v` removes its anonymous volumes. */
+  remove(opts: { force: boolean; v: boolean }): Promise<unknown>;
+  inspect(): Promise<{ State?: { OOMKilled?: boolean } }>;
+  /** The multiplexed stdout/stderr stream (see {@link ContainerEngine.modem}). */
+  logs(opts: { follow: true; stdout: boolean; stderr: boolean }): Promise<NodeJS.ReadableStream>;
+  attach(opts: { stream: boolean; stdout: boolean; stderr: boolean }): Promise<NodeJS.ReadWriteStream>;
+  /** Extracts a tar at `opts.path` in the container. */
+  putArchive(tar: Readable | NodeJS.ReadableStream, opts: { path: string }): Promise<unknown>;
+  /** A tar of `opts.path` (rejects with `statusCode` 404 when there is no such path). */
+  getArchive(opts: { path: string }): Promise<NodeJS.ReadableStream>;
+}
+
+/** The engine's container side (and the few image calls the gates make), in dockerode's shape (`Docker` is one). */
+export interface ContainerEngine {
+  createContainer(spec: ContainerSpec): Promise<EngineContainer>;
+  getImage(reference: string): {
+    inspect(): Promise<{ Id: string; Created?: string; Size?: number; Config?: { User?: string } }>;
+    history(): Promise<unknown[]>;
+    remove(): Promise<unknown>;
+  };
+  /** Pulls `reference`; resolves with the engine's JSON-lines progress stream. */
+  pull(reference: string, opts: Record<string, unknown>): Promise<NodeJS.ReadableStream>;
+  modem: {
+    /** Splits a multiplexed container stream (8-byte frame headers) into stdout and stderr. */
+    demuxStream(stream: NodeJS.ReadableStream, stdout: Writable | NodeJS.WritableStream, stderr: Writable | NodeJS.WritableStream): void;
+  };
+}
+
+/** Registry reads: tags, image manifests, image configs. */
+export type RegistryReader = Pick<RegistryClient, 'registry' | 'headManifest' | 'getManifest' | 'listTags' | 'getImageConfig'>;
+
+/**
+ * Registry writes: image manifests, tags, and the blobs of small records (promotion history);
+ * pushes of whole images go through the engine ({@link ImageEngine.push}).
+ */
+export type RegistryWriter = Pick<RegistryClient, 'putManifest' | 'deleteTag' | 'pushBlob'>;
+
+/** The credentials the run resolved for its registry (handed to the engine for pulls and pushes). */
+export type RegistryCredentials = Pick<RegistryClient, 'registry' | 'credentials'>;
+
+/** Time. */
+export interface Clock {
+  /** The wall clock. */
+  now(): Date;
+  /** A monotonic clock in ms, for durations. */
+  monotonic(): number;
+}
+
+/** The real clocks: `Date` and `performance.now()`. */
+export const systemClock: Clock = {
+  now: () => new Date(),
+  monotonic: () => performance.now(),
+};
