@@ -1,6 +1,6 @@
 /**
- * Reading specs.yml: parse (YAML) → schema (specs.schema.json) → rules (rules.ts) →
- * normalize into {@link Specs}. Every problem is collected first and thrown as one
+ * Reading specs.yml: parse (YAML) → schema (schemas/specs.schema.json) → normalise the gate
+ * and release sections (sections.ts) → rules (rules.ts) → normalize into {@link Specs}. Every problem is collected first and thrown as one
  * {@link InputError}, so a user sees all of them at once (DESIGN.md promise 6).
  */
 import { readFileSync } from 'node:fs';
@@ -17,6 +17,7 @@ import { locate } from './positions';
 import type { DocPath } from './positions';
 import { checkRules } from './rules';
 import { checkSchema } from './schema';
+import { normalizeSections, type Sections } from './sections';
 import type { BuildArgs, ImageSpec, Specs, VersionSpec } from './types';
 
 export type { SpecsOverrides } from './context';
@@ -115,7 +116,7 @@ function normalizeGlob(g: string): string {
   return g.replace(/^(?:\.\/)+/, '');
 }
 
-function normalize(ctx: CheckContext, root: string): Specs {
+function normalize(ctx: CheckContext, root: string, sections: Sections): Specs {
   const { json, doc, lineCounter } = ctx;
   const line = (p: DocPath) => locate(doc, lineCounter, p, 'key').line;
   const versions: VersionSpec[] = orderedKeys(doc, ['versions']).map((name) => ({
@@ -134,7 +135,8 @@ function normalize(ctx: CheckContext, root: string): Specs {
     }
     const dockerfile = valueAt(json, [...at, 'dockerfile']);
     const keyStart = (pair.key as Node | null)?.range?.[0];
-    return {
+    const typed = sections.images.get(name)!;
+    const image = {
       name,
       context: `images/${name}`,
       dockerfile: typeof dockerfile === 'string' ? dockerfile : 'Dockerfile',
@@ -145,9 +147,10 @@ function normalize(ctx: CheckContext, root: string): Specs {
       line: keyStart === undefined ? line(at) : lineCounter.linePos(keyStart).line,
       raw: asObject(valueAt(json, at)) ?? {},
     };
+    return hidden(image, { manifest: typed.manifest, checks: typed.checks, test: typed.test }) as ImageSpec;
   });
   const source = valueAt(json, ['source']);
-  return {
+  const specs = {
     file: path.resolve(root, ctx.file),
     root,
     registry: ctx.overrides.registry ?? String(valueAt(json, ['registry'])),
@@ -158,6 +161,7 @@ function normalize(ctx: CheckContext, root: string): Specs {
     images,
     raw: asObject(json) ?? {},
   };
+  return hidden(specs, { stamp: sections.stamp, audit: sections.audit }) as Specs;
 }
 
 /** Problems without a line (overrides) first, then by line and column; exact repeats dropped. */
@@ -189,7 +193,7 @@ function sortProblems(problems: Problem[]): Problem[] {
  *   files named in specs.yml (the `stamp:` files); without it those checks are skipped
  * @returns the normalized stack definition, versions and images in file order
  * @throws InputError with every problem found: YAML syntax and duplicate keys, schema
- *   violations (specs.schema.json), and the rules of rules.ts — each with file, 1-based
+ *   violations (specs.schema.json), the sections' own facts (sections.ts), and the rules of rules.ts — each with file, 1-based
  *   line and column (none for overrides), message and fix
  */
 export function parseSpecs(
@@ -201,16 +205,27 @@ export function parseSpecs(
 ): Specs {
   const ctx: CheckContext = { ...parseSpecsDocument(text), file, overrides, problems: [], readWorkspaceFile };
   const fatal = yamlProblems(ctx);
+  let sections: Sections | undefined;
   if (!fatal) {
     checkSchema(ctx);
+    sections = normalizeSections(ctx);
     checkRules(ctx);
   } else if (overrides.registry !== undefined || overrides.namespace !== undefined) {
     checkRules({ ...ctx, json: null }); // only the overrides rule finds anything in an empty document
   }
-  if (ctx.problems.length > 0) throw new InputError(sortProblems(ctx.problems));
-  // Not enumerable: a hint for readers of history (tags/source-commits), not part of the
-  // stack definition (kept out of JSON output and structural comparisons).
-  return Object.defineProperty(normalize(ctx, path.resolve(root)), 'text', { value: text, enumerable: false });
+  if (ctx.problems.length > 0 || !sections) throw new InputError(sortProblems(ctx.problems));
+  return hidden(normalize(ctx, path.resolve(root), sections), { text });
+}
+
+/**
+ * Sets `values` on `target` as read-only, not enumerable properties: `Specs.text` is a hint
+ * for readers of history (tags/source-commits), the typed sections are derived from `raw`;
+ * none is part of the stack definition as compared by meaning (kept out of JSON output and
+ * structural comparisons).
+ */
+function hidden<T extends object>(target: T, values: Record<string, unknown>): T {
+  for (const [key, value] of Object.entries(values)) Object.defineProperty(target, key, { value, enumerable: false });
+  return target;
 }
 
 /**

@@ -10,12 +10,13 @@ import type { CheckContext } from './context';
 import { formatPath, pointerToPath } from './positions';
 import type { DocPath } from './positions';
 import { closest, quoteList } from '../util/suggest';
+import { sectionMessage, selectErrors } from './schema-messages';
 
 // `require`, not `import`: the project's tsconfig includes only `src/**/*.ts`, and a
 // composite project may not import a JSON file outside its file list (TS6307). The build
 // must copy this file next to the compiled schema.js.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const SPECS_SCHEMA: Record<string, unknown> = require('./specs.schema.json');
+const SPECS_SCHEMA: Record<string, unknown> = require('../../../schemas/specs.schema.json');
 
 /** The JSON Schema (draft-07) of specs.yml, as a plain object. */
 export function specsSchema(): Record<string, unknown> {
@@ -89,6 +90,11 @@ const REQUIRED_FIX: Record<string, string> = {
 };
 
 function translate(ctx: CheckContext, e: ErrorObject): void {
+  const own = sectionMessage(e, ctx.json);
+  if (own) {
+    report(ctx, own.path, own.target, own.message, own.fix);
+    return;
+  }
   const path = pointerToPath(e.instancePath);
   const params = e.params as Record<string, unknown>;
   switch (e.keyword) {
@@ -167,6 +173,6 @@ function translate(ctx: CheckContext, e: ErrorObject): void {
 export function checkSchema(ctx: CheckContext): boolean {
   const validate = validator();
   if (validate(ctx.json)) return true;
-  for (const e of validate.errors ?? []) translate(ctx, e);
+  for (const e of selectErrors(validate.errors ?? [])) translate(ctx, e);
   return false;
 }
