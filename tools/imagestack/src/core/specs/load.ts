@@ -17,8 +17,8 @@ import { locate } from './positions';
 import type { DocPath } from './positions';
 import { checkRules } from './rules';
 import { checkSchema } from './schema';
-import { normalizeSections, type Sections } from './sections';
-import type { BuildArgs, ImageSpec, Specs, VersionSpec } from './types';
+import { attachSections, hidden, normalizeSections, type PlainSpecs, type Sections } from './sections';
+import type { BuildArgs, Specs, VersionSpec } from './types';
 
 export type { SpecsOverrides } from './context';
 
@@ -127,7 +127,7 @@ function normalize(ctx: CheckContext, root: string, sections: Sections): Specs {
   // Each image's pair is looked up once in the `images:` mapping (not by walking from the
   // root per image: that was quadratic in the number of images).
   const imagesPairs = lastPairs(lastPairs(doc.contents).get('images')?.value);
-  const images: ImageSpec[] = [...imagesPairs].map(([name, pair]) => {
+  const images: PlainSpecs['images'] = [...imagesPairs].map(([name, pair]) => {
     const at = ['images', name];
     const versionArgs: Record<string, BuildArgs> = {};
     for (const v of lastPairs(lastPairs(pair.value).get('versions')?.value).keys()) {
@@ -135,8 +135,7 @@ function normalize(ctx: CheckContext, root: string, sections: Sections): Specs {
     }
     const dockerfile = valueAt(json, [...at, 'dockerfile']);
     const keyStart = (pair.key as Node | null)?.range?.[0];
-    const typed = sections.images.get(name)!;
-    const image = {
+    return {
       name,
       context: `images/${name}`,
       dockerfile: typeof dockerfile === 'string' ? dockerfile : 'Dockerfile',
@@ -147,10 +146,9 @@ function normalize(ctx: CheckContext, root: string, sections: Sections): Specs {
       line: keyStart === undefined ? line(at) : lineCounter.linePos(keyStart).line,
       raw: asObject(valueAt(json, at)) ?? {},
     };
-    return hidden(image, { manifest: typed.manifest, checks: typed.checks, test: typed.test }) as ImageSpec;
   });
   const source = valueAt(json, ['source']);
-  const specs = {
+  const plain: PlainSpecs = {
     file: path.resolve(root, ctx.file),
     root,
     registry: ctx.overrides.registry ?? String(valueAt(json, ['registry'])),
@@ -161,7 +159,7 @@ function normalize(ctx: CheckContext, root: string, sections: Sections): Specs {
     images,
     raw: asObject(json) ?? {},
   };
-  return hidden(specs, { stamp: sections.stamp, audit: sections.audit }) as Specs;
+  return attachSections(plain, sections);
 }
 
 /** Problems without a line (overrides) first, then by line and column; exact repeats dropped. */
@@ -214,18 +212,9 @@ export function parseSpecs(
     checkRules({ ...ctx, json: null }); // only the overrides rule finds anything in an empty document
   }
   if (ctx.problems.length > 0 || !sections) throw new InputError(sortProblems(ctx.problems));
+  // `text`: a hint for readers of history (tags/source-commits), not part of the stack
+  // definition (not enumerable, like the typed sections: see sections.ts).
   return hidden(normalize(ctx, path.resolve(root), sections), { text });
-}
-
-/**
- * Sets `values` on `target` as read-only, not enumerable properties: `Specs.text` is a hint
- * for readers of history (tags/source-commits), the typed sections are derived from `raw`;
- * none is part of the stack definition as compared by meaning (kept out of JSON output and
- * structural comparisons).
- */
-function hidden<T extends object>(target: T, values: Record<string, unknown>): T {
-  for (const [key, value] of Object.entries(values)) Object.defineProperty(target, key, { value, enumerable: false });
-  return target;
 }
 
 /**
