@@ -5,6 +5,9 @@
  * that must stay inside the workspace, and the registry/namespace overrides. (The gate and
  * release sections' own facts are checked where they are normalised: sections.ts.)
  *
+ * Over 300 lines on purpose: one small `Rule` per cross-field fact, each with its message and
+ * fix next to it; they share the name helpers (registry, namespace, path suggestions).
+ *
  * Each rule reads the plain JSON defensively (the document may also have failed the
  * schema), so that one run reports every problem it can. Reference grammar: see
  * ../reference/reference.ts (distribution `reference` package, OCI distribution spec).
