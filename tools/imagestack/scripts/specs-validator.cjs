@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Generates src/core/specs/specs-validator.generated.ts: the validator of
- * src/core/specs/specs.schema.json compiled ahead of time with ajv's "standalone validation
+ * schemas/specs.schema.json (the published schema of specs.yml) compiled ahead of time with ajv's "standalone validation
  * code" (https://ajv.js.org/standalone.html), with the options core/specs/schema.ts used
  * to compile it at run time. Loading it costs a few ms where requiring ajv and compiling
  * the schema cost ~100 ms of CPU on every `imagestack` run.
@@ -20,12 +20,12 @@ const standalone = require('ajv/dist/standalone').default;
 
 /** The ajv options; the same as the run-time compile they replace. */
 const OPTIONS = { allErrors: true, verbose: true, allowUnionTypes: true, strict: true };
-const SPECS = path.join(__dirname, '..', 'src', 'core', 'specs');
-const OUT = path.join(SPECS, 'specs-validator.generated.ts');
+const SCHEMA = path.join(__dirname, '..', 'schemas', 'specs.schema.json');
+const OUT = path.join(__dirname, '..', 'src', 'core', 'specs', 'specs-validator.generated.ts');
 
 /** The text of the generated file for the schema file as it is now. */
 function generate() {
-  const schema = JSON.parse(fs.readFileSync(path.join(SPECS, 'specs.schema.json'), 'utf8'));
+  const schema = JSON.parse(fs.readFileSync(SCHEMA, 'utf8'));
   const ajv = new Ajv({ ...OPTIONS, code: { source: true, esm: true } });
   const code = standalone(ajv, ajv.compile(schema));
   return [

@@ -1,12 +1,13 @@
 /**
  * The `imagestack` command line. A thin façade: each command parses its options and calls
- * the core. Errors are mapped to exit codes here and only here:
- * 2 bad input (InputError), 3 git (GitError), 4 registry (RegistryError), 5 engine
- * (EngineError), 1 anything else / a failed image, 130 cancelled (Ctrl-C).
+ * the core. Errors are turned into exit codes here and only here, by the mapping of
+ * terminal/render-error.ts: 2 bad input (InputError, a bad option value), 3 git (GitError),
+ * 4 registry (RegistryError), 5 engine (EngineError), 130 cancelled (CancelledError, Ctrl-C),
+ * 1 anything else / a failed image.
  */
 import { Command, CommanderError } from 'commander';
-import { EngineError, GitError, InputError, RegistryError } from '../core/errors';
-import { redact } from '../core/registry/redact';
+import { addGlobalOptions } from './options';
+import { EXIT_CANCELLED, EXIT_INPUT, exitCodeOf, renderError } from '../terminal/render-error';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 /**
@@ -57,18 +58,14 @@ export function commandOf(argv: readonly string[]): string | undefined {
 export async function main(argv: string[]): Promise<number> {
   const controller = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => {
-    if (controller.signal.aborted) process.exit(130);
+    if (controller.signal.aborted) process.exit(EXIT_CANCELLED);
     process.stderr.write(`\nimagestack: ${sig}: cancelling (cleaning up containers; press Ctrl-C again to quit at once)\n`);
     controller.abort();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  const program = new Command('imagestack')
-    .description('Build a stack of Docker images that depend on each other, tagged from git history.')
-    .option('--specs <file>', 'path of specs.yml (default: the nearest one upwards)')
-    .option('--registry <host>', 'registry host[:port], overriding specs.yml (env IMAGESTACK_REGISTRY)')
-    .option('--namespace <path>', 'repository namespace, overriding specs.yml (env IMAGESTACK_NAMESPACE)')
+  const program = addGlobalOptions(new Command('imagestack').description('Build a stack of Docker images that depend on each other, tagged from git history.'))
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   const only = commandOf(argv);
@@ -85,28 +82,9 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** Prints `e` as every façade does (terminal/render-error.ts) and returns its exit code; commander's own errors were printed by commander. */
 function report(e: unknown): number {
-  if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-  const say = (s: string) => process.stderr.write(`${redact(s)}\n`);
-  if (e instanceof InputError) {
-    say(`imagestack: ${e.problems.length} problem${e.problems.length > 1 ? 's' : ''} in the input; nothing was built or pushed.\n`);
-    say(e.message);
-    return 2;
-  }
-  if (e instanceof GitError) {
-    say(`imagestack: git: ${e.message}`);
-    return 3;
-  }
-  if (e instanceof RegistryError) {
-    say(`imagestack: registry: ${e.message}`);
-    return 4;
-  }
-  if (e instanceof EngineError) {
-    say(`imagestack: engine: ${e.message}`);
-    if (e.logTail.length) say(e.logTail.map((l) => `  | ${l}`).join('\n'));
-    return 5;
-  }
-  say(`imagestack: ${(e as Error)?.message ?? String(e)}`);
-  if (process.env.IMAGESTACK_DEBUG) say(String((e as Error)?.stack));
-  return 1;
+  if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : EXIT_INPUT;
+  process.stderr.write(`${renderError(e)}\n`);
+  return exitCodeOf(e);
 }

@@ -2,7 +2,7 @@
 import type { ReleaseResult } from '../core/release/execute';
 import { changedImages } from '../core/release/record';
 import type { Promotion } from '../core/release/types';
-import { formatTable } from './table';
+import { formatTable } from '../terminal/table';
 
 const short = (d: string | null) => (d ? d.replace(/^sha256:/, '').slice(0, 12) : '-');
 

@@ -8,6 +8,10 @@
  * - {@link GitError}: a git command failed or history is insufficient (shallow clone).
  * - {@link RegistryError}: the registry answered something we cannot accept.
  * - {@link EngineError}: the Docker engine failed (build, push, run).
+ * - {@link CancelledError}: the run was cancelled (Ctrl-C / SIGTERM, an aborted signal).
+ *
+ * The one place that turns any of them into text and an exit code is
+ * `src/terminal/render-error.ts`, used by the CLI and the Nx executors alike.
  */
 
 /** One problem in the user's input, located as precisely as we can. */
@@ -83,5 +87,17 @@ export class EngineError extends Error {
     readonly logTail: readonly string[] = [],
   ) {
     super(message);
+  }
+}
+
+/**
+ * The operation was cancelled (Ctrl-C / SIGTERM: its `AbortSignal` was aborted). Not a
+ * failure of the input, git, the registry or the engine; the CLI exits 130 for it.
+ */
+export class CancelledError extends Error {
+  override readonly name = 'CancelledError';
+  /** @param what what was cancelled, e.g. `waiting for parent tags`; the message is `<what> was cancelled` (or `cancelled`) */
+  constructor(what?: string) {
+    super(what ? `${what} was cancelled` : 'cancelled');
   }
 }

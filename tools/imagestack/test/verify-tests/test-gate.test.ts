@@ -431,11 +431,12 @@ describe('the test gate', () => {
   });
 
   it('fails with the settings problems before running anything', async () => {
-    const stack = await stackFor({ base: { test: '{ command: "true", timeout: "soon", limits: { memroy: 1g } }' } });
-    const r = await runGate(stack, 'base');
-    expect((r.error as Error).name).toBe('InputError');
-    expect((r.error as Error).message).toContain('images.base.test.timeout must be a positive number of seconds');
-    expect((r.error as Error).message).toContain('unknown key "memroy" in images.base.test.limits');
+    // The settings are checked when specs.yml is loaded (schema definition `test`), before the
+    // stack is read and any gate runs; the gate reads ImageSpec.test as loaded.
+    const error = await stackFor({ base: { test: '{ command: "true", timeout: "soon", limits: { memroy: 1g } }' } }).catch((e: unknown) => e);
+    expect((error as Error).name).toBe('InputError');
+    expect((error as Error).message).toContain('images.base.test.timeout must be a positive number of seconds');
+    expect((error as Error).message).toContain('unknown key "memroy" in images.base.test.limits');
     expect(await leftovers()).toEqual([]);
   });
 });

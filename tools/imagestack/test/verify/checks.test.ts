@@ -10,7 +10,9 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeTempDirs } from '../../src/core/git/__fixtures__/test-repo';
+import { InputError } from '../../src/core/errors';
 import { GateFailure } from '../../src/core/pipeline/types';
+import { loadSpecs } from '../../src/core/specs/load';
 import { createChecksGate } from '../../src/core/verify/checks';
 import { createManifestGate } from '../../src/core/verify/manifest';
 import type { GateOutputs } from '../../src/core/pipeline/types';
@@ -134,12 +136,15 @@ describe('checks gate', () => {
   });
 
   it('rejects invalid checks before running anything', async () => {
+    // Invalid checks stop when specs.yml is loaded (schema definition `check`, then the
+    // checks' own rules), before any gate runs: the gate reads ImageSpec.checks as loaded.
     const bad = workspace(specs(`
       - { name: both, command: "true", package: x }`));
     bad.repo.commit('bad');
-    const err = await createChecksGate().run(gateContext(entry, bad.stack(), imageId)).catch((e: unknown) => e);
-    expect((err as GateFailure).message).toBe(
-      'probe@2026.1: invalid checks:\nspecs.yml images.probe.checks.0: check "both" has command and package; a check has exactly one of them (give it `command` + `match`, or `package` (+ `version`), or `file` + `schema`)',
+    const err = await loadSpecs(path.join(bad.repo.dir, 'specs.yml')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as InputError).message).toMatch(
+      /^specs\.yml:\d+:\d+: error: check "both" has command and package; a check has exactly one of them\n {2}fix: give it `command` \+ `match`, or `package` \(\+ `version`\), or `file` \+ `schema`$/,
     );
   });
 });

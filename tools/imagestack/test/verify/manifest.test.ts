@@ -9,7 +9,9 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeTempDirs } from '../../src/core/git/__fixtures__/test-repo';
+import { InputError } from '../../src/core/errors';
 import { GateFailure } from '../../src/core/pipeline/types';
+import { loadSpecs } from '../../src/core/specs/load';
 import { createManifestGate, type PackageManifest } from '../../src/core/verify/manifest';
 import {
   dockerBuild,
@@ -191,10 +193,12 @@ describe('manifest gate', () => {
   });
 
   it('rejects invalid manifest settings before running anything', async () => {
+    // Invalid settings stop when specs.yml is loaded (schema definition `manifestCommand`),
+    // before any gate runs: the gate reads ImageSpec.manifest as loaded.
     const bad = workspace(SPECS.replace('name: greeting', 'name: dpkg'));
     bad.repo.commit('bad');
-    const ctx = gateContext(entryB, bad.stack(), images[1]);
-    const err = await createManifestGate().run(ctx).catch((e: unknown) => e);
-    expect((err as GateFailure).message).toContain('specs.yml images.probe.manifest.commands.0.name: manifest command name "dpkg" is built in');
+    const err = await loadSpecs(path.join(bad.repo.dir, 'specs.yml')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as InputError).message).toMatch(/^specs\.yml:\d+:\d+: error: manifest command name "dpkg" is built in/);
   });
 });

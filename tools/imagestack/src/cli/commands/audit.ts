@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { audit, type AuditResult } from '../../core/audit/gather';
 import { formatAge } from '../../core/util/duration';
 import { findSpecsFile } from '../specs-file';
-import { formatTable } from '../table';
+import { globalFlags } from '../options';
+import { formatTable } from '../../terminal/table';
 
 /** The audit as a table: one row per image, then the notes. */
 export function auditTable(r: AuditResult): string {
@@ -30,14 +31,14 @@ export function registerAudit(program: Command): void {
     .option('--head <ref>', 'newer tags are those of commits up to this one', 'HEAD')
     .option('--json', 'print the findings as JSON')
     .action(async (o: { version: string; maxAge?: string; head: string; json?: boolean }, cmd: Command) => {
-      const g = cmd.optsWithGlobals() as { specs?: string; registry?: string; namespace?: string };
+      const g = globalFlags(cmd);
       const r = await audit({
         specsFile: findSpecsFile(g.specs),
         version: o.version,
         maxAge: o.maxAge,
         head: o.head,
-        registry: g.registry ?? process.env.IMAGESTACK_REGISTRY,
-        namespace: g.namespace ?? process.env.IMAGESTACK_NAMESPACE,
+        registry: g.registry,
+        namespace: g.namespace,
       });
       if (o.json) process.stdout.write(`${JSON.stringify({ version: r.version, ok: r.ok, findings: r.findings }, null, 2)}\n`);
       else {

@@ -1,23 +1,25 @@
 /** `imagestack build`: run the pipeline (build → gates → push) for the plan. */
 import { appendFileSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { InputError } from '../../core/errors';
 import { checkRunId } from '../../core/ci/markers';
 import type { RunResult } from '../../core/pipeline/run';
-import { DURATION_FIX, parseDuration } from '../../core/util/duration';
-import { terminalReporter } from '../progress';
+import { terminalReporter } from '../../terminal/progress';
 import { findSpecsFile } from '../specs-file';
-import { formatBytes, formatDuration, formatTable } from '../table';
+import { collect, globalFlags, positiveDuration, wholeNumber } from '../options';
+import { formatDuration } from '../../terminal/table';
+import { summaryTable } from '../../terminal/summary';
+import { EXIT_CANCELLED, EXIT_FAILURE } from '../../terminal/render-error';
 
 interface BuildFlags {
-  parallel: string;
+  parallel: number;
   base?: string;
   version?: string[];
   push: boolean;
   pushDirty?: boolean;
   force?: boolean;
   output?: string;
-  waitForParents?: string;
+  /** Milliseconds (parsed by {@link positiveDuration}). */
+  waitForParents?: number;
   runId?: string;
 }
 
@@ -25,27 +27,12 @@ interface BuildFlags {
  * The CI run id for failure markers: `--run-id`, else, for a matrix job (`waiting`) inside
  * GitHub Actions, `<GITHUB_RUN_ID>-<GITHUB_RUN_ATTEMPT>`, else none.
  *
- * @throws Error when the id cannot be part of a tag
+ * @throws InputError when the id cannot be part of a tag
  */
 export function ciRunId(flag: string | undefined, waiting: boolean, env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (flag) return checkRunId(flag);
   if (waiting && env.GITHUB_RUN_ID) return checkRunId(`${env.GITHUB_RUN_ID}-${env.GITHUB_RUN_ATTEMPT ?? '1'}`);
   return undefined;
-}
-
-/** The closing summary table of a run. */
-export function summaryTable(run: RunResult): string {
-  const rows = run.results.map((r) => [
-    r.image,
-    r.version,
-    r.status,
-    r.tag,
-    r.durations.build !== undefined ? formatDuration(r.durations.build) : '',
-    r.durations.push !== undefined ? formatDuration(r.durations.push) : '',
-    formatBytes(r.size),
-    r.reason,
-  ]);
-  return formatTable(['image', 'version', 'status', 'tag', 'build', 'push', 'size', 'reason'], rows);
 }
 
 /** Registers the command. `signal` is aborted on SIGINT/SIGTERM. */
@@ -54,9 +41,9 @@ export function registerBuild(program: Command, signal: AbortSignal): void {
     .command('build')
     .description('build, verify and push the images whose tags are missing from the registry, parents first')
     .argument('[image...]', 'only these images (and the ancestors they need)')
-    .option('--parallel <n>', 'images built at once', '2')
+    .option('--parallel <n>', 'images built at once', wholeNumber('--parallel', 1), 2)
     .option('--base <ref>', 'only images changed since this commit, and their descendants')
-    .option('--version <v>', 'only this version (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--version <v>', 'only this version (repeatable)', collect)
     .option('--no-push', 'build and verify, but push nothing')
     .option('--push-dirty', 'also push tags of uncommitted changes (never done by default)')
     .option('--force', 'rebuild the selected images even if their tag exists, under a new tag <tag>.force-<time>')
@@ -64,16 +51,13 @@ export function registerBuild(program: Command, signal: AbortSignal): void {
     .option(
       '--wait-for-parents <duration>',
       'CI matrix job: build only the named images; wait up to <duration> (e.g. 30m) for parent tags other jobs push, then pull them',
+      positiveDuration('--wait-for-parents'),
     )
     .option('--run-id <id>', 'CI run id for failure markers (default in GitHub Actions: <run id>-<run attempt>)')
     .action(async (images: string[], o: BuildFlags, cmd: Command) => {
-      const g = cmd.optsWithGlobals() as { specs?: string; registry?: string; namespace?: string };
-      const parallel = Number(o.parallel);
-      if (!Number.isInteger(parallel) || parallel < 1) throw new Error(`--parallel must be a whole number ≥ 1, got "${o.parallel}"`);
-      const waitMs = o.waitForParents !== undefined ? parseDuration(o.waitForParents) : undefined;
-      if (o.waitForParents !== undefined && (waitMs === undefined || waitMs <= 0)) {
-        throw new InputError({ file: `--wait-for-parents ${o.waitForParents}`, message: 'not a positive duration', fix: DURATION_FIX });
-      }
+      const g = globalFlags(cmd);
+      const parallel = o.parallel;
+      const waitMs = o.waitForParents;
       const runId = ciRunId(o.runId, waitMs !== undefined);
       const reporter = terminalReporter();
       const t0 = Date.now();
@@ -87,8 +71,8 @@ export function registerBuild(program: Command, signal: AbortSignal): void {
         run = await runPipeline({
           specsFile: findSpecsFile(g.specs),
           cwd: process.cwd(),
-          registry: g.registry ?? process.env.IMAGESTACK_REGISTRY,
-          namespace: g.namespace ?? process.env.IMAGESTACK_NAMESPACE,
+          registry: g.registry,
+          namespace: g.namespace,
           images,
           versions: o.version,
           base: o.base,
@@ -117,6 +101,6 @@ export function registerBuild(program: Command, signal: AbortSignal): void {
           `${run.results.filter((r) => r.status === 'built').length} built, ` +
           `${run.results.filter((r) => r.status === 'skipped').length} skipped, ${failed.length} not done; report ${run.reportFiles.markdown}\n`,
       );
-      if (!run.ok) process.exitCode = signal.aborted ? 130 : 1;
+      if (!run.ok) process.exitCode = signal.aborted ? EXIT_CANCELLED : EXIT_FAILURE;
     });
 }

@@ -6,6 +6,7 @@ import { readPromotions } from '../../core/release/history';
 import { promotionsRepository } from '../../core/release/record';
 import { historyTable } from '../release-table';
 import { findSpecsFile } from '../specs-file';
+import { globalFlags } from '../options';
 
 /** Registers the command. */
 export function registerHistory(program: Command): void {
@@ -15,10 +16,10 @@ export function registerHistory(program: Command): void {
     .requiredOption('--version <v>', 'the version, e.g. 2026.2')
     .option('--json', 'print the promotion records as JSON (newest first)')
     .action(async (o: { version: string; json?: boolean }, cmd: Command) => {
-      const g = cmd.optsWithGlobals() as { specs?: string; registry?: string; namespace?: string };
+      const g = globalFlags(cmd);
       const specs = await loadSpecs(findSpecsFile(g.specs), {
-        registry: g.registry ?? process.env.IMAGESTACK_REGISTRY,
-        namespace: g.namespace ?? process.env.IMAGESTACK_NAMESPACE,
+        registry: g.registry,
+        namespace: g.namespace,
       });
       const client = new RegistryClient({ registry: specs.registry });
       const history = await readPromotions(client, specs.namespace, o.version);

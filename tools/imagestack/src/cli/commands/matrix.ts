@@ -5,9 +5,11 @@
 import { appendFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { makeMatrix, type Matrix } from '../../core/ci/matrix';
+import { InputError } from '../../core/errors';
 import { commitsBetween, revParse } from '../../core/git/git';
 import { makePlan } from '../../core/plan/make-plan';
 import { findSpecsFile } from '../specs-file';
+import { globalFlags } from '../options';
 
 /**
  * The lines `imagestack matrix --github-output` appends to `$GITHUB_OUTPUT` ("Setting an
@@ -29,12 +31,12 @@ export function registerMatrix(program: Command): void {
     .option('--github-output', 'also append matrix=, count= and head= to the file $GITHUB_OUTPUT names')
     .option('--pretty', 'indent the JSON')
     .action(async (o: { base?: string; head: string; githubOutput?: boolean; pretty?: boolean }, cmd: Command) => {
-      const g = cmd.optsWithGlobals() as { specs?: string; registry?: string; namespace?: string };
+      const g = globalFlags(cmd);
       const { plan, stack } = await makePlan({
         specsFile: findSpecsFile(g.specs),
         head: o.head,
-        registry: g.registry ?? process.env.IMAGESTACK_REGISTRY,
-        namespace: g.namespace ?? process.env.IMAGESTACK_NAMESPACE,
+        registry: g.registry,
+        namespace: g.namespace,
       });
       const root = stack.specs.root;
       const changed = o.base ? await commitsBetween(root, await revParse(root, o.base), plan.head) : undefined;
@@ -47,7 +49,9 @@ export function registerMatrix(program: Command): void {
       );
       if (o.githubOutput) {
         const file = process.env.GITHUB_OUTPUT;
-        if (!file) throw new Error('--github-output: $GITHUB_OUTPUT is not set (it is inside a GitHub Actions step)');
+        if (!file) {
+          throw new InputError({ file: '--github-output', message: '$GITHUB_OUTPUT is not set (it is inside a GitHub Actions step)', fix: 'use --github-output only in a GitHub Actions step, or drop it' });
+        }
         appendFileSync(file, githubOutputLines(matrix, plan.head));
       }
     });

@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { makePlan } from '../../core/plan/make-plan';
 import type { Plan } from '../../core/plan/types';
 import { findSpecsFile } from '../specs-file';
-import { formatTable } from '../table';
+import { globalFlags } from '../options';
+import { formatTable } from '../../terminal/table';
 
 /** The stable JSON shape of `plan --json` (field names are an interface: see core/plan/types.ts). */
 export function planJson(plan: Plan): unknown {
@@ -53,14 +54,14 @@ export function registerPlan(program: Command): void {
     .option('--json', 'print JSON instead of a table')
     .option('--offline', 'decide from git alone (changed since --base), without asking the registry')
     .action(async (o: { base?: string; head: string; json?: boolean; offline?: boolean }, cmd: Command) => {
-      const g = cmd.optsWithGlobals() as { specs?: string; registry?: string; namespace?: string };
+      const g = globalFlags(cmd);
       const { plan } = await makePlan({
         specsFile: findSpecsFile(g.specs),
         head: o.head,
         base: o.base,
         offline: o.offline,
-        registry: g.registry ?? process.env.IMAGESTACK_REGISTRY,
-        namespace: g.namespace ?? process.env.IMAGESTACK_NAMESPACE,
+        registry: g.registry,
+        namespace: g.namespace,
       });
       process.stdout.write(o.json ? `${JSON.stringify(planJson(plan), null, 2)}\n` : planTable(plan));
     });

@@ -2,7 +2,7 @@
  * `imagestack prepull`: pull one commit's images, or one version's stable images, on many
  * engines at once (or print a Kubernetes DaemonSet that does it on every node).
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { stringify } from 'yaml';
 import { InputError } from '../../core/errors';
 import { makeDaemonSet } from '../../core/prepull/daemonset';
@@ -12,16 +12,18 @@ import { summarize } from '../../core/prepull/summary';
 import type { PrepullEvent, PullResult } from '../../core/prepull/types';
 import { dockerAuthConfig, resolveCredentials } from '../../core/registry';
 import { resolveImages, type ResolvedImage, type ResolveTarget } from '../../core/resolve/resolve';
-import { DURATION_FIX, parseDuration } from '../../core/util/duration';
 import { findSpecsFile } from '../specs-file';
-import { formatBytes, formatDuration, formatTable } from '../table';
+import { collect, globalFlags, positiveDuration } from '../options';
+import { formatBytes, formatDuration, formatTable } from '../../terminal/table';
+import { EXIT_CANCELLED, EXIT_FAILURE } from '../../terminal/render-error';
 
 interface PrepullFlags {
   stable?: string;
   commit?: string;
   version?: string[];
   engine?: string[];
-  timeout: string;
+  /** Milliseconds (parsed by {@link positiveDuration}). */
+  timeout: number;
   kubernetes?: boolean;
   namespaceK8s?: string;
   name?: string;
@@ -29,7 +31,6 @@ interface PrepullFlags {
   pullSecret?: string[];
 }
 
-const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 /** The summary: one row per image, one column per engine, then the reasons of failures. */
 export function prepullTable(results: readonly PullResult[]): string {
@@ -115,14 +116,14 @@ export function registerPrepull(program: Command, signal: AbortSignal): void {
     .option('--commit <sha>', "the tags of this commit's plan")
     .option('--version <v>', 'with --commit: only this version (repeatable)', collect)
     .option('--engine <[name=]host>', 'an engine, as DOCKER_HOST: unix:///…/docker.sock, tcp://host:2375, ssh://user@host (repeatable)', collect)
-    .option('--timeout <duration>', 'time allowed per engine, e.g. 10m, 90s', '10m')
+    .addOption(new Option('--timeout <duration>', 'time allowed per engine, e.g. 10m, 90s').default(600_000, '10m').argParser(positiveDuration('--timeout')))
     .option('--kubernetes', 'print a DaemonSet manifest (YAML) that pre-pulls on every node, instead of pulling')
     .option('--namespace-k8s <ns>', 'with --kubernetes: the Kubernetes namespace (default: kubectl\'s current one)')
     .option('--name <name>', 'with --kubernetes: the DaemonSet name (default imagestack-prepull-<namespace>-<target>)')
     .option('--pause-image <ref>', 'with --kubernetes: the main container image (default registry.k8s.io/pause:3.10)')
     .option('--pull-secret <name>', 'with --kubernetes: an imagePullSecret for a private registry (repeatable)', collect)
     .action(async (o: PrepullFlags, cmd: Command) => {
-      const g = cmd.optsWithGlobals() as { specs?: string; registry?: string; namespace?: string };
+      const g = globalFlags(cmd);
       if (Boolean(o.stable) === Boolean(o.commit)) {
         throw new InputError({ file: 'prepull', message: 'say which images: give exactly one of --stable <version> and --commit <sha>', fix: 'e.g. imagestack prepull --stable 2026.1 --engine unix:///var/run/docker.sock' });
       }
@@ -132,8 +133,7 @@ export function registerPrepull(program: Command, signal: AbortSignal): void {
       if (!o.kubernetes && !o.engine?.length) {
         throw new InputError({ file: 'prepull', message: 'no engine to pull on', fix: 'give one --engine [name=]DOCKER_HOST per node, or --kubernetes for a DaemonSet' });
       }
-      const timeoutMs = parseDuration(o.timeout);
-      if (timeoutMs === undefined || timeoutMs <= 0) throw new InputError({ file: `--timeout ${o.timeout}`, message: 'not a positive duration', fix: DURATION_FIX });
+      const timeoutMs = o.timeout;
       const targets = (o.engine ?? []).map((e) => parseEngineTarget(e));
       const names = targets.map((t) => t.name);
       const twice = names.find((n, i) => names.indexOf(n) !== i);
@@ -144,8 +144,8 @@ export function registerPrepull(program: Command, signal: AbortSignal): void {
         specsFile: findSpecsFile(g.specs),
         target,
         versions: o.version,
-        registry: g.registry ?? process.env.IMAGESTACK_REGISTRY,
-        namespace: g.namespace ?? process.env.IMAGESTACK_NAMESPACE,
+        registry: g.registry,
+        namespace: g.namespace,
       });
       const what = o.stable ? `stable-${o.stable}` : commit!.slice(0, 7);
       if (o.kubernetes) {
@@ -178,6 +178,6 @@ export function registerPrepull(program: Command, signal: AbortSignal): void {
         `${s.missing ? 'INCOMPLETE' : 'done'} in ${formatDuration(Date.now() - t0)}: ${s.pulled} pulled (${formatBytes(s.bytes)}), ${s.present} already present, ${s.missing} failed` +
           `${s.missing ? `; missing on ${s.incompleteEngines.join(', ')}` : ''}\n`,
       );
-      if (s.missing) process.exitCode = signal.aborted ? 130 : 1;
+      if (s.missing) process.exitCode = signal.aborted ? EXIT_CANCELLED : EXIT_FAILURE;
     });
 }

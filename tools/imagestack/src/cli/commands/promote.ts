@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { promoteVersion } from '../../core/release/promote';
 import { releaseSummary } from '../release-table';
 import { findSpecsFile } from '../specs-file';
+import { globalFlags } from '../options';
 
 interface PromoteFlags {
   version: string;
@@ -23,15 +24,15 @@ export function registerPromote(program: Command): void {
     .option('--dry-run', 'print what would change, change nothing')
     .option('--json', 'print the promotion as JSON')
     .action(async (o: PromoteFlags, cmd: Command) => {
-      const g = cmd.optsWithGlobals() as { specs?: string; registry?: string; namespace?: string };
+      const g = globalFlags(cmd);
       const result = await promoteVersion({
         specsFile: findSpecsFile(g.specs),
         version: o.version,
         commit: o.commit,
         tag: o.tag,
         dryRun: o.dryRun,
-        registry: g.registry ?? process.env.IMAGESTACK_REGISTRY,
-        namespace: g.namespace ?? process.env.IMAGESTACK_NAMESPACE,
+        registry: g.registry,
+        namespace: g.namespace,
         onProgress: (line) => process.stderr.write(`${line}\n`),
       });
       process.stdout.write(o.json ? `${JSON.stringify(result, null, 2)}\n` : `\n${releaseSummary(result)}`);

@@ -6,6 +6,7 @@
 import { appendFileSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
+import { InputError } from '../../core/errors';
 import { mergeReports } from '../../core/report/merge';
 import { renderMarkdown, type RunReport } from '../../core/report/report';
 
@@ -36,12 +37,16 @@ export function registerReport(program: Command): void {
     .option('--summary', 'also append it to the file $GITHUB_STEP_SUMMARY names (the job summary)')
     .action((paths: string[], o: { summary?: boolean }) => {
       const files = findReports(paths);
-      if (!files.length) throw new Error(`no report.json under ${paths.join(', ')}: did the build jobs upload their reports?`);
+      if (!files.length) {
+        throw new InputError({ file: paths.join(', '), message: `no report.json under ${paths.join(', ')}: did the build jobs upload their reports?`, fix: 'give the report.json files, or the folders the build jobs uploaded them to' });
+      }
       const report = mergeReports(files.map((f) => JSON.parse(readFileSync(f, 'utf8')) as RunReport));
       const markdown = renderMarkdown(report, process.cwd());
       process.stdout.write(markdown);
       if (o.summary) {
-        if (!process.env.GITHUB_STEP_SUMMARY) throw new Error('--summary: $GITHUB_STEP_SUMMARY is not set (it is inside a GitHub Actions step)');
+        if (!process.env.GITHUB_STEP_SUMMARY) {
+          throw new InputError({ file: '--summary', message: '$GITHUB_STEP_SUMMARY is not set (it is inside a GitHub Actions step)', fix: 'use --summary only in a GitHub Actions step, or drop it' });
+        }
         appendFileSync(process.env.GITHUB_STEP_SUMMARY, markdown);
       }
     });

@@ -4,6 +4,7 @@ import { InputError } from '../../core/errors';
 import { revertVersion } from '../../core/release/revert';
 import { releaseSummary } from '../release-table';
 import { findSpecsFile } from '../specs-file';
+import { globalFlags } from '../options';
 
 interface RevertFlags {
   version: string;
@@ -22,7 +23,7 @@ export function registerRevert(program: Command): void {
     .option('--dry-run', 'print what would change, change nothing')
     .option('--json', 'print the revert as JSON')
     .action(async (o: RevertFlags, cmd: Command) => {
-      const g = cmd.optsWithGlobals() as { specs?: string; registry?: string; namespace?: string };
+      const g = globalFlags(cmd);
       let to: number | undefined;
       if (o.to !== undefined) {
         to = Number(o.to);
@@ -35,8 +36,8 @@ export function registerRevert(program: Command): void {
         version: o.version,
         to,
         dryRun: o.dryRun,
-        registry: g.registry ?? process.env.IMAGESTACK_REGISTRY,
-        namespace: g.namespace ?? process.env.IMAGESTACK_NAMESPACE,
+        registry: g.registry,
+        namespace: g.namespace,
         onProgress: (line) => process.stderr.write(`${line}\n`),
       });
       process.stdout.write(o.json ? `${JSON.stringify(result, null, 2)}\n` : `\n${releaseSummary(result)}`);

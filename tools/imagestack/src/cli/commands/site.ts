@@ -18,8 +18,8 @@ export async function runSite(o: SiteFlags, g: { specs?: string; registry?: stri
   const root = path.dirname(specsFile);
   const result = await generateSite({
     specsFile,
-    registry: g.registry ?? process.env.IMAGESTACK_REGISTRY,
-    namespace: g.namespace ?? process.env.IMAGESTACK_NAMESPACE,
+    registry: g.registry,
+    namespace: g.namespace,
     outDir: o.out ? path.resolve(o.out) : path.join(root, 'dist', 'site'),
     runDir: o.runDir ? path.resolve(o.runDir) : undefined,
     readPromotions,

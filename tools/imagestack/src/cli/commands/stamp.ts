@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 import { stamp } from '../../core/stamp/stamp';
 import { findSpecsFile } from '../specs-file';
-import { formatTable } from '../table';
+import { collect, globalFlags } from '../options';
+import { formatTable } from '../../terminal/table';
 
 /** Registers the command. */
 export function registerStamp(program: Command): void {
@@ -11,17 +12,17 @@ export function registerStamp(program: Command): void {
     .command('stamp')
     .description("write a lock file (image, version → repository:tag@digest) for a commit, and stamp the references into copies of the JSON files specs.yml names")
     .option('--commit <sha>', 'commit whose tags are resolved', 'HEAD')
-    .option('--version <v>', 'only this version (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--version <v>', 'only this version (repeatable)', collect)
     .option('--out <dir>', 'output folder (default dist/imagestack/stamp)')
     .action(async (o: { commit: string; version?: string[]; out?: string }, cmd: Command) => {
-      const g = cmd.optsWithGlobals() as { specs?: string; registry?: string; namespace?: string };
+      const g = globalFlags(cmd);
       const r = await stamp({
         specsFile: findSpecsFile(g.specs),
         commit: o.commit,
         versions: o.version,
         outDir: o.out,
-        registry: g.registry ?? process.env.IMAGESTACK_REGISTRY,
-        namespace: g.namespace ?? process.env.IMAGESTACK_NAMESPACE,
+        registry: g.registry,
+        namespace: g.namespace,
       });
       const rel = (p: string) => path.relative(process.cwd(), p) || '.';
       process.stdout.write(`lock file for ${r.commit.slice(0, 7)}: ${rel(r.lockFile)} (${r.images.length} image versions)\n`);

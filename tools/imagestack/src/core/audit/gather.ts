@@ -18,7 +18,7 @@ import { loadSpecs } from '../specs/load';
 import { mapLimit } from '../util/concurrency';
 import { DURATION_FIX, parseDuration } from '../util/duration';
 import { decideAudit, type AuditFinding, type StableFacts } from './decide';
-import { readAuditPolicy, type AuditPolicy } from './spec';
+import { withMaxStableAge, type AuditPolicy } from './spec';
 
 /** Options of {@link audit}. */
 export interface AuditOptions {
@@ -61,7 +61,7 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
   if (opts.maxAge !== undefined && parseDuration(opts.maxAge) === undefined) {
     throw new InputError({ file: `--max-age ${opts.maxAge}`, message: 'not a duration', fix: DURATION_FIX });
   }
-  const policy = readAuditPolicy(specs.raw, opts.maxAge);
+  const policy = withMaxStableAge(specs.audit, opts.maxAge);
   const client = opts.client ?? new RegistryClient({ registry: specs.registry });
   const head = await revParse(specs.root, opts.head ?? 'HEAD');
   const promotions = await readPromotions(client, specs.namespace, opts.version);

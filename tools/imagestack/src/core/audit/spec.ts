@@ -33,12 +33,19 @@ export interface AuditPolicy {
 
 const SHA256 = /^sha256:[a-f0-9]{64}$/;
 
-/** The policy of a valid specs document (`Specs.raw`); `--max-age` replaces the age when given. */
+/**
+ * The policy of a valid specs document (`Specs.raw`; load.ts puts it into `Specs.audit`);
+ * `--max-age` replaces the age when given.
+ */
 export function readAuditPolicy(raw: unknown, maxAgeOverride?: string): AuditPolicy {
   const a = asObject(asObject(raw)?.audit) ?? {};
-  const age = maxAgeOverride ?? (typeof a.maxStableAge === 'string' ? a.maxStableAge : undefined);
   const deny = Array.isArray(a.deny) ? a.deny.map((d) => ({ digest: String((d as DenyEntry).digest), reason: String((d as DenyEntry).reason) })) : [];
-  return { ...(age !== undefined ? { maxStableAge: age, maxStableAgeMs: parseDuration(age) } : {}), deny };
+  return withMaxStableAge({ deny }, maxAgeOverride ?? (typeof a.maxStableAge === 'string' ? a.maxStableAge : undefined));
+}
+
+/** `policy` with its age replaced by `maxAge` (a duration such as `30d`) when given. */
+export function withMaxStableAge(policy: AuditPolicy, maxAge: string | undefined): AuditPolicy {
+  return maxAge === undefined ? policy : { maxStableAge: maxAge, maxStableAgeMs: parseDuration(maxAge), deny: policy.deny };
 }
 
 /** Problems of `audit:` beyond the schema's shapes: a bad duration, a malformed or repeated digest. */

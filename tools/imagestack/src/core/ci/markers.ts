@@ -13,6 +13,7 @@
 import { createHash } from 'node:crypto';
 import { OCI_INDEX, redact, type RegistryClient } from '../registry';
 import { MARKER_REPOSITORY } from '../reserved';
+import { InputError } from '../errors';
 
 export { MARKER_REPOSITORY } from '../reserved';
 
@@ -40,11 +41,15 @@ const RUN_ID = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
 /**
  * Checks a run id (used inside tags).
  *
- * @throws Error naming the id and the allowed characters
+ * @throws InputError naming the id and the allowed characters
  */
 export function checkRunId(runId: string): string {
   if (!RUN_ID.test(runId)) {
-    throw new Error(`run id "${runId}" cannot be part of a tag: use 1 to 64 letters, digits, '_', '.', '-' (not starting with '.' or '-')`);
+    throw new InputError({
+      file: 'run id',
+      message: `run id "${runId}" cannot be part of a tag: use 1 to 64 letters, digits, '_', '.', '-' (not starting with '.' or '-')`,
+      fix: 'pass such an id with --run-id (in GitHub Actions the default is <GITHUB_RUN_ID>-<GITHUB_RUN_ATTEMPT>)',
+    });
   }
   return runId;
 }

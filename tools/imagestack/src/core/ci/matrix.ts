@@ -17,6 +17,7 @@
  */
 import type { Plan, PlanEntry } from '../plan/types';
 import { nodeKey } from '../tags/tag';
+import { InputError } from '../errors';
 
 /** GitHub's limit: "A matrix can generate a maximum of 256 jobs per workflow run." */
 export const GITHUB_MATRIX_MAX_JOBS = 256;
@@ -57,15 +58,17 @@ export interface MatrixOptions {
  * Makes the matrix of a plan: one entry per plan entry with action `build` (its tag is
  * missing from the registry), in the plan's build order.
  *
- * @throws Error when the plan has uncommitted changes (a CI job checks out the commit, so a
+ * @throws InputError when the plan has uncommitted changes (a CI job checks out the commit, so a
  *   dirty tag could never be rebuilt by it), or when there are more jobs than `maxJobs`
  */
 export function makeMatrix(plan: Plan, opts: MatrixOptions = {}): Matrix {
   if (plan.dirty) {
     const dirty = plan.images.filter((e) => e.dirty).map((e) => `${e.image} ${e.version}`);
-    throw new Error(
-      `the working tree has uncommitted changes to the inputs of ${dirty.join(', ')}: a CI matrix builds commits; commit (or stash) them first`,
-    );
+    throw new InputError({
+      file: 'matrix',
+      message: `the working tree has uncommitted changes to the inputs of ${dirty.join(', ')}: a CI matrix builds commits; commit (or stash) them first`,
+      fix: 'commit or stash the changes, then run imagestack matrix again',
+    });
   }
   const byKey = new Map(plan.images.map((e) => [nodeKey(e.image, e.version), e]));
   const selected = new Set<string>();
@@ -87,10 +90,13 @@ export function makeMatrix(plan: Plan, opts: MatrixOptions = {}): Matrix {
     .map((e) => ({ name: `${e.image} ${e.version}`, image: e.image, version: e.version, tag: e.tag, wave: e.wave, parents: [...e.parents] }));
   const max = opts.maxJobs ?? GITHUB_MATRIX_MAX_JOBS;
   if (include.length > max) {
-    throw new Error(
-      `the matrix would have ${include.length} jobs; GitHub allows at most ${max} per matrix. ` +
+    throw new InputError({
+      file: 'matrix',
+      message:
+        `the matrix would have ${include.length} jobs; GitHub allows at most ${max} per matrix. ` +
         `Split the run by version (several plan/build job pairs, one per --version) or build on one machine (imagestack build)`,
-    );
+      fix: 'split the run by version, or build on one machine with imagestack build',
+    });
   }
   return { include };
 }

@@ -5,6 +5,7 @@
  * up to `pollMs`, so a parent built in seconds is seen at once and a long wait costs a
  * request every 10 s per parent.
  */
+import { CancelledError } from '../errors';
 import { formatDurationText as formatDuration } from '../util/duration';
 import { readFailureMarker, type FailureMarker, type MarkerRegistry } from './markers';
 
@@ -82,7 +83,7 @@ const defaultSleep = (ms: number, signal?: AbortSignal) =>
  *
  * @throws ParentFailedError as soon as a parent's job left a failure marker for `runId`
  * @throws WaitTimeoutError after `timeoutMs` with the tags still missing
- * @throws Error('cancelled') when `signal` is aborted; RegistryError when the registry fails
+ * @throws CancelledError when `signal` is aborted; RegistryError when the registry fails
  */
 export async function waitForParentTags(client: MarkerRegistry, parents: readonly ParentTag[], opts: WaitOptions): Promise<void> {
   const now = opts.now ?? Date.now;
@@ -106,7 +107,7 @@ export async function waitForParentTags(client: MarkerRegistry, parents: readonl
     if (waited >= opts.timeoutMs) throw new WaitTimeoutError(pending, opts.timeoutMs);
     opts.onProgress?.(pending, waited);
     await sleep(Math.min(pause, opts.timeoutMs - waited), opts.signal);
-    if (opts.signal?.aborted) throw new Error('cancelled');
+    if (opts.signal?.aborted) throw new CancelledError();
     pause = Math.min(pause * 1.5, opts.pollMs ?? 10_000);
   }
 }

@@ -9,6 +9,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import Docker from 'dockerode';
+import { CancelledError } from '../errors';
 import type { AuthConfig } from '../engine/push';
 import type { ProgressMessage } from '../engine/stream';
 import { readProgress } from '../engine/stream';
@@ -66,7 +67,7 @@ export async function prepullEngine(target: EngineTarget, images: readonly Resol
   const controller = new AbortController();
   const timeout = new Error(`timed out after ${formatAge(opts.timeoutMs)}`);
   const timer = setTimeout(() => controller.abort(timeout), opts.timeoutMs);
-  const onCancel = () => controller.abort(new Error('cancelled'));
+  const onCancel = () => controller.abort(new CancelledError());
   opts.signal?.addEventListener('abort', onCancel, { once: true });
   const signal = controller.signal;
   // Our own agent, destroyed on timeout or cancel: that ends every request under way on this

@@ -3,6 +3,7 @@
  * `report.json`; the workflow's report job merges them into one report for the job summary.
  */
 import type { RunReport } from './report';
+import { InputError } from '../errors';
 
 const ORDER: Record<RunReport['images'][number]['status'], number> = { failed: 0, blocked: 1, cancelled: 2, pushed: 3, built: 4, skipped: 5 };
 
@@ -11,12 +12,18 @@ const ORDER: Record<RunReport['images'][number]['status'], number> = { failed: 0
  * (a job's own result wins over another job's `skipped`), failures first, counts and `ok`
  * recomputed; `startedAt` is the earliest start and `durationMs` runs to the latest end.
  *
- * @throws Error when no report is given, or the reports are of different commits
+ * @throws InputError when no report is given, or the reports are of different commits
  */
 export function mergeReports(reports: readonly RunReport[]): RunReport {
-  if (!reports.length) throw new Error('no run report to merge');
+  if (!reports.length) throw new InputError({ file: 'report', message: 'no run report to merge', fix: 'give the report.json files (or folders holding them) of the run' });
   const heads = [...new Set(reports.map((r) => r.head))];
-  if (heads.length > 1) throw new Error(`the reports are of different commits (${heads.map((h) => h.slice(0, 7)).join(', ')}): merge the reports of one run`);
+  if (heads.length > 1) {
+    throw new InputError({
+      file: 'report',
+      message: `the reports are of different commits (${heads.map((h) => h.slice(0, 7)).join(', ')}): merge the reports of one run`,
+      fix: 'give only the reports of one run (one commit)',
+    });
+  }
   const byKey = new Map<string, RunReport['images'][number]>();
   for (const report of reports) {
     for (const r of report.images) {

@@ -1,6 +1,6 @@
 /**
- * Reading specs.yml: parse (YAML) → schema (specs.schema.json) → rules (rules.ts) →
- * normalize into {@link Specs}. Every problem is collected first and thrown as one
+ * Reading specs.yml: parse (YAML) → schema (schemas/specs.schema.json) → normalise the gate
+ * and release sections (sections.ts) → rules (rules.ts) → normalize into {@link Specs}. Every problem is collected first and thrown as one
  * {@link InputError}, so a user sees all of them at once (DESIGN.md promise 6).
  */
 import { readFileSync } from 'node:fs';
@@ -17,7 +17,8 @@ import { locate } from './positions';
 import type { DocPath } from './positions';
 import { checkRules } from './rules';
 import { checkSchema } from './schema';
-import type { BuildArgs, ImageSpec, Specs, VersionSpec } from './types';
+import { attachSections, hidden, normalizeSections, type PlainSpecs, type Sections } from './sections';
+import type { BuildArgs, Specs, VersionSpec } from './types';
 
 export type { SpecsOverrides } from './context';
 
@@ -115,7 +116,7 @@ function normalizeGlob(g: string): string {
   return g.replace(/^(?:\.\/)+/, '');
 }
 
-function normalize(ctx: CheckContext, root: string): Specs {
+function normalize(ctx: CheckContext, root: string, sections: Sections): Specs {
   const { json, doc, lineCounter } = ctx;
   const line = (p: DocPath) => locate(doc, lineCounter, p, 'key').line;
   const versions: VersionSpec[] = orderedKeys(doc, ['versions']).map((name) => ({
@@ -126,7 +127,7 @@ function normalize(ctx: CheckContext, root: string): Specs {
   // Each image's pair is looked up once in the `images:` mapping (not by walking from the
   // root per image: that was quadratic in the number of images).
   const imagesPairs = lastPairs(lastPairs(doc.contents).get('images')?.value);
-  const images: ImageSpec[] = [...imagesPairs].map(([name, pair]) => {
+  const images: PlainSpecs['images'] = [...imagesPairs].map(([name, pair]) => {
     const at = ['images', name];
     const versionArgs: Record<string, BuildArgs> = {};
     for (const v of lastPairs(lastPairs(pair.value).get('versions')?.value).keys()) {
@@ -147,7 +148,7 @@ function normalize(ctx: CheckContext, root: string): Specs {
     };
   });
   const source = valueAt(json, ['source']);
-  return {
+  const plain: PlainSpecs = {
     file: path.resolve(root, ctx.file),
     root,
     registry: ctx.overrides.registry ?? String(valueAt(json, ['registry'])),
@@ -158,6 +159,7 @@ function normalize(ctx: CheckContext, root: string): Specs {
     images,
     raw: asObject(json) ?? {},
   };
+  return attachSections(plain, sections);
 }
 
 /** Problems without a line (overrides) first, then by line and column; exact repeats dropped. */
@@ -189,7 +191,7 @@ function sortProblems(problems: Problem[]): Problem[] {
  *   files named in specs.yml (the `stamp:` files); without it those checks are skipped
  * @returns the normalized stack definition, versions and images in file order
  * @throws InputError with every problem found: YAML syntax and duplicate keys, schema
- *   violations (specs.schema.json), and the rules of rules.ts — each with file, 1-based
+ *   violations (specs.schema.json), the sections' own facts (sections.ts), and the rules of rules.ts — each with file, 1-based
  *   line and column (none for overrides), message and fix
  */
 export function parseSpecs(
@@ -201,16 +203,18 @@ export function parseSpecs(
 ): Specs {
   const ctx: CheckContext = { ...parseSpecsDocument(text), file, overrides, problems: [], readWorkspaceFile };
   const fatal = yamlProblems(ctx);
+  let sections: Sections | undefined;
   if (!fatal) {
     checkSchema(ctx);
+    sections = normalizeSections(ctx);
     checkRules(ctx);
   } else if (overrides.registry !== undefined || overrides.namespace !== undefined) {
     checkRules({ ...ctx, json: null }); // only the overrides rule finds anything in an empty document
   }
-  if (ctx.problems.length > 0) throw new InputError(sortProblems(ctx.problems));
-  // Not enumerable: a hint for readers of history (tags/source-commits), not part of the
-  // stack definition (kept out of JSON output and structural comparisons).
-  return Object.defineProperty(normalize(ctx, path.resolve(root)), 'text', { value: text, enumerable: false });
+  if (ctx.problems.length > 0 || !sections) throw new InputError(sortProblems(ctx.problems));
+  // `text`: a hint for readers of history (tags/source-commits), not part of the stack
+  // definition (not enumerable, like the typed sections: see sections.ts).
+  return hidden(normalize(ctx, path.resolve(root), sections), { text });
 }
 
 /**

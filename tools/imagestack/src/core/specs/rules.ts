@@ -1,7 +1,12 @@
 /**
- * The rules of specs.yml beyond its JSON Schema: names that must be valid in image
- * references, build arg names, versions that must be declared, input globs that must stay
- * inside the workspace, and the registry/namespace overrides.
+ * The rules of specs.yml beyond its JSON Schema: cross-field facts a schema cannot say —
+ * names that must be valid in image references (with the registry and namespace), build arg
+ * names and the reserved ones, versions that must be declared, input globs and Dockerfiles
+ * that must stay inside the workspace, and the registry/namespace overrides. (The gate and
+ * release sections' own facts are checked where they are normalised: sections.ts.)
+ *
+ * Over 300 lines on purpose: one small `Rule` per cross-field fact, each with its message and
+ * fix next to it; they share the name helpers (registry, namespace, path suggestions).
  *
  * Each rule reads the plain JSON defensively (the document may also have failed the
  * schema), so that one run reports every problem it can. Reference grammar: see
@@ -10,12 +15,8 @@
 import { isPathComponent, isRegistryHost, isRepositoryPath, isTag, MAX_NAME_LENGTH } from '../reference/reference';
 import { asObject, report, valueAt } from './context';
 import type { CheckContext } from './context';
-import { locate, type DocPath } from './positions';
+import type { DocPath } from './positions';
 import { closest, quoteList } from '../util/suggest';
-import { checksSpecIssues } from '../verify/checks/spec';
-import { manifestSpecIssues } from '../verify/manifest/spec';
-import { stampSpecIssues } from '../stamp/spec';
-import { auditSpecIssues } from '../audit/spec';
 import { MARKER_REPOSITORY, PROMOTIONS_IMAGE } from '../reserved';
 
 /** A rule adds its problems to `ctx.problems`. */
@@ -360,37 +361,7 @@ export const RULES: readonly Rule[] = [
   imageVersionsRule,
   inputsRule,
   dockerfileRule,
-  verifySettingsRule,
-  releaseSettingsRule,
 ];
-
-/**
- * The package-manifest and checks settings, validated here so that a bad one stops the
- * run before anything is built (promise 6), not when the gate reaches it.
- */
-function verifySettingsRule(ctx: CheckContext): void {
-  const json = asObject(ctx.json) ?? {};
-  for (const i of [...manifestSpecIssues(json), ...checksSpecIssues(json)]) {
-    // The schema already checks shapes (e.g. "checks must be a list"): one problem per place.
-    const { line, column } = locate(ctx.doc, ctx.lineCounter, i.path, 'value');
-    if (ctx.problems.some((p) => p.line === line && p.column === column)) continue;
-    report(ctx, i.path, 'value', i.message, i.fix);
-  }
-}
-
-/**
- * The `stamp:` and `audit:` settings (stamp/spec.ts, audit/spec.ts). With a workspace
- * reader in the context (loadSpecs gives one), the stamp files are read too: a missing
- * file or a pointer that names nothing stops at load time, not when `stamp` runs.
- */
-function releaseSettingsRule(ctx: CheckContext): void {
-  const json = asObject(ctx.json) ?? {};
-  for (const i of [...stampSpecIssues(json, ctx.readWorkspaceFile), ...auditSpecIssues(json)]) {
-    const { line, column } = locate(ctx.doc, ctx.lineCounter, i.path, 'value');
-    if (ctx.problems.some((p) => p.line === line && p.column === column)) continue;
-    report(ctx, i.path, 'value', i.message, i.fix);
-  }
-}
 
 /** Runs every rule of {@link RULES} on `ctx`, adding problems to `ctx.problems`. */
 export function checkRules(ctx: CheckContext): void {

@@ -1,6 +1,7 @@
 /**
- * Checking specs.yml against specs.schema.json (JSON Schema draft-07, with ajv) and
- * turning ajv's errors into problems in plain English, located in the YAML source.
+ * Checking specs.yml against schemas/specs.schema.json (JSON Schema draft-07, with ajv) and
+ * turning ajv's errors into problems in plain English, located in the YAML source (the gate
+ * sections' words: schema-messages.ts).
  */
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { validate as generatedValidator } from './specs-validator.generated';
@@ -10,16 +11,22 @@ import type { CheckContext } from './context';
 import { formatPath, pointerToPath } from './positions';
 import type { DocPath } from './positions';
 import { closest, quoteList } from '../util/suggest';
+import { sectionMessage, selectErrors } from './schema-messages';
 
-// `require`, not `import`: the project's tsconfig includes only `src/**/*.ts`, and a
-// composite project may not import a JSON file outside its file list (TS6307). The build
-// must copy this file next to the compiled schema.js.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const SPECS_SCHEMA: Record<string, unknown> = require('./specs.schema.json');
+/**
+ * Where the JSON Schema of specs.yml is published, relative to the package root
+ * (tools/imagestack/ in this repository, node_modules/imagestack/ when installed): the path
+ * editors are given in `# yaml-language-server: $schema=…` (README, "`specs.yml`"). The
+ * package's `files` ship the folder.
+ */
+export const SPECS_SCHEMA_PATH = 'schemas/specs.schema.json';
 
-/** The JSON Schema (draft-07) of specs.yml, as a plain object. */
+/** The JSON Schema (draft-07) of specs.yml, as a plain object (read on first use: a run validates with the compiled validator). */
 export function specsSchema(): Record<string, unknown> {
-  return SPECS_SCHEMA;
+  // `require`, not `import`: the file is outside the project's `src/` (TS6307); from src/
+  // and from dist/ alike it is three folders up.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('../../../schemas/specs.schema.json') as Record<string, unknown>;
 }
 
 /**
@@ -89,6 +96,11 @@ const REQUIRED_FIX: Record<string, string> = {
 };
 
 function translate(ctx: CheckContext, e: ErrorObject): void {
+  const own = sectionMessage(e, ctx.json);
+  if (own) {
+    report(ctx, own.path, own.target, own.message, own.fix);
+    return;
+  }
   const path = pointerToPath(e.instancePath);
   const params = e.params as Record<string, unknown>;
   switch (e.keyword) {
@@ -167,6 +179,6 @@ function translate(ctx: CheckContext, e: ErrorObject): void {
 export function checkSchema(ctx: CheckContext): boolean {
   const validate = validator();
   if (validate(ctx.json)) return true;
-  for (const e of validate.errors ?? []) translate(ctx, e);
+  for (const e of selectErrors(validate.errors ?? [])) translate(ctx, e);
   return false;
 }

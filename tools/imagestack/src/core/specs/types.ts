@@ -1,7 +1,13 @@
 /**
  * The normalized, validated content of `specs.yml`. Produced by `loadSpecs` (load.ts);
- * everything downstream (graph, tags, plan, Nx plugin) reads this shape, never the YAML.
+ * everything downstream (graph, tags, plan, gates, commands, Nx plugin) reads this shape,
+ * never the YAML, and never validates it again.
  */
+import type { AuditPolicy } from '../audit/spec';
+import type { StampSpec } from '../stamp/spec';
+import type { CheckSpec } from '../verify/checks/spec';
+import type { ManifestSpec } from '../verify/manifest/spec';
+import type { TestSpec } from '../verify/test/settings';
 
 /** Build args: name → value. Names match `[A-Za-z_][A-Za-z0-9_]*`. */
 export type BuildArgs = Record<string, string>;
@@ -35,10 +41,24 @@ export interface ImageSpec {
   /** 1-based line of the image's key in specs.yml. */
   line: number;
   /**
-   * The entry exactly as parsed (plain JSON), including keys read by later steps
-   * (`manifest`, `checks`, `test`). Used to compare entries by meaning.
+   * The entry exactly as parsed (plain JSON), including the gate sections (`manifest`,
+   * `checks`, `test`). Used to compare entries by meaning; the gates read the typed fields
+   * below instead.
    */
   raw: Record<string, unknown>;
+  /**
+   * The package manifest settings, `defaults.manifest` applied (stack-wide commands first,
+   * replaced by same-named image commands; the timeout in seconds, default 120).
+   *
+   * This and {@link checks} and {@link test} are set by `parseSpecs` and not enumerable: derived
+   * from `raw` (and `defaults`), so kept out of JSON output and structural comparisons, like
+   * `Specs.text`. An ImageSpec made in code has none of them.
+   */
+  readonly manifest: ManifestSpec;
+  /** The checks, in file order, regular expressions compiled and version ranges parsed (not enumerable). */
+  readonly checks: readonly CheckSpec[];
+  /** The test settings, `defaults.test` applied key by key, and whether the image sets its own command (not enumerable). */
+  readonly test: TestSpec;
 }
 
 /** The whole stack definition. */
@@ -61,6 +81,10 @@ export interface Specs {
   images: ImageSpec[];
   /** The whole file as parsed (plain JSON), for comparing entries by meaning. */
   raw: Record<string, unknown>;
+  /** The `stamp:` items, in file order, defaults applied (set by `parseSpecs`; not enumerable, like {@link text}). */
+  readonly stamp: readonly StampSpec[];
+  /** The `audit:` policy, the age parsed to milliseconds (set by `parseSpecs`; not enumerable). */
+  readonly audit: AuditPolicy;
   /**
    * The text that was parsed and validated (set by `parseSpecs`; absent for specs made in
    * code; not enumerable). A specs.yml blob with this text is known to parse without errors.

@@ -14,7 +14,6 @@ import type { RegistryClient } from '../registry';
 import { resolveImages, type ResolvedImage } from '../resolve/resolve';
 import { formatLock, makeLock, referenceIn, type LockFile } from './lock';
 import { replaceAt } from './pointer';
-import { readStampSpecs } from './spec';
 
 /** Options of {@link stamp}. */
 export interface StampOptions {
@@ -87,7 +86,7 @@ export async function stamp(opts: StampOptions): Promise<StampResult> {
   // Stamp everything in memory first: copies keyed by output path.
   const copies = new Map<string, { doc: unknown; text: string }>();
   const stamped: StampedValue[] = [];
-  for (const s of readStampSpecs(specs.raw)) {
+  for (const s of specs.stamp) {
     const versions = (s.version ? [s.version] : specs.versions.map((v) => v.name)).filter((v) => !opts.versions?.length || opts.versions.includes(v));
     for (const version of versions) {
       const image = byKey.get(`${s.image}\0${version}`);

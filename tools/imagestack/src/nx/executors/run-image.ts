@@ -4,12 +4,11 @@
  */
 import * as path from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
-import { EngineError, GitError, InputError, RegistryError } from '../../core/errors';
 import { runPipeline } from '../../core/pipeline/run';
 import { createChecksGate, createManifestGate, createTestGate } from '../../core/verify';
-import { redact } from '../../core/registry';
-import { summaryTable } from '../../cli/commands/build';
-import { terminalReporter } from '../../cli/progress';
+import { terminalReporter } from '../../terminal/progress';
+import { renderError } from '../../terminal/render-error';
+import { summaryTable } from '../../terminal/summary';
 
 /** Options of both executors (schema.json). */
 export interface ImageExecutorOptions {
@@ -30,7 +29,8 @@ export type ExecutorStep = 'build' | 'manifest' | 'test' | 'push';
  * left in the engine; `push` pushes it (Nx ran `test` before, through `dependsOn`).
  * Images whose tag is already in the registry are skipped by every part.
  *
- * @returns `{ success }` for Nx; errors are printed (file:line and fix for bad input), never thrown
+ * @returns `{ success }` for Nx; errors are printed as the CLI prints them (terminal/render-error.ts:
+ *   file:line and fix for bad input, no stack trace unless IMAGESTACK_DEBUG is set), never thrown
  */
 export async function runImage(options: ImageExecutorOptions, context: ExecutorContext, step: ExecutorStep): Promise<{ success: boolean }> {
   const controller = new AbortController();
@@ -58,8 +58,7 @@ export async function runImage(options: ImageExecutorOptions, context: ExecutorC
     return { success: run.ok };
   } catch (e) {
     reporter.stop();
-    const known = e instanceof InputError || e instanceof GitError || e instanceof RegistryError || e instanceof EngineError;
-    process.stderr.write(`imagestack: ${redact(known ? (e as Error).message : String((e as Error)?.stack ?? e))}\n`);
+    process.stderr.write(`${renderError(e)}\n`);
     return { success: false };
   } finally {
     process.off('SIGINT', onSignal);

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { stringify as stringifyYaml } from 'yaml';
 import type { Stack, StackImage } from '../../graph/types';
 import { toSpecsJson } from '../../specs/document';
+import { withSections } from '../../specs/sections';
 import type { ImageSpec, Specs } from '../../specs/types';
 
 /** Base time of test commits (seconds since the epoch); each commit adds one minute. */
@@ -191,7 +192,8 @@ export function makeStack(root: string, def: StackDef, specsText?: string): Stac
       raw: ((raw.images as Record<string, unknown>)?.[name] ?? {}) as Record<string, unknown>,
     };
   });
-  const specs: Specs = {
+  // The typed sections (ImageSpec.manifest/.checks/.test, Specs.stamp/.audit) from `raw`, as parseSpecs sets them.
+  const specs: Specs = withSections({
     file: path.join(root, 'specs.yml'),
     root,
     registry: '127.0.0.1:5000',
@@ -200,7 +202,7 @@ export function makeStack(root: string, def: StackDef, specsText?: string): Stac
     versions: versionNames.map((name, i) => ({ name, args: { VERSION: name }, line: i + 1 })),
     images: imageSpecs,
     raw,
-  };
+  });
   const images = new Map<string, StackImage>(
     imageSpecs.map((spec) => [
       spec.name,

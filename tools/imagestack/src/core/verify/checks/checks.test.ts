@@ -3,7 +3,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { InputError, Problem } from '../../errors';
 import { toSpecsJson } from '../../specs/document';
+import { parseSpecs } from '../../specs/load';
 import { manifestSpecIssues } from '../manifest/spec';
 import { failureLine } from './gate';
 import { compileSchema } from './schema';
@@ -34,41 +36,45 @@ describe('checks in specs.yml', () => {
     ]);
   });
 
-  it('reports every invalid check with its path and a fix', () => {
-    const raw = {
-      images: {
-        a: {
-          checks: [
-            { command: 'x', match: 'y' },
-            { name: 'two', command: 'x', match: 'y', package: 'z' },
-            { name: 'none' },
-            { name: 'nomatch', command: 'x' },
-            { name: 'badre', command: 'x', match: '(' },
-            { name: 'badver', package: 'p', version: '1.2' },
-            { name: 'extra', package: 'p', match: 'y' },
-            { name: 'relfile', file: 'etc/x.json', schema: 's.json' },
-            { name: 'escape', file: '/x.json', schema: '../s.json' },
-            { name: 'dup', package: 'p' },
-            { name: 'dup', package: 'q' },
-          ],
-        },
-        b: { checks: { name: 'x' } },
-      },
-    };
-    const text = checksSpecIssues(raw).map((i) => `${i.path.join('.')}: ${i.message}`);
-    expect(text).toEqual([
-      'images.a.checks.0.name: check #1 needs a name',
-      'images.a.checks.1: check "two" has command and package; a check has exactly one of them',
-      'images.a.checks.2: check "none" says nothing to check',
-      'images.a.checks.3.match: check "nomatch" needs `match`: the regular expression the output must match',
-      expect.stringMatching(/^images\.a\.checks\.4\.match: check "badre": match is not a valid regular expression: /),
-      'images.a.checks.5.version: check "badver": "1.2" in version range "1.2" has no operator; write "=1.2" for exactly that version, or ">=1.2"',
-      'images.a.checks.6.match: check "extra": "match" does not go with `package`',
-      'images.a.checks.7.file: check "relfile": file must be an absolute path in the image',
-      'images.a.checks.8.schema: check "escape": schema "../s.json" must be relative to the workspace root and stay inside it',
-      'images.a.checks.10.name: check "dup" is defined twice in a',
-      'images.b.checks: checks must be a list',
+  it('reports every invalid check at its line, with a fix', () => {
+    // Shapes are specs.schema.json's (definition `check`), the rest readChecks'; both are
+    // reported when specs.yml is loaded, one problem per check, in file order.
+    const checks = [
+      { command: 'x', match: 'y' },
+      { name: 'two', command: 'x', match: 'y', package: 'z' },
+      { name: 'none' },
+      { name: 'nomatch', command: 'x' },
+      { name: 'badre', command: 'x', match: '(' },
+      { name: 'badver', package: 'p', version: '1.2' },
+      { name: 'extra', package: 'p', match: 'y' },
+      { name: 'relfile', file: 'etc/x.json', schema: 's.json' },
+      { name: 'escape', file: '/x.json', schema: '../s.json' },
+      { name: 'dup', package: 'p' },
+      { name: 'dup', package: 'q' },
+    ];
+    const text = `registry: r.example\nnamespace: ns\nversions: { "1": {} }\nimages:\n  a:\n    checks:\n${checks.map((c) => `      - ${JSON.stringify(c)}\n`).join('')}  b:\n    checks: { name: x }\n`;
+    let problems: readonly Problem[] = [];
+    try {
+      parseSpecs(text, 'specs.yml', '/ws');
+    } catch (e) {
+      problems = (e as InputError).problems;
+    }
+    const item = (i: number) => 7 + i; // line of images.a.checks[i]
+    expect(problems.map((p) => `${p.line}: ${p.message}`)).toEqual([
+      `${item(0)}: check #1 needs a name`,
+      `${item(1)}: check "two" has command and package; a check has exactly one of them`,
+      `${item(2)}: check "none" says nothing to check`,
+      `${item(3)}: check "nomatch" needs \`match\`: the regular expression the output must match`,
+      expect.stringMatching(new RegExp(`^${item(4)}: check "badre": match is not a valid regular expression: `)),
+      `${item(5)}: check "badver": "1.2" in version range "1.2" has no operator; write "=1.2" for exactly that version, or ">=1.2"`,
+      `${item(6)}: check "extra": "match" does not go with \`package\``,
+      `${item(7)}: check "relfile": file must be an absolute path in the image`,
+      `${item(8)}: check "escape": schema "../s.json" must be relative to the workspace root and stay inside it`,
+      `${item(10)}: check "dup" is defined twice in a`,
+      // Not a list: the general wording of a wrong type (the same as in load.test.ts).
+      `${item(12)}: images.b.checks must be a list, but it is a mapping`,
     ]);
+    expect(problems.every((p) => p.fix.length > 0)).toBe(true);
   });
 
   it('the example specs.yml has valid checks and manifest settings', () => {
@@ -76,6 +82,7 @@ describe('checks in specs.yml', () => {
     const raw = toSpecsJson(readFileSync(path.join(root, 'specs.yml'), 'utf8')) as Record<string, unknown>;
     expect(checksSpecIssues(raw)).toEqual([]);
     expect(manifestSpecIssues(raw)).toEqual([]);
+    expect(() => parseSpecs(readFileSync(path.join(root, 'specs.yml'), 'utf8'), 'specs.yml', root)).not.toThrow();
   });
 
   it('formats a failure as <image>@<version>: check "<name>": expected …, found …', () => {

@@ -33,7 +33,6 @@ import { layersFromHistory, type HistoryEntry } from './layers';
 import { BUILT_IN_COMMANDS, parseDpkgList, parseOsRelease, parsePipList, type Packages } from './packages';
 import { findPreviousTag } from './previous';
 import { renderManifestMarkdown } from './render';
-import { resolveManifestSpec } from './spec';
 import { MANIFEST_FORMAT, type ManifestCommandOutput, type ManifestDiff, type PackageManifest, type PreviousTag } from './types';
 
 /** Built-in commands whose failure fails the gate. */
@@ -73,12 +72,7 @@ export function combinedOutput(r: Pick<CommandResult, 'stdout' | 'stderr'>): str
 async function runManifestGate(ctx: GateContext, opts: ManifestGateOptions): Promise<GateReport> {
   const { entry, docker } = ctx;
   const key = nodeKey(entry.image, entry.version);
-  const entryRaw = ctx.stack.images.get(entry.image)?.spec.raw;
-  const { spec, issues } = resolveManifestSpec(ctx.stack.specs.raw, entry.image, entryRaw);
-  if (issues.length) {
-    const lines = issues.map((i) => `specs.yml ${i.path.join('.')}: ${i.message} (${i.fix})`);
-    throw new GateFailure(`${key}: invalid manifest settings:\n${lines.join('\n')}`, { ok: false, summary: `invalid manifest settings in specs.yml`, items: [] }, lines);
-  }
+  const spec = ctx.stack.images.get(entry.image)!.spec.manifest; // validated when specs.yml was loaded
   const commands = [...BUILT_IN_COMMANDS, ...spec.commands];
   const builtIns = new Set(BUILT_IN_COMMANDS.map((c) => c.name));
   const dir = path.join(ctx.outputDir, 'manifests', entry.image);

@@ -1,6 +1,7 @@
 /**
- * The `manifest:` settings of specs.yml, read from the plain JSON of the file
- * (`Specs.raw`). Pure, no I/O.
+ * The `manifest:` settings of specs.yml, normalised from the plain JSON of the file after
+ * specs.schema.json checked their shapes (load.ts puts the result into `ImageSpec.manifest`).
+ * Pure, no I/O.
  *
  * ```yaml
  * defaults:
@@ -61,79 +62,26 @@ function isObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
-function readManifestSection(
-  section: unknown,
-  at: Path,
-  issues: SpecIssue[],
-): { commands: ManifestCommandSpec[]; timeoutSeconds?: number } {
+/**
+ * Reads one `manifest:` section that specs.schema.json accepted (its shapes, names, built-in
+ * names and timeout range are the schema's; what does not fit them is skipped here, the
+ * schema reports it). Adds what the schema cannot say: a command name used twice.
+ */
+function readManifestSection(section: unknown, at: Path, issues: SpecIssue[]): { commands: ManifestCommandSpec[]; timeoutSeconds?: number } {
   const out: { commands: ManifestCommandSpec[]; timeoutSeconds?: number } = { commands: [] };
-  if (section === undefined || section === null) return out;
-  if (!isObject(section)) {
-    issues.push({ path: at, message: 'manifest must be a mapping', fix: 'write `manifest: { commands: [ { name, description, command } ] }`' });
-    return out;
-  }
-  for (const key of Object.keys(section)) {
-    if (key !== 'commands' && key !== 'timeout') {
-      issues.push({ path: [...at, key], message: `unknown manifest setting "${key}"`, fix: 'use `commands` (a list) or `timeout` (seconds)' });
-    }
-  }
-  const t = section.timeout;
-  if (t !== undefined) {
-    if (typeof t !== 'number' || !Number.isFinite(t) || t <= 0 || t > 3600) {
-      issues.push({ path: [...at, 'timeout'], message: `manifest timeout must be a number of seconds between 1 and 3600, not ${JSON.stringify(t)}`, fix: 'write e.g. `timeout: 120`' });
-    } else {
-      out.timeoutSeconds = t;
-    }
-  }
-  const list = section.commands;
-  if (list === undefined || list === null) return out;
-  if (!Array.isArray(list)) {
-    issues.push({ path: [...at, 'commands'], message: 'manifest commands must be a list', fix: 'write `commands: [ { name: python, description: "Python version", command: "python3 --version" } ]`' });
-    return out;
-  }
+  if (!isObject(section)) return out;
+  if (typeof section.timeout === 'number') out.timeoutSeconds = section.timeout;
+  if (!Array.isArray(section.commands)) return out;
   const seen = new Set<string>();
-  list.forEach((item, i) => {
-    const p: Path = [...at, 'commands', i];
-    if (!isObject(item)) {
-      issues.push({ path: p, message: 'a manifest command must be a mapping', fix: 'write `{ name: …, description: …, command: … }`' });
+  section.commands.forEach((item, i) => {
+    if (!isObject(item) || typeof item.name !== 'string' || typeof item.command !== 'string') return;
+    const { name, command, description } = item;
+    if (seen.has(name)) {
+      issues.push({ path: [...at, 'commands', i, 'name'], message: `manifest command "${name}" is defined twice`, fix: 'give each command its own name' });
       return;
     }
-    let ok = true;
-    for (const key of Object.keys(item)) {
-      if (!['name', 'description', 'command'].includes(key)) {
-        issues.push({ path: [...p, key], message: `unknown key "${key}" in a manifest command`, fix: 'a manifest command has `name`, `description` and `command`' });
-        ok = false;
-      }
-    }
-    const { name, description, command } = item;
-    if (typeof name !== 'string' || !NAME_PATTERN.test(name)) {
-      issues.push({
-        path: [...p, 'name'],
-        message: name === undefined ? 'a manifest command needs a name' : `manifest command name ${JSON.stringify(name)} is not a valid name`,
-        fix: 'use letters, digits, ".", "_" and "-", starting with a letter or digit (at most 64 characters)',
-      });
-      ok = false;
-    } else if (BUILT_IN_COMMAND_NAMES.includes(name)) {
-      issues.push({
-        path: [...p, 'name'],
-        message: `manifest command name "${name}" is built in: os-release, dpkg and pip always run`,
-        fix: `remove this command, or give it another name`,
-      });
-      ok = false;
-    } else if (seen.has(name)) {
-      issues.push({ path: [...p, 'name'], message: `manifest command "${name}" is defined twice`, fix: 'give each command its own name' });
-      ok = false;
-    }
-    if (typeof command !== 'string' || command.trim() === '') {
-      issues.push({ path: [...p, 'command'], message: `manifest command ${typeof name === 'string' ? `"${name}" ` : ''}needs a non-empty \`command\``, fix: 'write the shell command to run, e.g. `command: "python3 --version"`' });
-      ok = false;
-    }
-    if (description !== undefined && typeof description !== 'string') {
-      issues.push({ path: [...p, 'description'], message: 'a manifest command description must be text', fix: 'quote it: `description: "…"`' });
-      ok = false;
-    }
-    if (typeof name === 'string') seen.add(name);
-    if (ok) out.commands.push({ name: name as string, command: command as string, description: (description as string | undefined) ?? (command as string) });
+    seen.add(name);
+    out.commands.push({ name, command, description: typeof description === 'string' ? description : command });
   });
   return out;
 }
@@ -145,8 +93,8 @@ function entries(raw: Record<string, unknown>): Array<[string, Record<string, un
 }
 
 /**
- * Every problem in the `manifest:` settings of specs.yml (stack-wide defaults and every
- * image), for reporting before anything is built.
+ * The problems of the `manifest:` settings of specs.yml (stack-wide defaults and every image)
+ * that specs.schema.json cannot say: a command name used twice in one list.
  *
  * @param raw the whole specs.yml as plain JSON (`Specs.raw`)
  */
@@ -165,7 +113,8 @@ export function manifestSpecIssues(raw: Record<string, unknown>): SpecIssue[] {
  *
  * @param raw the whole specs.yml as plain JSON (`Specs.raw`)
  * @param entryRaw the image's entry (`StackImage.spec.raw`); default `raw.images[image]`
- * @returns the settings and the problems found (invalid commands are left out)
+ * @returns the settings and the problems the schema cannot find (see {@link manifestSpecIssues});
+ *   what the schema refuses is left out
  */
 export function resolveManifestSpec(
   raw: Record<string, unknown>,

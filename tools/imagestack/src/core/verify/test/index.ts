@@ -7,13 +7,14 @@ export { createTestGate, TEST_CONTAINER_LABELS, type TestGateOptions } from './g
 export { runTestSuite, type RunSuiteOptions, type SuiteOutcome } from './run-suite';
 export { testSuites, ownSuite, finalBaseChain, checkTestSettings, type TestSuite, type FolderExists } from './suites';
 export {
-  readTestSettings,
+  normalizeTestSettings,
   commandArgv,
   TEST_MOUNT,
   TEST_KEYS,
   DEFAULT_TIMEOUT_SECONDS,
   DEFAULT_TEST_FOLDER,
   type TestSettings,
+  type TestSpec,
 } from './settings';
 export { DEFAULT_LIMITS, parseMemory, testHostConfig, type TestLimits } from './limits';
 export { chooseTestUser, detectTestUser, type TestUser } from './user';

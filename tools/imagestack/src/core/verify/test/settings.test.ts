@@ -1,17 +1,22 @@
 import { describe, expect, it } from 'vitest';
+import { InputError, type Problem } from '../../errors';
 import { parseSpecs } from '../../specs/load';
-import type { Specs } from '../../specs/types';
-import { commandArgv, readTestSettings } from './settings';
+import { commandArgv } from './settings';
 
-function specsOf(yaml: string): Specs {
-  return parseSpecs(`registry: r.example\nnamespace: ns\nversions: { "1": {} }\n${yaml}`, 'specs.yml', '/ws');
-}
-const read = (yaml: string, image = 'app') => {
-  const specs = specsOf(yaml);
-  return readTestSettings(specs, specs.images.find((i) => i.name === image)!);
+// The test settings are read when specs.yml is loaded (schema definition `test`, then
+// normalizeTestSettings) into ImageSpec.test; bad ones stop there, every problem at its line.
+const HEAD = 'registry: r.example\nnamespace: ns\nversions: { "1": {} }\n';
+const read = (yaml: string, image = 'app'): { settings: unknown; ownCommand: boolean; problems: Problem[] } => {
+  try {
+    const { settings, ownCommand } = parseSpecs(`${HEAD}${yaml}`, 'specs.yml', '/ws').images.find((i) => i.name === image)!.test;
+    return { settings, ownCommand, problems: [] };
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    return { settings: undefined, ownCommand: false, problems: [...e.problems] };
+  }
 };
 
-describe('readTestSettings', () => {
+describe('test settings (ImageSpec.test)', () => {
   it('applies the defaults when there is no test entry', () => {
     const r = read('images: { app: {} }');
     expect(r.problems).toEqual([]);
@@ -60,16 +65,13 @@ images:
 `);
     expect(r.problems).toEqual([]);
     expect(r.ownCommand).toBe(false); // the command comes from the defaults
-    expect(r.settings.command).toBe('make test');
-    expect(r.settings.timeoutSeconds).toBe(90);
-    expect(r.settings.limits).toEqual({ memoryBytes: 256 * 1024 ** 2, pids: 50, cpus: 1 });
+    expect(r.settings).toMatchObject({ command: 'make test', timeoutSeconds: 90, limits: { memoryBytes: 256 * 1024 ** 2, pids: 50, cpus: 1 } });
   });
 
   it('takes the exec form of command and a numeric user', () => {
     const r = read('images: { app: { test: { command: ["python3", "-m", "pytest", "/imagestack/test"], user: 1000 } } }');
     expect(r.problems).toEqual([]);
-    expect(r.settings.command).toEqual(['python3', '-m', 'pytest', '/imagestack/test']);
-    expect(r.settings.user).toBe('1000');
+    expect(r.settings).toMatchObject({ command: ['python3', '-m', 'pytest', '/imagestack/test'], user: '1000' });
   });
 
   it('reports every problem with file, line, message and fix', () => {
@@ -86,6 +88,7 @@ images:
       limits: { memory: 1k, pids: 1.5, cpus: 0, swap: 1g }
 `);
     const messages = r.problems.map((p) => p.message);
+    // In file order: "swap" is the last key of its line.
     expect(messages).toEqual([
       'unknown key "comand" in images.app.test',
       'images.app.test.command must be a non-empty string or a list of strings',
@@ -94,18 +97,20 @@ images:
       'images.app.test.timeout must be a positive number of seconds',
       'images.app.test.user must be a user name or uid, optionally with :group',
       'images.app.test.network must be true or false',
-      'unknown key "swap" in images.app.test.limits',
       'images.app.test.limits.memory must be a size of at least 6m, but it is "1k"',
       'images.app.test.limits.pids must be a positive whole number',
       'images.app.test.limits.cpus must be a number of CPUs of at least 0.01',
+      'unknown key "swap" in images.app.test.limits',
     ]);
-    expect(r.problems[0]).toMatchObject({ file: 'specs.yml', line: 5, fix: 'did you mean "command"?' });
+    // Each at its own line (the image's line, 5, before the schema described test:).
+    expect(r.problems[0]).toMatchObject({ file: 'specs.yml', line: 7, column: 7, fix: 'did you mean "command"?' });
+    expect(r.problems.map((p) => p.line)).toEqual([7, 8, 9, 10, 11, 12, 13, 14, 14, 14, 14]);
     expect(r.problems.every((p) => p.fix.length > 0)).toBe(true);
   });
 
-  it('reports problems of defaults.test without a line', () => {
+  it('reports problems of defaults.test at their line', () => {
     const r = read('defaults: { test: { timeot: 5 } }\nimages: { app: {} }');
-    expect(r.problems).toEqual([{ file: 'specs.yml', line: undefined, message: 'unknown key "timeot" in defaults.test', fix: 'did you mean "timeout"?' }]);
+    expect(r.problems).toEqual([{ file: 'specs.yml', line: 4, column: 21, message: 'unknown key "timeot" in defaults.test', fix: 'did you mean "timeout"?' }]);
   });
 });
 

@@ -1,7 +1,7 @@
 /**
- * The `test:` settings of specs.yml, read and validated: an image's own entry
- * (`images.<name>.test`) over the stack-wide `defaults.test`. specs.schema.json accepts any
- * mapping there; the rules live here. Pure: no I/O.
+ * The `test:` settings of specs.yml, normalised: an image's own entry (`images.<name>.test`)
+ * over the stack-wide `defaults.test`. Their shapes are specs.schema.json's (definition
+ * `test`); load.ts puts the result into `ImageSpec.test`. Pure: no I/O.
  *
  * ```yaml
  * defaults:
@@ -19,9 +19,8 @@
  * ```
  */
 import * as path from 'node:path';
-import type { Problem } from '../../errors';
-import type { ImageSpec, Specs } from '../../specs/types';
-import { closest, quoteList } from '../../util/suggest';
+import { TEST_MEMORY_FIX, testFolderMessage, testMemoryMessage } from '../../specs/schema-messages';
+import type { SpecIssue } from '../manifest/spec';
 import { DEFAULT_LIMITS, MIN_MEMORY_BYTES, parseMemory, type TestLimits } from './limits';
 
 /** Default wall-clock limit of one test suite, in seconds. */
@@ -33,8 +32,6 @@ export const TEST_MOUNT = '/imagestack/test';
 
 /** The keys allowed under `test:`. */
 export const TEST_KEYS = ['command', 'folder', 'inherit', 'timeout', 'user', 'network', 'limits'] as const;
-/** The keys allowed under `test.limits:`. */
-export const LIMIT_KEYS = ['memory', 'pids', 'cpus'] as const;
 
 /** An image's test settings with every default applied. */
 export interface TestSettings {
@@ -59,13 +56,11 @@ export interface TestSettings {
   limits: TestLimits;
 }
 
-/** The outcome of {@link readTestSettings}. */
-export interface ReadSettings {
+/** The test settings of one image, as load.ts puts them into `ImageSpec.test`. */
+export interface TestSpec {
   settings: TestSettings;
   /** True when the image's own entry sets `test.command` (the suite runs even with no folder). */
   ownCommand: boolean;
-  /** Every problem found, in the image's entry and in `defaults.test`. */
-  problems: Problem[];
 }
 
 type Raw = Record<string, unknown>;
@@ -73,37 +68,18 @@ type Raw = Record<string, unknown>;
 const isObject = (x: unknown): x is Raw => typeof x === 'object' && x !== null && !Array.isArray(x);
 
 /**
- * Reads the test settings of one image: its own `test:` over `defaults.test`, key by key
- * (`limits` merged key by key too), then the defaults of this module.
+ * The test settings of one image, normalised from sections specs.schema.json accepted: its
+ * own `test:` over `defaults.test`, key by key (`limits` merged key by key too), then the
+ * defaults of this module. A value that does not fit the schema is skipped (the schema
+ * reports it). Adds what the schema cannot say: a folder leaving the image's context, a
+ * memory size that does not parse or is below 6 MiB.
  *
- * @returns the settings and every problem found (an unknown key, a wrong type, a folder
- *   leaving the context, a memory size it cannot read…); never throws
+ * @param defaults `defaults.test` as plain JSON (or undefined)
+ * @param own `images.<image>.test` as plain JSON (or undefined)
+ * @returns the settings and those problems, each at its path in specs.yml; never throws
  */
-export function readTestSettings(specs: Specs, spec: ImageSpec): ReadSettings {
-  const problems: Problem[] = [];
-  const file = path.relative(specs.root, specs.file) || 'specs.yml';
-  const defaults = specs.raw.defaults;
-  const fromDefaults = isObject(defaults) ? defaults.test : undefined;
-  const own = spec.raw.test;
-  const at = (where: 'defaults' | 'image', key: string) => (where === 'defaults' ? `defaults.test.${key}` : `images.${spec.name}.test.${key}`);
-  const problem = (where: 'defaults' | 'image', message: string, fix: string) =>
-    problems.push({ file, line: where === 'image' ? spec.line : undefined, message, fix });
-
-  const layers: Array<['defaults' | 'image', Raw]> = [];
-  for (const [where, value] of [['defaults', fromDefaults], ['image', own]] as const) {
-    if (value === undefined || value === null) continue;
-    if (!isObject(value)) {
-      problem(where, `${where === 'defaults' ? 'defaults.test' : `images.${spec.name}.test`} must be a mapping`, 'write e.g. test: { command: "sh /imagestack/test/run.sh" }');
-      continue;
-    }
-    for (const key of Object.keys(value)) {
-      if ((TEST_KEYS as readonly string[]).includes(key)) continue;
-      const near = closest(key, TEST_KEYS);
-      problem(where, `unknown key "${key}" in ${at(where, '').slice(0, -1)}`, near ? `did you mean "${near}"?` : `remove it; the keys allowed are ${quoteList(TEST_KEYS)}`);
-    }
-    layers.push([where, value]);
-  }
-
+export function normalizeTestSettings(defaults: unknown, own: unknown, image: string): TestSpec & { issues: SpecIssue[] } {
+  const issues: SpecIssue[] = [];
   const settings: TestSettings = {
     folder: DEFAULT_TEST_FOLDER,
     folderDeclared: false,
@@ -113,72 +89,39 @@ export function readTestSettings(specs: Specs, spec: ImageSpec): ReadSettings {
     limits: { ...DEFAULT_LIMITS },
   };
   let ownCommand = false;
-  for (const [where, raw] of layers) {
-    if ('command' in raw) {
-      const c = raw.command;
-      if (typeof c === 'string' && c.trim() !== '') settings.command = c;
-      else if (Array.isArray(c) && c.length > 0 && c.every((x) => typeof x === 'string' && x !== '')) settings.command = c as string[];
-      else problem(where, `${at(where, 'command')} must be a non-empty string or a list of strings`, 'write e.g. command: "sh /imagestack/test/run.sh"');
-      if (where === 'image') ownCommand = settings.command !== undefined;
+  for (const [at, raw] of [[['defaults', 'test'], defaults], [['images', image, 'test'], own]] as const) {
+    if (!isObject(raw)) continue;
+    const c = raw.command;
+    if ((typeof c === 'string' && c.trim() !== '') || (Array.isArray(c) && c.length > 0 && c.every((x) => typeof x === 'string' && x !== ''))) {
+      settings.command = c as string | string[];
+      if (at[0] === 'images') ownCommand = true;
     }
-    if ('folder' in raw) {
-      const f = raw.folder;
-      const norm = typeof f === 'string' ? path.posix.normalize(f.replace(/\\/g, '/')).replace(/\/+$/, '') : '';
-      if (typeof f !== 'string' || f === '' || path.posix.isAbsolute(norm) || norm === '..' || norm.startsWith('../')) {
-        problem(where, `${at(where, 'folder')} must be a folder inside the image's context images/${spec.name}/`, 'write a relative path, e.g. folder: test');
+    if (typeof raw.folder === 'string' && raw.folder !== '') {
+      const norm = path.posix.normalize(raw.folder.replace(/\\/g, '/')).replace(/\/+$/, '');
+      if (path.posix.isAbsolute(norm) || norm === '..' || norm.startsWith('../')) {
+        issues.push({ path: [...at, 'folder'], message: testFolderMessage([...at, 'folder']), fix: 'write a relative path, e.g. folder: test' });
       } else {
         settings.folder = norm === '' ? '.' : norm;
         settings.folderDeclared = true;
       }
     }
-    if ('inherit' in raw) {
-      if (typeof raw.inherit === 'boolean') settings.inherit = raw.inherit;
-      else problem(where, `${at(where, 'inherit')} must be true or false`, 'write inherit: true or inherit: false');
-    }
-    if ('timeout' in raw) {
-      const t = raw.timeout;
-      if (typeof t === 'number' && Number.isFinite(t) && t > 0) settings.timeoutSeconds = t;
-      else problem(where, `${at(where, 'timeout')} must be a positive number of seconds`, 'write e.g. timeout: 120');
-    }
-    if ('user' in raw) {
-      const u = raw.user;
-      if ((typeof u === 'string' && /^[A-Za-z0-9_.][A-Za-z0-9_.-]*(:[A-Za-z0-9_.][A-Za-z0-9_.-]*)?$/.test(u)) || (typeof u === 'number' && Number.isInteger(u) && u >= 0)) {
-        settings.user = String(u);
-      } else {
-        problem(where, `${at(where, 'user')} must be a user name or uid, optionally with :group`, 'write e.g. user: "1000" or user: "sandbox:sandbox"');
+    if (typeof raw.inherit === 'boolean') settings.inherit = raw.inherit;
+    if (typeof raw.timeout === 'number' && raw.timeout > 0) settings.timeoutSeconds = raw.timeout;
+    if (typeof raw.user === 'string' || typeof raw.user === 'number') settings.user = String(raw.user);
+    if (typeof raw.network === 'boolean') settings.network = raw.network;
+    if (!isObject(raw.limits)) continue;
+    const l = raw.limits;
+    if ('memory' in l) {
+      const bytes = parseMemory(l.memory);
+      if (bytes !== undefined && bytes >= MIN_MEMORY_BYTES) settings.limits.memoryBytes = bytes;
+      else if (typeof l.memory === 'string' || typeof l.memory === 'number') {
+        issues.push({ path: [...at, 'limits', 'memory'], message: testMemoryMessage([...at, 'limits', 'memory'], l.memory), fix: TEST_MEMORY_FIX });
       }
     }
-    if ('network' in raw) {
-      if (typeof raw.network === 'boolean') settings.network = raw.network;
-      else problem(where, `${at(where, 'network')} must be true or false`, 'write network: true to give tests the engine\'s default network (the default is none)');
-    }
-    if ('limits' in raw) {
-      const l = raw.limits;
-      if (!isObject(l)) {
-        problem(where, `${at(where, 'limits')} must be a mapping`, 'write e.g. limits: { memory: 512m, pids: 256, cpus: 1 }');
-        continue;
-      }
-      for (const key of Object.keys(l)) {
-        if ((LIMIT_KEYS as readonly string[]).includes(key)) continue;
-        const near = closest(key, LIMIT_KEYS);
-        problem(where, `unknown key "${key}" in ${at(where, 'limits')}`, near ? `did you mean "${near}"?` : `remove it; the keys allowed are ${quoteList(LIMIT_KEYS)}`);
-      }
-      if ('memory' in l) {
-        const bytes = parseMemory(l.memory);
-        if (bytes !== undefined && bytes >= MIN_MEMORY_BYTES) settings.limits.memoryBytes = bytes;
-        else problem(where, `${at(where, 'limits.memory')} must be a size of at least 6m, but it is ${JSON.stringify(l.memory)}`, 'write e.g. memory: 512m (k, m, g are KiB, MiB, GiB; a bare number is bytes)');
-      }
-      if ('pids' in l) {
-        if (typeof l.pids === 'number' && Number.isInteger(l.pids) && l.pids > 0) settings.limits.pids = l.pids;
-        else problem(where, `${at(where, 'limits.pids')} must be a positive whole number`, 'write e.g. pids: 256');
-      }
-      if ('cpus' in l) {
-        if (typeof l.cpus === 'number' && Number.isFinite(l.cpus) && l.cpus >= 0.01) settings.limits.cpus = l.cpus;
-        else problem(where, `${at(where, 'limits.cpus')} must be a number of CPUs of at least 0.01`, 'write e.g. cpus: 1 or cpus: 0.5');
-      }
-    }
+    if (typeof l.pids === 'number' && Number.isInteger(l.pids) && l.pids > 0) settings.limits.pids = l.pids;
+    if (typeof l.cpus === 'number' && l.cpus >= 0.01) settings.limits.cpus = l.cpus;
   }
-  return { settings, ownCommand, problems };
+  return { settings, ownCommand, issues };
 }
 
 /**

@@ -121,17 +121,18 @@ describe('testSuites', () => {
   });
 
   it('throws one InputError listing the problems of the image and its chain', () => {
-    const { stack: s, exists } = stack(
-      `images:
+    // A bad setting (timeout: "1m") now stops when specs.yml is loaded (schema: definition
+    // `test`); the stack's own problems (folders and commands) are found here, as before.
+    const settings = `images:
   base: { test: { inherit: true, timeout: "1m" } }
   python: { test: { folder: nope, command: "x" } }
   scipy: {}
   gcc: {}
   gcc-assert: {}
   toolbox: {}
-`,
-      ['images/base/test'],
-    );
+`;
+    expect(loadProblems(settings)).toEqual(['images.base.test.timeout must be a positive number of seconds']);
+    const { stack: s, exists } = stack(settings.replace('timeout: "1m"', 'timeout: 60'), ['images/base/test']);
     let err: unknown;
     try {
       testSuites(s, 'python', exists);
@@ -140,20 +141,29 @@ describe('testSuites', () => {
     }
     expect(err).toBeInstanceOf(InputError);
     expect((err as InputError).problems.map((p) => p.message)).toEqual([
-      'images.base.test.timeout must be a positive number of seconds',
       'images/base/test/ holds tests, but images.base.test has no command to run them',
       'images.python.test.folder is nope, but images/python/nope/ does not exist',
     ]);
   });
 });
 
+/** The messages of the problems parseSpecs finds in `tests` (after the stack's head). */
+function loadProblems(tests: string): string[] {
+  try {
+    stack(tests);
+  } catch (e) {
+    return (e as InputError).problems.map((p) => p.message);
+  }
+  return [];
+}
+
 describe('checkTestSettings', () => {
   it('finds every problem of the stack once', () => {
-    const { stack: s, exists } = stack('defaults: { test: { comand: x } }\nimages: { base: {}, python: {}, scipy: {}, gcc: {}, gcc-assert: {}, toolbox: {} }', ['images/gcc/test']);
-    expect(checkTestSettings(s, exists).map((p) => p.message)).toEqual([
-      'unknown key "comand" in defaults.test',
-      'images/gcc/test/ holds tests, but images.gcc.test has no command to run them',
-    ]);
+    // The unknown key stops at load time (once, at its line); the folder without a command is the stack's.
+    const images = 'images: { base: {}, python: {}, scipy: {}, gcc: {}, gcc-assert: {}, toolbox: {} }';
+    expect(loadProblems(`defaults: { test: { comand: x } }\n${images}`)).toEqual(['unknown key "comand" in defaults.test']);
+    const { stack: s, exists } = stack(`defaults: { test: {} }\n${images}`, ['images/gcc/test']);
+    expect(checkTestSettings(s, exists).map((p) => p.message)).toEqual(['images/gcc/test/ holds tests, but images.gcc.test has no command to run them']);
   });
 
   it('finds nothing wrong in a valid stack', () => {

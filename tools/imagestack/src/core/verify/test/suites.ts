@@ -9,7 +9,7 @@ import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { InputError, type Problem } from '../../errors';
 import type { Stack } from '../../graph/types';
-import { commandArgv, readTestSettings, type TestSettings } from './settings';
+import { commandArgv, type TestSettings } from './settings';
 
 /** One test suite to run in a container of the image under test. */
 export interface TestSuite {
@@ -53,14 +53,16 @@ export function finalBaseChain(stack: Stack, image: string): string[] {
  * own entry sets `test.command`, or when its test folder exists and a command is set (by the
  * entry or `defaults.test`).
  *
- * @returns the suite (undefined: no tests) and every problem found: invalid settings, a test
- *   folder with no command to run it, a declared folder that does not exist
+ * @returns the suite (undefined: no tests) and every problem found: a test folder with no
+ *   command to run it, a declared folder that does not exist (the settings themselves were
+ *   checked when specs.yml was loaded)
  */
 export function ownSuite(stack: Stack, image: string, exists: FolderExists = isFolder): { suite?: TestSuite; problems: Problem[] } {
   const node = stack.images.get(image);
   if (!node) throw new Error(`unknown image ${image}`);
   const { specs } = stack;
-  const { settings, ownCommand, problems } = readTestSettings(specs, node.spec);
+  const { settings, ownCommand } = node.spec.test;
+  const problems: Problem[] = [];
   const rel = path.posix.join(node.spec.context, settings.folder);
   const folder = path.join(specs.root, ...rel.split('/'));
   const found = exists(folder);
