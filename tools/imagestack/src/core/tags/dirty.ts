@@ -17,7 +17,9 @@ import * as path from 'node:path';
 import type { Stack } from '../graph/types';
 import { entryMeaning } from '../specs/meaning';
 import { CatFileBatch, headShaOrUndefined, runGit, toplevel } from '../git/git';
-import { ALL_IMAGES, createInputIndex, SpecsBlob, specsMeaningChanges } from './source-commits';
+import { specsMeaningChanges } from '../specs/meaning-changes';
+import { SpecsBlob } from '../specs/specs-blob';
+import { ALL_IMAGES, createInputIndex } from './input-index';
 import { DIRTY_HASH_LENGTH, nodeKey } from './tag';
 
 /** One path `git status --porcelain=v1` reports, relative to the top level. */
