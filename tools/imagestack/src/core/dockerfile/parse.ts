@@ -27,62 +27,12 @@ import type { BuildArgs } from '../specs/types';
 import { parseReference, isTag, isPathComponent, type Reference } from '../reference/reference';
 import { expandWord, splitRawReference, type Expansion } from './expand';
 import { scanPlainDockerfile } from './scan';
+import type { DockerfileStage, GlobalArg, ImageText, ParsedDockerfile } from './types';
+
+export type { DockerfileStage, GlobalArg, ImageText, ParsedDockerfile } from './types';
 
 /** A source range as dockerfile-ast gives it (0-based lines and characters). */
 type Range = NonNullable<ReturnType<From['getImageRange']>>;
-
-/** An ARG declared before the first `FROM` (a global ARG). */
-export interface GlobalArg {
-  name: string;
-  /** The default as written after `=` (quotes and variables not yet processed), if any. */
-  rawDefault?: string;
-  /** 1-based line of the name. */
-  line: number;
-  /** 1-based column of the name. */
-  column: number;
-}
-
-/** The text naming an image or stage: a `FROM`'s image or a `COPY --from=` value. */
-export interface ImageText {
-  /** The text exactly as written, e.g. `${REGISTRY}/python:${PYTHON_TAG}`. */
-  raw: string;
-  /** Which instruction it belongs to. */
-  instruction: 'FROM' | 'COPY --from';
-  /** 1-based line of the instruction (its keyword). */
-  instructionLine: number;
-  /** 1-based line where `raw` starts. */
-  line: number;
-  /** 1-based column where `raw` starts. */
-  column: number;
-  /** The whole source line `raw` starts on (used to show a corrected line). */
-  lineText: string;
-  /** 0-based index of the stage the instruction is in. */
-  stage: number;
-}
-
-/** One build stage: a `FROM` and what follows up to the next `FROM`. */
-export interface DockerfileStage {
-  /** 0-based index (what `COPY --from=<index>` refers to). */
-  index: number;
-  /** The `AS` name, lower-cased (Docker compares stage names case-insensitively). */
-  name?: string;
-  /** The stage's base: the `FROM`'s image text. */
-  base: ImageText;
-}
-
-/** A Dockerfile's structure, before any variable is resolved. Produced by {@link parseDockerfile}. */
-export interface ParsedDockerfile {
-  /** The escape character (`\`, or `` ` `` with `# escape=` ``). */
-  escapeChar: string;
-  /** ARGs declared before the first `FROM`, in order. */
-  globalArgs: GlobalArg[];
-  /** Stages in order; empty when the Dockerfile has no usable `FROM`. */
-  stages: DockerfileStage[];
-  /** Every image text in document order: each stage's base and each `COPY --from=`. */
-  imageTexts: ImageText[];
-  /** `FROM` instructions with no image (1-based positions), which Docker rejects. */
-  emptyFroms: Array<{ line: number; column: number }>;
-}
 
 /**
  * Parses a Dockerfile's stages, global ARGs and image texts. Never throws: a Dockerfile

@@ -54,19 +54,25 @@ function changedEntries(a: SpecsBlob, b: SpecsBlob): EntryChanges | 'all' | unde
   const changed = new Set<string>();
   let versionsChanged = false;
   const derived = oa.layout.derived?.from === ob ? oa.layout.derived : undefined;
+  // Read once: dropping it lets the newer outline (and its text) go once the walk is past it.
+  oa.layout.derived = undefined;
+  /** Compares the top-level block `key`; false when the fast path cannot go on. */
+  const sameTop = (key: string): boolean => {
+    const text = oa.top.get(key);
+    const otherText = ob.top.get(key);
+    if (text === undefined || otherText === undefined) return false;
+    if (otherText === text || key === 'images') return true;
+    if (key === 'versions') versionsChanged = true;
+    // Must still parse for `other` to parse (and `versions:` is read by entryMeaning).
+    return other.ok !== undefined || other.memo.parse(oOther.top.get(key)!).ok;
+  };
   if (derived) {
-    // Only the entries of the scanned region can differ (see deriveOutline).
+    // Only the entries and top-level blocks of the region read again can differ (see deriveOutline).
+    for (const key of derived.tops) if (!sameTop(key)) return undefined;
     for (const name of derived.names) if (!sameEntryText(oa.entries.get(name), ob.entries.get(name))) changed.add(name);
   } else {
     if (oa.top.size !== ob.top.size || oa.imagesHeader !== ob.imagesHeader) return undefined;
-    for (const [key, text] of oa.top) {
-      const otherText = ob.top.get(key);
-      if (otherText === undefined) return undefined;
-      if (otherText === text || key === 'images') continue;
-      if (key === 'versions') versionsChanged = true;
-      // Must still parse for `other` to parse (and `versions:` is read by entryMeaning).
-      if (other.ok === undefined && !other.memo.parse(oOther.top.get(key)!).ok) return undefined;
-    }
+    for (const key of oa.top.keys()) if (!sameTop(key)) return undefined;
     for (const [name, text] of oa.entries) if (!sameEntryText(ob.entries.get(name), text)) changed.add(name);
     for (const name of ob.entries.keys()) if (!oa.entries.has(name)) changed.add(name);
   }

@@ -91,10 +91,11 @@ export interface OutlineLayout {
   entryIndent: number;
   /**
    * Set when derived from the outline of a newer text: that outline, and the names of the
-   * entries (on either side) in the region that was scanned again; every other entry and
-   * every top-level block except `images` has the same text in both.
+   * entries and top-level keys (on either side) in the region that was read again; every
+   * other entry and every other top-level block except `images` has the same text in both.
+   * Cleared by its first reader (it holds the newer outline and, through it, its text).
    */
-  derived?: { from: SpecsOutline; names: Set<string> };
+  derived?: { from: SpecsOutline; names: Set<string>; tops: Set<string> };
 }
 
 const UNSAFE_YAML = /\t|(^|[\s[{,])[&*!]|<<|^(%|---|\.\.\.)/m;
@@ -303,8 +304,61 @@ export function deriveOutline(text: string, from: SpecsOutline, fromText: string
   let sfx = 0;
   while (sfx + BLOCK <= lim - p && text.substring(lenA - sfx - BLOCK, lenA - sfx) === fromText.substring(lenB - sfx - BLOCK, lenB - sfx)) sfx += BLOCK;
   while (sfx < lim - p && text.charCodeAt(lenA - 1 - sfx) === fromText.charCodeAt(lenB - 1 - sfx)) sfx++;
+  const inImages = deriveInImages(text, from, p, lenB - sfx);
+  return inImages !== undefined ? inImages : deriveBeforeImages(text, from, p, lenB - sfx);
+}
+
+/**
+ * {@link deriveOutline} when the texts differ only before the `images:` block, inside
+ * top-level blocks followed by an unchanged top-level key line: those blocks are read again.
+ * `common` is where the common prefix ends, `suffixFrom` where the common suffix starts in
+ * the newer text.
+ */
+function deriveBeforeImages(text: string, from: SpecsOutline, common: number, suffixFrom: number): SpecsOutline | null | undefined {
+  const b = from.layout;
+  const topStarts = b.tops.map((t) => t.start);
+  const t0 = upperBound(topStarts, common) - 1; // last top-level block starting inside the common prefix
+  const t1 = upperBound(topStarts, suffixFrom); // first top-level key line in the common suffix
+  if (t0 < 0 || t1 > b.imagesTop || t1 <= t0) return undefined;
+  const delta = text.length - b.length;
+  const regionStart = topStarts[t0];
+  const regionEnd = topStarts[t1] + delta;
+  if (regionEnd <= regionStart) return undefined;
+  if (UNSAFE_YAML.test(text.slice(regionStart, regionEnd))) return null;
+  const tops: { key: string; start: number }[] = [];
+  const stop = forEachSignificantLine(text, regionStart, regionEnd, (ls, c, indent) => {
+    if (indent > 0) return tops.length > 0 ? GO_ON : NOT_SIMPLE;
+    const key = keyAt(text, c);
+    if (key === undefined) return NOT_SIMPLE;
+    if (key === 'images') return OUTLINE_WHOLE;
+    tops.push({ key, start: ls });
+    return GO_ON;
+  });
+  if (stop === NOT_SIMPLE) return null;
+  if (stop === OUTLINE_WHOLE || tops[0]?.start !== regionStart) return undefined;
+  const layout: OutlineLayout = {
+    ...b,
+    length: text.length,
+    tops: [...b.tops.slice(0, t0), ...tops, ...b.tops.slice(t1).map((t) => ({ key: t.key, start: t.start + delta }))],
+    imagesTop: b.imagesTop - (t1 - t0) + tops.length,
+    imagesEnd: b.imagesEnd + delta,
+    starts: b.starts.map((x) => x + delta),
+    derived: { from, names: new Set(), tops: new Set([...b.tops.slice(t0, t1).map((t) => t.key), ...tops.map((t) => t.key)]) },
+  };
+  return assembleOutline(text, layout, from.entries.index) ?? null;
+}
+
+/**
+ * {@link deriveOutline} when the texts differ only inside `images:` entries followed by an
+ * unchanged entry: those entries are read again (see {@link deriveOutline} for the
+ * arguments after `from`).
+ */
+function deriveInImages(text: string, from: SpecsOutline, p: number, suffixFrom: number): SpecsOutline | null | undefined {
+  const b = from.layout;
+  const lenA = text.length;
+  const lenB = b.length;
   const i0 = upperBound(b.starts, p) - 1; // last entry starting inside the common prefix
-  const j1 = upperBound(b.starts, lenB - sfx); // first entry whose line (and the newline before it) is common suffix
+  const j1 = upperBound(b.starts, suffixFrom); // first entry whose line (and the newline before it) is common suffix
   if (i0 < 0 || j1 >= b.starts.length || j1 <= i0) return undefined;
   const delta = lenA - lenB;
   const regionStart = b.starts[i0];
@@ -352,7 +406,7 @@ export function deriveOutline(text: string, from: SpecsOutline, fromText: string
     names: sameNames ? b.names : [...b.names.slice(0, i0), ...names, ...b.names.slice(j1)],
     starts: newStarts,
     entryIndent: E,
-    derived: { from, names: changed },
+    derived: { from, names: changed, tops: new Set() },
   };
   return assembleOutline(text, layout, sameNames ? from.entries.index : undefined) ?? null;
 }
