@@ -32,7 +32,7 @@ import { specsMeaningChanges } from '../specs/meaning-changes';
 import { SpecsBlob, SpecsTextMemo } from '../specs/specs-blob';
 import { CatFileBatch, revParse, shallowCommits } from '../git/git';
 import { firstParentHistory, isNullOid, type HistoryCommit, type StartedHistory } from '../git/history';
-import { ALL_IMAGES, createInputIndex } from './input-index';
+import { ALL_IMAGES, createInputIndex, type InputIndex } from './input-index';
 import { nodeKey } from './tag';
 
 /** The source commit of every node of a stack at one head commit. */
@@ -66,7 +66,10 @@ const short = (sha: string) => sha.slice(0, 7);
  * @param opts.head the commit to walk from (any revision; default `HEAD`)
  * @param opts.history the `git log` of the walk, started earlier with
  *   `startFirstParentHistory(stack.specs.root, <head's full sha>)` (see core/git/history.ts);
- *   consumed and closed here. Without it, `git log` starts when the walk does.
+ *   consumed and closed here. Without it, `git log` starts when the walk does. With it and
+ *   `opts.head` equal to its head (a full sha), the head is not resolved again.
+ * @param opts.index the stack's input index, when the caller already made it (see
+ *   ./input-index.ts; made here otherwise)
  * @returns full shas keyed by `<image>@<version>`, the resolved head, and how many
  *   commits were read
  * @throws GitError when `opts.head` names no commit ("unknown ref"), when git fails, or
@@ -75,7 +78,7 @@ const short = (sha: string) => sha.slice(0, 7);
  */
 export async function computeSourceCommits(
   stack: Stack,
-  opts: { head?: string; history?: StartedHistory } = {},
+  opts: WalkOptions = {},
 ): Promise<SourceCommits> {
   try {
     return await walkSourceCommits(stack, opts);
@@ -84,9 +87,17 @@ export async function computeSourceCommits(
   }
 }
 
-async function walkSourceCommits(stack: Stack, opts: { head?: string; history?: StartedHistory }): Promise<SourceCommits> {
+/** Options of {@link computeSourceCommits}. */
+export interface WalkOptions {
+  head?: string;
+  history?: StartedHistory;
+  index?: InputIndex;
+}
+
+async function walkSourceCommits(stack: Stack, opts: WalkOptions): Promise<SourceCommits> {
   const cwd = stack.specs.root;
-  const [head, index] = await Promise.all([revParse(cwd, opts.head ?? 'HEAD'), createInputIndex(stack)]);
+  const resolved = opts.history !== undefined && opts.head === opts.history.head ? opts.history.head : undefined;
+  const [head, index] = await Promise.all([resolved ?? revParse(cwd, opts.head ?? 'HEAD'), opts.index ?? createInputIndex(stack)]);
 
   const images = index.images;
   const versions = stack.specs.versions.map((v) => v.name);
