@@ -28,7 +28,7 @@ export interface SpecsOutline {
   imagesHeader: string;
   /** Image name → text of its entry (key line to the line before the next entry). */
   entries: EntryTexts;
-  /** Where things are, for deriving the outline of a similar text (see {@link deriveOutline}). */
+  /** Where things are, for deriving the outline of a similar text (see `deriveOutline` in ./outline-derive.ts). */
   layout: OutlineLayout;
 }
 
@@ -98,14 +98,14 @@ export interface OutlineLayout {
   derived?: { from: SpecsOutline; names: Set<string>; tops: Set<string> };
 }
 
-const UNSAFE_YAML = /\t|(^|[\s[{,])[&*!]|<<|^(%|---|\.\.\.)/m;
+export const UNSAFE_YAML = /\t|(^|[\s[{,])[&*!]|<<|^(%|---|\.\.\.)/m;
 /** A mapping key at a line's first non-space character: plain, or quoted without escapes. */
 const KEY_AT = /([A-Za-z0-9_][\w.-]*|"[^"\\\n]*"|'[^'\n]*')[ ]*:(?=\s|$)/y;
 /** The `images:` key line with nothing but a comment after it. */
 const IMAGES_LINE_AT = /images[ ]*:[ ]*(?:#[^\n]*)?\r?(?=\n|$)/y;
 
 /** The key at `at` in `text` (quotes removed), or `undefined` when the line is not `key:`. */
-function keyAt(text: string, at: number): string | undefined {
+export function keyAt(text: string, at: number): string | undefined {
   KEY_AT.lastIndex = at;
   const m = KEY_AT.exec(text);
   if (!m) return undefined;
@@ -114,12 +114,12 @@ function keyAt(text: string, at: number): string | undefined {
 }
 
 /** What a line visitor of {@link forEachSignificantLine} says: go on, or stop and why. */
-const GO_ON = 0;
+export const GO_ON = 0;
 /** Stop: the text is not simple (an open quote or bracket, an unexpected key line). */
-const NOT_SIMPLE = 1;
+export const NOT_SIMPLE = 1;
 /** Stop: the region scanned cannot be derived; outline the whole text instead. */
-const OUTLINE_WHOLE = 2;
-type LineVerdict = typeof GO_ON | typeof NOT_SIMPLE | typeof OUTLINE_WHOLE;
+export const OUTLINE_WHOLE = 2;
+export type LineVerdict = typeof GO_ON | typeof NOT_SIMPLE | typeof OUTLINE_WHOLE;
 
 /** The lexer's control tokens (zero width): document mode, scalar follows, flow error end. */
 const DOC_MODE = '\x02';
@@ -137,7 +137,7 @@ const FLOW_ERROR_END = '\x18';
  *
  * @returns {@link GO_ON} when every line was visited, otherwise the verdict that stopped it
  */
-function forEachSignificantLine(text: string, from: number, to: number, visit: (ls: number, c: number, indent: number) => LineVerdict): LineVerdict {
+export function forEachSignificantLine(text: string, from: number, to: number, visit: (ls: number, c: number, indent: number) => LineVerdict): LineVerdict {
   let pos = from; // offset of the next token
   let ls = from; // start of the current line
   let lineOpen = true; // no content token seen yet on this line
@@ -241,7 +241,7 @@ export function outlineSpecs(text: string): SpecsOutline | undefined {
  * repeats. `index` (name → position), when given, must be that of `layout.names` (already
  * known to be unique).
  */
-function assembleOutline(text: string, layout: OutlineLayout, index?: ReadonlyMap<string, number>): SpecsOutline | undefined {
+export function assembleOutline(text: string, layout: OutlineLayout, index?: ReadonlyMap<string, number>): SpecsOutline | undefined {
   const { tops, imagesTop, imagesEnd, names, starts, length: len } = layout;
   const top = new Map<string, string>();
   for (let t = 0; t < tops.length; t++) {
@@ -263,150 +263,4 @@ function assembleOutline(text: string, layout: OutlineLayout, index?: ReadonlyMa
     imagesHeader = text.slice(tops[imagesTop].start, starts.length > 0 ? starts[0] : imagesEnd);
   }
   return { top, imagesHeader, entries, layout };
-}
-
-/** First index in ascending `xs` whose value is greater than `x` (binary search). */
-function upperBound(xs: readonly number[], x: number): number {
-  let lo = 0;
-  let hi = xs.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (xs[mid] <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/**
- * The outline of `text` derived from the outline `from` of a similar text `fromText` (the
- * next newer specs.yml): only the lines between the entries around the changed region
- * (after the common prefix and before the common suffix) are scanned again, with the
- * scanner in the state it has at an entry's key line (inside `images:`, no block scalar
- * open; an entry's key line closes any block scalar, being indented no deeper than one).
- * Everything before the region and after it reads the same in both texts, so the result
- * equals {@link outlineSpecs}(text).
- *
- * @returns the outline; `null` when the text is not simple; `undefined` when the change
- *   is not confined to entries followed by an unchanged entry (the caller outlines the
- *   whole text).
- */
-export function deriveOutline(text: string, from: SpecsOutline, fromText: string): SpecsOutline | null | undefined {
-  const b = from.layout;
-  if (b.imagesTop < 0 || b.starts.length === 0) return undefined;
-  const lenA = text.length;
-  const lenB = fromText.length;
-  const lim = Math.min(lenA, lenB);
-  // Common prefix and suffix: whole blocks compared natively first, then characters.
-  const BLOCK = 512;
-  let p = 0;
-  while (p + BLOCK <= lim && text.substring(p, p + BLOCK) === fromText.substring(p, p + BLOCK)) p += BLOCK;
-  while (p < lim && text.charCodeAt(p) === fromText.charCodeAt(p)) p++;
-  let sfx = 0;
-  while (sfx + BLOCK <= lim - p && text.substring(lenA - sfx - BLOCK, lenA - sfx) === fromText.substring(lenB - sfx - BLOCK, lenB - sfx)) sfx += BLOCK;
-  while (sfx < lim - p && text.charCodeAt(lenA - 1 - sfx) === fromText.charCodeAt(lenB - 1 - sfx)) sfx++;
-  const inImages = deriveInImages(text, from, p, lenB - sfx);
-  return inImages !== undefined ? inImages : deriveBeforeImages(text, from, p, lenB - sfx);
-}
-
-/**
- * {@link deriveOutline} when the texts differ only before the `images:` block, inside
- * top-level blocks followed by an unchanged top-level key line: those blocks are read again.
- * `common` is where the common prefix ends, `suffixFrom` where the common suffix starts in
- * the newer text.
- */
-function deriveBeforeImages(text: string, from: SpecsOutline, common: number, suffixFrom: number): SpecsOutline | null | undefined {
-  const b = from.layout;
-  const topStarts = b.tops.map((t) => t.start);
-  const t0 = upperBound(topStarts, common) - 1; // last top-level block starting inside the common prefix
-  const t1 = upperBound(topStarts, suffixFrom); // first top-level key line in the common suffix
-  if (t0 < 0 || t1 > b.imagesTop || t1 <= t0) return undefined;
-  const delta = text.length - b.length;
-  const regionStart = topStarts[t0];
-  const regionEnd = topStarts[t1] + delta;
-  if (regionEnd <= regionStart) return undefined;
-  if (UNSAFE_YAML.test(text.slice(regionStart, regionEnd))) return null;
-  const tops: { key: string; start: number }[] = [];
-  const stop = forEachSignificantLine(text, regionStart, regionEnd, (ls, c, indent) => {
-    if (indent > 0) return tops.length > 0 ? GO_ON : NOT_SIMPLE;
-    const key = keyAt(text, c);
-    if (key === undefined) return NOT_SIMPLE;
-    if (key === 'images') return OUTLINE_WHOLE;
-    tops.push({ key, start: ls });
-    return GO_ON;
-  });
-  if (stop === NOT_SIMPLE) return null;
-  if (stop === OUTLINE_WHOLE || tops[0]?.start !== regionStart) return undefined;
-  const layout: OutlineLayout = {
-    ...b,
-    length: text.length,
-    tops: [...b.tops.slice(0, t0), ...tops, ...b.tops.slice(t1).map((t) => ({ key: t.key, start: t.start + delta }))],
-    imagesTop: b.imagesTop - (t1 - t0) + tops.length,
-    imagesEnd: b.imagesEnd + delta,
-    starts: b.starts.map((x) => x + delta),
-    derived: { from, names: new Set(), tops: new Set([...b.tops.slice(t0, t1).map((t) => t.key), ...tops.map((t) => t.key)]) },
-  };
-  return assembleOutline(text, layout, from.entries.index) ?? null;
-}
-
-/**
- * {@link deriveOutline} when the texts differ only inside `images:` entries followed by an
- * unchanged entry: those entries are read again (see {@link deriveOutline} for the
- * arguments after `from`).
- */
-function deriveInImages(text: string, from: SpecsOutline, p: number, suffixFrom: number): SpecsOutline | null | undefined {
-  const b = from.layout;
-  const lenA = text.length;
-  const lenB = b.length;
-  const i0 = upperBound(b.starts, p) - 1; // last entry starting inside the common prefix
-  const j1 = upperBound(b.starts, suffixFrom); // first entry whose line (and the newline before it) is common suffix
-  if (i0 < 0 || j1 >= b.starts.length || j1 <= i0) return undefined;
-  const delta = lenA - lenB;
-  const regionStart = b.starts[i0];
-  const regionEnd = b.starts[j1] + delta;
-  if (regionEnd <= regionStart) return undefined;
-  UNSAFE_YAML.lastIndex = 0;
-  if (UNSAFE_YAML.test(text.slice(regionStart, regionEnd))) return null;
-
-  const E = b.entryIndent;
-  const names: string[] = [];
-  const starts: number[] = [];
-  const stop = forEachSignificantLine(text, regionStart, regionEnd, (ls, c, indent) => {
-    if (indent === 0) return OUTLINE_WHOLE; // the images block ends here: outline the whole text
-    if (indent < E) return NOT_SIMPLE;
-    if (indent === E) {
-      const name = keyAt(text, c);
-      if (name === undefined) return NOT_SIMPLE;
-      names.push(name);
-      starts.push(ls);
-    }
-    return GO_ON;
-  });
-  if (stop === NOT_SIMPLE) return null;
-  if (stop === OUTLINE_WHOLE) return undefined;
-  // The region must start with an entry, or its first lines belong to the entry before.
-  if (starts[0] !== regionStart) return undefined;
-
-  const changed = new Set<string>([...b.names.slice(i0, j1), ...names]);
-  const shift = (x: number) => (x >= b.starts[j1] ? x + delta : x);
-  // The same names in the same places (an edit inside entries): share names and index.
-  const sameNames = names.length === j1 - i0 && names.every((n, k) => n === b.names[i0 + k]);
-  let newStarts: number[];
-  if (sameNames) {
-    newStarts = b.starts.slice();
-    for (let k = 0; k < starts.length; k++) newStarts[i0 + k] = starts[k];
-    for (let k = j1; k < newStarts.length; k++) newStarts[k] += delta;
-  } else {
-    newStarts = [...b.starts.slice(0, i0), ...starts, ...b.starts.slice(j1).map((x) => x + delta)];
-  }
-  const layout: OutlineLayout = {
-    length: lenA,
-    tops: b.tops.map((t) => ({ key: t.key, start: shift(t.start) })),
-    imagesTop: b.imagesTop,
-    imagesEnd: shift(b.imagesEnd),
-    names: sameNames ? b.names : [...b.names.slice(0, i0), ...names, ...b.names.slice(j1)],
-    starts: newStarts,
-    entryIndent: E,
-    derived: { from, names: changed, tops: new Set() },
-  };
-  return assembleOutline(text, layout, sameNames ? from.entries.index : undefined) ?? null;
 }

@@ -5,7 +5,8 @@
  */
 import { parseSpecsText, type ParsedSpecs } from './document';
 import { canonicalJson, entryMeaning } from './meaning';
-import { deriveOutline, outlineSpecs, type SpecsOutline } from './outline';
+import { outlineSpecs, type SpecsOutline } from './outline';
+import { deriveOutline } from './outline-derive';
 
 /** Own field of a plain (non-array) object, else `undefined`: how `entryMeaning` reads documents. */
 export function field(x: unknown, key: string): unknown {
