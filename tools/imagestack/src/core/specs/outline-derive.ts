@@ -39,8 +39,8 @@ function upperBound(xs: readonly number[], x: number): number {
  * equals {@link outlineSpecs}(text).
  *
  * @returns the outline; `null` when the text is not simple; `undefined` when the change
- *   is not confined to entries followed by an unchanged entry (the caller outlines the
- *   whole text).
+ *   is not confined to entries (followed by an unchanged entry or the end of the images
+ *   block) or to top-level blocks before `images:` (the caller outlines the whole text).
  */
 export function deriveOutline(text: string, from: SpecsOutline, fromText: string): SpecsOutline | null | undefined {
   const b = from.layout;
@@ -49,12 +49,15 @@ export function deriveOutline(text: string, from: SpecsOutline, fromText: string
   const lenB = fromText.length;
   const lim = Math.min(lenA, lenB);
   // Common prefix and suffix: whole blocks compared natively first, then characters.
-  const BLOCK = 512;
   let p = 0;
-  while (p + BLOCK <= lim && text.substring(p, p + BLOCK) === fromText.substring(p, p + BLOCK)) p += BLOCK;
+  for (const block of [4096, 256]) {
+    while (p + block <= lim && text.substring(p, p + block) === fromText.substring(p, p + block)) p += block;
+  }
   while (p < lim && text.charCodeAt(p) === fromText.charCodeAt(p)) p++;
   let sfx = 0;
-  while (sfx + BLOCK <= lim - p && text.substring(lenA - sfx - BLOCK, lenA - sfx) === fromText.substring(lenB - sfx - BLOCK, lenB - sfx)) sfx += BLOCK;
+  for (const block of [4096, 256]) {
+    while (sfx + block <= lim - p && text.substring(lenA - sfx - block, lenA - sfx) === fromText.substring(lenB - sfx - block, lenB - sfx)) sfx += block;
+  }
   while (sfx < lim - p && text.charCodeAt(lenA - 1 - sfx) === fromText.charCodeAt(lenB - 1 - sfx)) sfx++;
   const inImages = deriveInImages(text, from, p, lenB - sfx);
   return inImages !== undefined ? inImages : deriveBeforeImages(text, from, p, lenB - sfx);
@@ -111,12 +114,15 @@ function deriveInImages(text: string, from: SpecsOutline, p: number, suffixFrom:
   const lenB = b.length;
   const i0 = upperBound(b.starts, p) - 1; // last entry starting inside the common prefix
   const j1 = upperBound(b.starts, suffixFrom); // first entry whose line (and the newline before it) is common suffix
-  if (i0 < 0 || j1 >= b.starts.length || j1 <= i0) return undefined;
+  if (i0 < 0 || j1 <= i0) return undefined;
+  // Where the region ends in the newer text: that entry's line, or (the change reaching the
+  // last entry) the end of the images block when its next line is common suffix too.
+  const endB = j1 < b.starts.length ? b.starts[j1] : b.imagesEnd === lenB || b.imagesEnd > suffixFrom ? b.imagesEnd : -1;
+  if (endB < 0) return undefined;
   const delta = lenA - lenB;
   const regionStart = b.starts[i0];
-  const regionEnd = b.starts[j1] + delta;
+  const regionEnd = endB + delta;
   if (regionEnd <= regionStart) return undefined;
-  UNSAFE_YAML.lastIndex = 0;
   if (UNSAFE_YAML.test(text.slice(regionStart, regionEnd))) return null;
 
   const E = b.entryIndent;
@@ -139,7 +145,7 @@ function deriveInImages(text: string, from: SpecsOutline, p: number, suffixFrom:
   if (starts[0] !== regionStart) return undefined;
 
   const changed = new Set<string>([...b.names.slice(i0, j1), ...names]);
-  const shift = (x: number) => (x >= b.starts[j1] ? x + delta : x);
+  const shift = (x: number) => (x >= endB ? x + delta : x);
   // The same names in the same places (an edit inside entries): share names and index.
   const sameNames = names.length === j1 - i0 && names.every((n, k) => n === b.names[i0 + k]);
   let newStarts: number[];
