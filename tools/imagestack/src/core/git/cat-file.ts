@@ -84,7 +84,7 @@ export class CatFileBatch {
         return;
       }
       if (this.#buf.length < nl + 1 + size + 1) return;
-      const body = Buffer.from(this.#buf.subarray(nl + 1, nl + 1 + size));
+      const body = this.#buf.subarray(nl + 1, nl + 1 + size); // a view, not a copy (see read)
       this.#buf = this.#buf.subarray(nl + 1 + size + 1);
       this.#queue.shift();
       head.resolve(body);
@@ -93,6 +93,8 @@ export class CatFileBatch {
 
   /**
    * The contents of the object `name` (raw bytes), or `undefined` when it does not exist.
+   * The bytes are a view into the output buffer they arrived in (no copy: a long walk reads
+   * thousands of blobs), so a caller that keeps them long should decode or copy them.
    * @throws GitError when the cat-file process fails.
    */
   read(name: string): Promise<Buffer | undefined> {
