@@ -4,8 +4,8 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { GitError } from '../errors';
 import { removeTempDirs, tempDir, testGitEnv, TestRepo } from './__fixtures__/test-repo';
+import { CatFileBatch } from './cat-file';
 import {
-  CatFileBatch,
   commitsBetween,
   gitPath,
   headSha,

@@ -14,6 +14,7 @@ import { startFirstParentHistory, type StartedHistory } from '../git/history';
 import type { RegistryClient } from '../registry';
 import { loadSpecs } from '../specs/load';
 import { computeDirty } from '../tags/dirty';
+import { createInputIndex } from '../tags/input-index';
 import { computeSourceCommits } from '../tags/source-commits';
 import { dirtyTag, formatTag, nodeKey } from '../tags/tag';
 import { assemblePlan, type Decision } from './assemble';
@@ -94,12 +95,15 @@ async function planFrom(
   history: StartedHistory | undefined,
 ): Promise<PlanResult> {
   const root = specs.root;
-  const checkedOut = await revParse(root, 'HEAD');
+  // `head` is HEAD's sha when HEAD was asked for: no need to ask git again.
+  const checkedOut = (opts.head ?? 'HEAD') === 'HEAD' ? head : await revParse(root, 'HEAD');
+  // One input index (one `git rev-parse --show-prefix`) for the dirty check and the walk.
+  const index = await createInputIndex(stack);
   // `git status` runs while the walk reads history; awaited after it, so that a failing
   // walk's error is the one reported, as when they ran one after the other.
-  const dirtyP = head === checkedOut ? computeDirty(stack) : Promise.resolve(new Map<string, string>());
+  const dirtyP = head === checkedOut ? computeDirty(stack, { index, head }) : Promise.resolve(new Map<string, string>());
   dirtyP.catch(() => undefined);
-  const { commits } = await computeSourceCommits(stack, { head, history });
+  const { commits } = await computeSourceCommits(stack, { head, history, index });
   const dirty = await dirtyP;
 
   let decision: Decision;

@@ -180,3 +180,24 @@ export function parseSpecsDocument(text: string): SpecsDocument {
 export function toSpecsJson(text: string): unknown {
   return parseSpecsDocument(text).json;
 }
+
+/** A specs.yml text read as plain JSON; `ok: false` when it does not parse. */
+export type ParsedSpecs = { ok: true; value: unknown } | { ok: false; error: string };
+
+/**
+ * Reads a specs.yml text (or `undefined` for "no such file", which gives `null`) into
+ * plain JSON the way the specs loader does ({@link parseSpecsDocument}), so that old blobs
+ * of history compare with `Specs.raw`. Never throws: a text with YAML errors (syntax,
+ * duplicate keys, several documents) gives `{ ok: false }`, which callers treat as "every
+ * node changed".
+ */
+export function parseSpecsText(text: string | undefined): ParsedSpecs {
+  if (text === undefined) return { ok: true, value: null };
+  try {
+    const { doc, json } = parseSpecsDocument(text);
+    if (doc.errors.length > 0) return { ok: false, error: doc.errors[0].message };
+    return { ok: true, value: json };
+  } catch (e) {
+    return { ok: false, error: (e as Error).message };
+  }
+}

@@ -16,8 +16,11 @@ import { lstat, readFile, readlink } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Stack } from '../graph/types';
 import { entryMeaning } from '../specs/meaning';
-import { CatFileBatch, headShaOrUndefined, runGit, toplevel } from '../git/git';
-import { ALL_IMAGES, createInputIndex, SpecsBlob, specsMeaningChanges } from './source-commits';
+import { CatFileBatch } from '../git/cat-file';
+import { headShaOrUndefined, runGit, toplevel } from '../git/git';
+import { specsMeaningChanges } from '../specs/meaning-changes';
+import { SpecsBlob } from '../specs/specs-blob';
+import { ALL_IMAGES, createInputIndex, type InputIndex } from './input-index';
 import { DIRTY_HASH_LENGTH, nodeKey } from './tag';
 
 /** One path `git status --porcelain=v1` reports, relative to the top level. */
@@ -103,17 +106,20 @@ function sha256(data: string | Buffer): string {
  * stack was loaded from) of I and its ancestors at V. The same working tree on the same
  * HEAD gives the same hash; any further edit to those inputs gives another.
  *
+ * @param opts.index the stack's input index, when the caller already made it
+ * @param opts.head the full sha of the checked-out HEAD, when the caller already knows it
+ *   (`undefined`: looked up; there may be no commit yet)
  * @returns node key (`<image>@<version>`) → 12 lowercase hex; an empty map when nothing
  *   uncommitted touches any image
  * @throws GitError when git fails (e.g. the workspace is not in a git working tree).
  */
-export async function computeDirty(stack: Stack): Promise<Map<string, string>> {
+export async function computeDirty(stack: Stack, opts: { index?: InputIndex; head?: string } = {}): Promise<Map<string, string>> {
   const cwd = stack.specs.root;
   const [top, index, status, head] = await Promise.all([
     toplevel(cwd),
-    createInputIndex(stack),
+    opts.index ?? createInputIndex(stack),
     runGit(cwd, STATUS_ARGS),
-    headShaOrUndefined(cwd),
+    opts.head ?? headShaOrUndefined(cwd),
   ]);
   const images = index.images;
   const versions = stack.specs.versions.map((v) => v.name);

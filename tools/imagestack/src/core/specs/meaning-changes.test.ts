@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SpecsBlob, specsMeaningChanges } from './source-commits';
+import { specsMeaningChanges } from './meaning-changes';
+import { SpecsBlob } from './specs-blob';
 
 /** Small deterministic PRNG (mulberry32). */
 function rng(seed: number) {

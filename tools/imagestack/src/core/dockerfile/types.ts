@@ -1,0 +1,59 @@
+/**
+ * What parsing a Dockerfile gives ({@link ParsedDockerfile}): its global ARGs, its stages
+ * and the texts naming images, before any variable is resolved. Shared by ./parse.ts and
+ * its private fast path ./scan.ts (kept apart so that neither imports the other's module
+ * for types).
+ */
+
+/** An ARG declared before the first `FROM` (a global ARG). */
+export interface GlobalArg {
+  name: string;
+  /** The default as written after `=` (quotes and variables not yet processed), if any. */
+  rawDefault?: string;
+  /** 1-based line of the name. */
+  line: number;
+  /** 1-based column of the name. */
+  column: number;
+}
+
+/** The text naming an image or stage: a `FROM`'s image or a `COPY --from=` value. */
+export interface ImageText {
+  /** The text exactly as written, e.g. `${REGISTRY}/python:${PYTHON_TAG}`. */
+  raw: string;
+  /** Which instruction it belongs to. */
+  instruction: 'FROM' | 'COPY --from';
+  /** 1-based line of the instruction (its keyword). */
+  instructionLine: number;
+  /** 1-based line where `raw` starts. */
+  line: number;
+  /** 1-based column where `raw` starts. */
+  column: number;
+  /** The whole source line `raw` starts on (used to show a corrected line). */
+  lineText: string;
+  /** 0-based index of the stage the instruction is in. */
+  stage: number;
+}
+
+/** One build stage: a `FROM` and what follows up to the next `FROM`. */
+export interface DockerfileStage {
+  /** 0-based index (what `COPY --from=<index>` refers to). */
+  index: number;
+  /** The `AS` name, lower-cased (Docker compares stage names case-insensitively). */
+  name?: string;
+  /** The stage's base: the `FROM`'s image text. */
+  base: ImageText;
+}
+
+/** A Dockerfile's structure, before any variable is resolved. Produced by {@link parseDockerfile}. */
+export interface ParsedDockerfile {
+  /** The escape character (`\`, or `` ` `` with `# escape=` ``). */
+  escapeChar: string;
+  /** ARGs declared before the first `FROM`, in order. */
+  globalArgs: GlobalArg[];
+  /** Stages in order; empty when the Dockerfile has no usable `FROM`. */
+  stages: DockerfileStage[];
+  /** Every image text in document order: each stage's base and each `COPY --from=`. */
+  imageTexts: ImageText[];
+  /** `FROM` instructions with no image (1-based positions), which Docker rejects. */
+  emptyFroms: Array<{ line: number; column: number }>;
+}
