@@ -7,7 +7,6 @@
  * origin, e.g. to a presigned blob URL), and reports every exchange to `onRequest`
  * with the URL redacted and no headers.
  */
-import type { RegistryClientOptions } from './client';
 import { Authenticator } from './auth';
 import type { Credentials } from './credentials';
 import { credentialSource, resolveCredentials } from './credentials';
@@ -45,8 +44,31 @@ export const ATTEMPT_TIMEOUT_MS = 120_000;
 /** Most redirects followed for one request. */
 const MAX_REDIRECTS = 5;
 
-/** Options of a {@link Transport}: the client's options, documented on `RegistryClientOptions`. */
-export type TransportOptions = RegistryClientOptions;
+/** How to reach one registry: the options of a {@link Transport}, and of the `RegistryClient` over it. */
+export interface TransportOptions {
+  /** host[:port], e.g. `127.0.0.1:5000`, `ghcr.io`. */
+  registry: string;
+  /** Default: `http` for `localhost`, `127.0.0.0/8` and `[::1]`; `https` otherwise. */
+  scheme?: 'http' | 'https';
+  /**
+   * Default (`undefined`): `resolveCredentials(registry)` on the first request that needs
+   * them. `null`: anonymous.
+   */
+  credentials?: Credentials | null;
+  /**
+   * Retries of temporary failures (429, 408, 5xx except 501, network errors), default 4;
+   * exponential backoff with jitter (base 200 ms, cap 5 s), or the registry's
+   * `Retry-After` when it sends one (up to 60 s).
+   */
+  retries?: number;
+  /**
+   * Called after every HTTP exchange (token requests and redirects included), e.g. to
+   * count requests in benchmarks. The URL is redacted; no headers are passed.
+   */
+  onRequest?: (e: RequestEvent) => void;
+  /** Backoff timing (ms); for tests. Default `{ baseMs: 200, capMs: 5000 }`. */
+  backoff?: Partial<Backoff>;
+}
 
 /**
  * The delay before retry number `attempt` (0-based): `min(cap, base·2^attempt)` scaled
