@@ -11,7 +11,8 @@ import { deleteManifest, getManifest, headManifest, putManifest } from './manife
 import { listTags } from './tags';
 import { pushBlob } from './upload';
 import { deleteTag } from './delete-tag';
-import { Transport, type TransportOptions } from './transport';
+import { Transport } from './transport';
+import type { TransportOptions } from './options';
 import type { Descriptor, Platform } from './types';
 
 /** How to reach one registry (the options of its {@link Transport}). */

@@ -13,25 +13,9 @@ import { credentialSource, resolveCredentials } from './credentials';
 import { errorFromResponse, isTemporaryStatus, networkError, type ErrorContext } from './error';
 import { redact, registerSecret } from './redact';
 import type { RegistryError } from '../errors';
+import type { Backoff, RequestEvent, TransportOptions } from './options';
 
-/** One HTTP exchange as reported to `onRequest`. Never carries headers or credentials. */
-export interface RequestEvent {
-  method: string;
-  /** The URL, redacted. */
-  url: string;
-  /** HTTP status, `undefined` when no answer came (connection refused, timeout). */
-  status: number | undefined;
-  /** Time from sending to the response headers (ms). */
-  ms: number;
-}
-
-/** Backoff parameters (ms). */
-export interface Backoff {
-  /** Delay before the first retry, doubled for each next one (default 200). */
-  baseMs: number;
-  /** Largest delay between two attempts (default 5000). */
-  capMs: number;
-}
+export type { Backoff, RequestEvent, TransportOptions } from './options';
 
 /** Default backoff: 200 ms doubling up to 5 s. */
 export const DEFAULT_BACKOFF: Backoff = { baseMs: 200, capMs: 5_000 };
@@ -44,31 +28,6 @@ export const ATTEMPT_TIMEOUT_MS = 120_000;
 /** Most redirects followed for one request. */
 const MAX_REDIRECTS = 5;
 
-/** How to reach one registry: the options of a {@link Transport}, and of the `RegistryClient` over it. */
-export interface TransportOptions {
-  /** host[:port], e.g. `127.0.0.1:5000`, `ghcr.io`. */
-  registry: string;
-  /** Default: `http` for `localhost`, `127.0.0.0/8` and `[::1]`; `https` otherwise. */
-  scheme?: 'http' | 'https';
-  /**
-   * Default (`undefined`): `resolveCredentials(registry)` on the first request that needs
-   * them. `null`: anonymous.
-   */
-  credentials?: Credentials | null;
-  /**
-   * Retries of temporary failures (429, 408, 5xx except 501, network errors), default 4;
-   * exponential backoff with jitter (base 200 ms, cap 5 s), or the registry's
-   * `Retry-After` when it sends one (up to 60 s).
-   */
-  retries?: number;
-  /**
-   * Called after every HTTP exchange (token requests and redirects included), e.g. to
-   * count requests in benchmarks. The URL is redacted; no headers are passed.
-   */
-  onRequest?: (e: RequestEvent) => void;
-  /** Backoff timing (ms); for tests. Default `{ baseMs: 200, capMs: 5000 }`. */
-  backoff?: Partial<Backoff>;
-}
 
 /**
  * The delay before retry number `attempt` (0-based): `min(cap, base·2^attempt)` scaled
