@@ -37,7 +37,8 @@ export async function readTar(buf: Buffer): Promise<TarEntry[]> {
     }
   } catch (e) {
     const message = (e as Error).message;
-    throw new Error(/invalid tar header/i.test(message) ? `tar header checksum mismatch or corrupt header: ${message}` : `tar archive is unreadable: ${message}`);
+    if (/invalid tar header/i.test(message)) throw new Error(`tar header checksum mismatch or corrupt header: ${message}`);
+    throw new Error(/unexpected end of data/i.test(message) ? 'tar archive is truncated' : `tar archive is unreadable: ${message}`);
   }
   return entries;
 }
