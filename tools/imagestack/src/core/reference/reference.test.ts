@@ -4,7 +4,7 @@
  * reading (docker.io and library/ defaults) and the distribution grammar (reference/regexp.go).
  */
 import { describe, expect, it } from 'vitest';
-import { formatReference, isDigest, isRegistryHost, isRepositoryPath, isTag, MAX_NAME_LENGTH, parseReference, type Reference } from './reference';
+import { formatReference, isDigest, isRegistryHost, isRepositoryPath, isTag, MAX_NAME_LENGTH, parseReference, registryHostname, type Reference } from './reference';
 import { qualifiedRepositoryOf, repositoryOf, tagReference } from './repository';
 
 const DIGEST = `sha256:${'0123456789abcdef'.repeat(4)}`;
@@ -87,6 +87,7 @@ describe('the parts on their own', () => {
     for (const h of ['', 'a:b:c', 'host:', 'x.io:70000', 'a/b', '-a.io']) expect(isRegistryHost(h), h).toBe(false);
     for (const p of ['python', 'my-org/images', 'a/b/c']) expect(isRepositoryPath(p), p).toBe(true);
     for (const p of ['', '/a', 'a/', 'A', 'a..b']) expect(isRepositoryPath(p), p).toBe(false);
+    for (const [r, h] of [['localhost:5000', 'localhost'], ['[::1]:5000', '[::1]'], ['[::1]', '[::1]'], ['ghcr.io', 'ghcr.io'], ['127.0.0.1:5000', '127.0.0.1']]) expect(registryHostname(r), r).toBe(h);
   });
 });
 

@@ -7,6 +7,7 @@
  * origin, e.g. to a presigned blob URL), and reports every exchange to `onRequest`
  * with the URL redacted and no headers.
  */
+import { registryHostname } from '../reference/reference';
 import { Authenticator } from './auth';
 import type { Credentials } from './credentials';
 import { credentialSource, resolveCredentials } from './credentials';
@@ -58,8 +59,7 @@ export function parseRetryAfter(value: string | null | undefined, now: number = 
  * loopback registries as insecure by default.
  */
 export function defaultScheme(registry: string): 'http' | 'https' {
-  const host = registry.startsWith('[') ? registry.slice(0, registry.indexOf(']') + 1) : registry.split(':')[0];
-  const h = host.toLowerCase();
+  const h = registryHostname(registry).toLowerCase();
   return h === 'localhost' || h === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) ? 'http' : 'https';
 }
 
