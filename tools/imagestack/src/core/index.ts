@@ -34,3 +34,5 @@ export { readPromotions, writePromotion } from './release/history';
 export { retag } from './release/retag';
 export { makeMatrix, type Matrix, type MatrixEntry, type MatrixOptions } from './ci/matrix';
 export { generateSite, type SiteResult } from './site/generate';
+export { parseReference, formatReference, type Reference } from './reference/reference';
+export { repositoryOf, qualifiedRepositoryOf, tagReference, digestReference } from './reference/repository';

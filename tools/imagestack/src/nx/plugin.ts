@@ -9,9 +9,26 @@
  * `specs.yml` and the extra input globs are declared inputs of every image (an
  * over-approximation: the executor then skips images whose tag exists). Targets have side
  * effects (engine, registry), so they are never cached.
+ *
+ * Shaped like Nx's own inference plugins (nrwl/nx packages/docker/src/plugins/plugin.ts):
+ * `createNodesFromFiles` over the matched files; the inferred projects and the stack's
+ * edges are kept in a {@link PluginCache} under Nx's `workspaceDataDirectory`, keyed by a
+ * hash of the inputs (`specs.yml`, every file under the images folder, the options and the
+ * workspace's named inputs), and written to disk in `finally`. The edges are computed once,
+ * with the nodes (from the same specs and Dockerfiles), and `createDependencies` hands them on.
  */
 import * as path from 'node:path';
-import type { CreateDependencies, CreateNodes, CreateNodesResult, RawProjectGraphDependency, TargetConfiguration } from '@nx/devkit';
+import {
+  createNodesFromFiles,
+  type CreateDependencies,
+  type CreateNodes,
+  type CreateNodesContext,
+  type CreateNodesResult,
+  type ProjectConfiguration,
+  type RawProjectGraphDependency,
+  type TargetConfiguration,
+} from '@nx/devkit';
+import { calculateHashesForCreateNodes, getNamedInputs, hashObject, PluginCache, workspaceDataDirectory } from '@nx/devkit/internal';
 import { readStack } from '../core/graph/read-stack';
 import { loadSpecs } from '../core/specs/load';
 import type { ImageSpec, Specs } from '../core/specs/types';
@@ -40,16 +57,18 @@ export function normalizeOptions(o: ImagestackPluginOptions | undefined): Requir
 
 const SPECS = 'specs.yml';
 
-/** The targets of one image (pure: a function of the spec and the options). */
-export function imageTargets(specs: Specs, image: ImageSpec, options: Required<ImagestackPluginOptions>): Record<string, TargetConfiguration> {
-  // `^default`: a change in a parent's files affects this image's tasks too (Nx 24 decides
-  // "affected" per task from its inputs, so the stack's edges must be in them).
-  const inputs = [
-    'default',
-    '^default',
-    `{workspaceRoot}/${SPECS}`,
-    ...[...specs.inputs, ...image.inputs].map((g) => `{workspaceRoot}/${g}`),
-  ];
+/** The name of the target group (Nx's project details view) that holds an image's targets. */
+export const TARGET_GROUP = 'imagestack';
+
+/**
+ * The targets of one image (pure: a function of the spec, the options and whether the
+ * workspace defines a `production` named input).
+ */
+export function imageTargets(specs: Specs, image: ImageSpec, options: Required<ImagestackPluginOptions>, hasProduction = false): Record<string, TargetConfiguration> {
+  // `^production`/`^default`: a change in a parent's files affects this image's tasks too (Nx 24
+  // decides "affected" per task from its inputs, so the stack's edges must be in them).
+  const named = hasProduction ? 'production' : 'default';
+  const inputs = [named, `^${named}`, `{workspaceRoot}/${SPECS}`, ...[...specs.inputs, ...image.inputs].map((g) => `{workspaceRoot}/${g}`)];
   const versions = specs.versions.filter((v) => !image.skip.includes(v.name)).map((v) => v.name);
   const target = (executor: string, dependsOn: string[], description: string): TargetConfiguration => ({
     executor: `imagestack:${executor}`,
@@ -68,45 +87,112 @@ export function imageTargets(specs: Specs, image: ImageSpec, options: Required<I
   };
 }
 
-async function createNodesForSpecs(file: string, options: ImagestackPluginOptions | undefined, workspaceRoot: string): Promise<CreateNodesResult> {
-  const specs = await loadSpecs(path.join(workspaceRoot, file));
-  const o = normalizeOptions(options);
+/** One image → parent edge: project names, and the Dockerfile (workspace-relative) that makes it. */
+export interface StackEdge {
+  source: string;
+  target: string;
+  sourceFile: string;
+  /** The source image's build context (its project root when specs.yml is at the workspace root). */
+  context: string;
+}
+
+/** What one `specs.yml` infers, as cached: the projects by root, and the stack's edges. */
+export interface InferredStack {
+  projects: Record<string, ProjectConfiguration>;
+  /** The image → parent edges; `undefined` when reading the Dockerfiles failed (then `createDependencies` reads them again and throws). */
+  edges?: StackEdge[];
+}
+
+/** The image → parent edges of the stack of `specs`, from its Dockerfiles. @throws InputError when the stack is wrong */
+async function stackEdges(specs: Specs): Promise<StackEdge[]> {
+  const edges: StackEdge[] = [];
+  for (const image of (await readStack(specs)).images.values()) {
+    for (const parent of image.parents) edges.push({ source: image.name, target: parent.image, sourceFile: image.dockerfile, context: image.spec.context });
+  }
+  return edges;
+}
+
+/** The projects and edges of one `specs.yml` (workspace-relative `file`), read from disk. @throws InputError when specs.yml is wrong */
+export async function inferStack(file: string, options: Required<ImagestackPluginOptions>, context: CreateNodesContext): Promise<InferredStack> {
+  const specs = await loadSpecs(path.join(context.workspaceRoot, file));
   const base = path.dirname(file) === '.' ? '' : `${path.dirname(file)}/`;
-  const projects: NonNullable<CreateNodesResult['projects']> = {};
+  const projects: Record<string, ProjectConfiguration> = {};
   for (const image of specs.images) {
-    projects[`${base}${image.context}`] = {
+    const root = `${base}${image.context}`;
+    const hasProduction = 'production' in getNamedInputs(path.join(context.workspaceRoot, root), context);
+    projects[root] = {
+      root,
       name: image.name,
       projectType: 'application',
       tags: ['imagestack:image'],
-      targets: imageTargets(specs, image, o),
+      targets: imageTargets(specs, image, options, hasProduction),
+      metadata: { targetGroups: { [TARGET_GROUP]: [options.buildTargetName, options.manifestTargetName, options.testTargetName, options.pushTargetName] } },
     };
   }
-  return { projects };
+  // A Dockerfile problem is thrown by createDependencies (as before), not here: the projects stay visible.
+  const edges = await stackEdges(specs).catch(() => undefined);
+  return { projects, edges };
 }
+
+/** The cache file for these options (one per options, as Nx's plugins do). */
+function cachePath(options: ImagestackPluginOptions | undefined): string {
+  return path.join(workspaceDataDirectory, `imagestack-${hashObject(options ?? {})}.hash`);
+}
+
+/** The edges of the last inference per workspace root, for `createDependencies` (same process). */
+const edgesByRoot = new Map<string, StackEdge[]>();
 
 /** Nx 24 batch inference: `[glob, fn(files, options, context)]`. Only the workspace-root specs.yml is read. */
 export const createNodes: CreateNodes<ImagestackPluginOptions> = [
   SPECS,
   async (files, options, context) => {
-    const out = [];
-    for (const file of files) out.push([file, await createNodesForSpecs(file, options, context.workspaceRoot)] as const);
-    return out;
+    const o = normalizeOptions(options);
+    const cache = new PluginCache<InferredStack>(cachePath(options));
+    // Everything the inference reads: specs.yml and the images folder beside it (Dockerfiles,
+    // project.json named inputs); the options and the workspace's named inputs.
+    const roots = files.map((f) => path.posix.join(path.posix.dirname(f), 'images'));
+    edgesByRoot.delete(context.workspaceRoot);
+    const hashes = await calculateHashesForCreateNodes(roots, { o, namedInputs: context.nxJsonConfiguration.namedInputs ?? {} }, context, files.map((f) => [f]));
+    try {
+      return await createNodesFromFiles(
+        async (file, _options, ctx, i) => {
+          const key = hashes[i] + file;
+          let inferred = cache.get(key);
+          if (!inferred?.edges) {
+            inferred = await inferStack(file, o, ctx);
+            if (inferred.edges) cache.set(key, inferred);
+          }
+          if (inferred.edges && file === SPECS) edgesByRoot.set(ctx.workspaceRoot, inferred.edges);
+          return { projects: inferred.projects } satisfies CreateNodesResult;
+        },
+        files,
+        options,
+        context,
+      );
+    } finally {
+      cache.writeToDisk();
+    }
   },
 ];
 
-/** @deprecated Nx 24 renamed the batch signature to `createNodes`; kept for Nx versions that look for this name. */
+/**
+ * @deprecated Nx 24 renamed the batch signature to `createNodes`; kept for Nx versions that look for this name.
+ */
 export const createNodesV2 = createNodes;
 
-/** Image → parent edges from the Dockerfiles (static dependencies with the Dockerfile as source file). */
+/**
+ * Image → parent edges from the Dockerfiles (static dependencies with the Dockerfile as source
+ * file), as `createNodes` found them; read afresh only when `createNodes` did not run in this process.
+ *
+ * @throws InputError (or the error reading the stack raised) when a Dockerfile is wrong
+ */
 export const createDependencies: CreateDependencies<ImagestackPluginOptions> = async (_options, context) => {
-  const specs = await loadSpecs(path.join(context.workspaceRoot, SPECS));
-  const stack = await readStack(specs);
+  const edges = edgesByRoot.get(context.workspaceRoot) ?? (await stackEdges(await loadSpecs(path.join(context.workspaceRoot, SPECS))));
+  const names = new Set(Object.values(context.projects).map((p) => p.name));
   const deps: RawProjectGraphDependency[] = [];
-  for (const image of stack.images.values()) {
-    for (const parent of image.parents) {
-      if (!context.projects[image.spec.context] && !Object.values(context.projects).some((p) => p.name === image.name)) continue;
-      deps.push({ source: image.name, target: parent.image, type: 'static', sourceFile: image.dockerfile } as RawProjectGraphDependency);
-    }
+  for (const e of edges) {
+    if (!context.projects[e.context] && !names.has(e.source)) continue;
+    deps.push({ source: e.source, target: e.target, type: 'static', sourceFile: e.sourceFile } as RawProjectGraphDependency);
   }
   return deps;
 };

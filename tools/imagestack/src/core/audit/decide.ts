@@ -9,7 +9,7 @@ import type { AuditPolicy } from './spec';
 export interface StableFacts {
   image: string;
   version: string;
-  /** `<registry>/<namespace>/<image>`. */
+  /** The qualified repository, `<registry>/<namespace>/<image>` (field name kept: it is in `audit --json`). */
   repository: string;
   /** `<version>-stable`. */
   stableTag: string;

@@ -19,6 +19,7 @@ import { mapLimit } from '../util/concurrency';
 import { DURATION_FIX, parseDuration } from '../util/duration';
 import { decideAudit, type AuditFinding, type StableFacts } from './decide';
 import { withMaxStableAge, type AuditPolicy } from './spec';
+import { qualifiedRepositoryOf, repositoryOf } from '../reference/repository';
 
 /** Options of {@link audit}. */
 export interface AuditOptions {
@@ -70,11 +71,11 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
   const images = specs.images.filter((i) => !i.skip.includes(opts.version));
 
   const facts = await mapLimit(images, 4, async (img): Promise<StableFacts> => {
-    const repoPath = `${specs.namespace}/${img.name}`;
-    const f: StableFacts = { image: img.name, version: opts.version, repository: `${specs.registry}/${repoPath}`, stableTag, newerTags: [], notes: [] };
-    const desc = await client.headManifest(repoPath, stableTag);
+    const repository = repositoryOf(specs.namespace, img.name);
+    const f: StableFacts = { image: img.name, version: opts.version, repository: qualifiedRepositoryOf(specs.registry, specs.namespace, img.name), stableTag, newerTags: [], notes: [] };
+    const desc = await client.headManifest(repository, stableTag);
     if (!desc) return f;
-    const cfg = await client.getImageConfig(repoPath, stableTag);
+    const cfg = await client.getImageConfig(repository, stableTag);
     const labels: Record<string, string> = cfg.config?.config?.Labels ?? {};
     const promoted = lastPromotionOf(promotions, img.name, desc.digest);
     if (promotions.length && !promoted) f.notes.push(`${stableTag} points at a digest no promotion recorded (moved outside imagestack?)`);
@@ -93,7 +94,7 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
       f.notes.push('source commit unknown (no revision label, no promotion record): newer tags not checked');
       return f;
     }
-    const tags = (await client.listTags(repoPath)).map((t) => ({ tag: t, sha7: built.exec(t)?.[1] })).filter((t) => t.sha7);
+    const tags = (await client.listTags(repository)).map((t) => ({ tag: t, sha7: built.exec(t)?.[1] })).filter((t) => t.sha7);
     const newer = await descendants(specs.root, sourceCommit, head);
     if (!newer) {
       f.notes.push(`source commit ${sourceCommit.slice(0, 7)} is not in the local history: newer tags not checked (fetch more history)`);

@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import { OCI_INDEX, redact, type RegistryClient } from '../registry';
 import { MARKER_REPOSITORY } from '../reserved';
 import { InputError } from '../errors';
+import { repositoryOf } from '../reference/repository';
 
 export { MARKER_REPOSITORY } from '../reserved';
 
@@ -88,7 +89,7 @@ export async function writeFailureMarker(client: MarkerRegistry, namespace: stri
     },
   };
   await client.putManifest(
-    `${namespace}/${MARKER_REPOSITORY}`,
+    repositoryOf(namespace, MARKER_REPOSITORY),
     markerTag(marker.runId, marker.image, marker.version),
     Buffer.from(JSON.stringify(index)),
     OCI_INDEX,
@@ -108,7 +109,7 @@ export async function readFailureMarker(
   image: string,
   version: string,
 ): Promise<FailureMarker | undefined> {
-  const repository = `${namespace}/${MARKER_REPOSITORY}`;
+  const repository = repositoryOf(namespace, MARKER_REPOSITORY);
   const tag = markerTag(runId, image, version);
   if (!(await client.headManifest(repository, tag))) return undefined;
   const { bytes } = await client.getManifest(repository, tag);

@@ -3,10 +3,14 @@
  * answer depends only on the node order given (specs.yml order) and each node's parent
  * order (Dockerfile order), never on Map or Set iteration of anything else.
  *
- * Written by hand rather than on `@dagrejs/graphlib`: its `topsort` does not break ties
- * in a given order, and cycle reporting must be our own deterministic walk anyway (as in
- * google/wireit `src/analyzer.ts`). The stacks are small (tens of images); every method
- * is linear or quadratic in that.
+ * Written by hand rather than on `@dagrejs/graphlib` (removed from the dependencies): it
+ * keeps nodes as keys of plain objects, so an image named like an integer (`2026`, a valid
+ * repository component) iterates before the others whatever the specs.yml order
+ * (`nodes()` of `python, 2026, base` is `2026, python, base`); its `topsort` takes no tie
+ * order; and its `findCycles` returns strongly connected components, not the path that
+ * closes a cycle that the messages show. Each answer would have to be re-sorted by specs
+ * order afterwards, which is this file's work anyway (cycle walk as in google/wireit
+ * `src/analyzer.ts`). Every method is linear or quadratic in the number of images.
  */
 
 /** A cycle as the path that closes it: `['a', 'b', 'c', 'a']` means a uses b, b uses c, c uses a. */

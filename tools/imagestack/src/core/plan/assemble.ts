@@ -6,6 +6,7 @@
 import type { Stack } from '../graph/types';
 import { dirtyTag, formatTag, nodeKey } from '../tags/tag';
 import type { Action, Plan, PlanEntry } from './types';
+import { qualifiedRepositoryOf } from '../reference/repository';
 
 /** How to decide each entry's action. */
 export type Decision =
@@ -31,9 +32,9 @@ export interface PlanInput {
   repositoryPrefix?: string;
 }
 
-/** `<registry>/<namespace>/<image>` of a stack image. */
-export function repositoryOf(stack: Stack, image: string): string {
-  return `${stack.specs.registry}/${stack.specs.namespace}/${image}`;
+/** The qualified repository `<registry>/<namespace>/<image>` of a stack image. */
+function qualifiedRepository(stack: Stack, image: string): string {
+  return qualifiedRepositoryOf(stack.specs.registry, stack.specs.namespace, image);
 }
 
 /**
@@ -58,7 +59,7 @@ export function assemblePlan(input: PlanInput): Plan {
       if (!sourceCommit) throw new Error(`internal: no source commit for ${key}`);
       const dirtyHash = input.dirty.get(key);
       const tag = dirtyHash ? dirtyTag(version, dirtyHash) : formatTag(version, sourceCommit);
-      const repository = repositoryOf(stack, image);
+      const repository = qualifiedRepository(stack, image);
       const { action, reason } = decide(input, image, version, sourceCommit, dirtyHash !== undefined);
       entries.push({
         image,

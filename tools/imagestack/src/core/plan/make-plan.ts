@@ -20,6 +20,7 @@ import { dirtyTag, formatTag, nodeKey } from '../tags/tag';
 import { assemblePlan, type Decision } from './assemble';
 import type { Plan } from './types';
 import { mapLimit } from '../util/concurrency';
+import { repositoryOf } from '../reference/repository';
 
 /** Options of {@link makePlan}. */
 export interface PlanOptions {
@@ -129,7 +130,7 @@ async function planFrom(
         const hash = dirty.get(key);
         nodes.push({
           key,
-          repository: `${specs.namespace}/${image}`,
+          repository: repositoryOf(specs.namespace, image),
           tag: hash ? dirtyTag(v.name, hash) : formatTag(v.name, commits.get(key)!),
         });
       }

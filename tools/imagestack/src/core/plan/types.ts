@@ -12,11 +12,14 @@ export type Action = 'build' | 'skip';
 export interface PlanEntry {
   image: string;
   version: string;
-  /** `<registry>/<namespace>/<image>`. */
+  /**
+   * The qualified repository, `<registry>/<namespace>/<image>` (see core/reference/repository.ts);
+   * the JSON field keeps its name `repository`, a stable public field.
+   */
   repository: string;
   /** `<version>-<sha7>`, or `<version>-dirty-<hash12>` for uncommitted inputs. */
   tag: string;
-  /** `<repository>:<tag>`. */
+  /** `<qualified repository>:<tag>`. */
   reference: string;
   /** Full sha of the source commit (DESIGN.md). For a dirty entry, the commit its clean inputs come from. */
   sourceCommit: string;

@@ -52,6 +52,14 @@ export function isRegistryHost(s: string): boolean {
   return host.split('.').every((c) => DOMAIN_COMPONENT.test(c));
 }
 
+/**
+ * The host of a registry host `[:port]`, without the port: `localhost:5000` → `localhost`,
+ * `[::1]:5000` → `[::1]` (IPv6 keeps its brackets), `ghcr.io` → `ghcr.io`.
+ */
+export function registryHostname(registry: string): string {
+  return registry.startsWith('[') ? registry.slice(0, registry.indexOf(']') + 1) : registry.split(':')[0];
+}
+
 /** A parsed reference `[registry/]path[:tag][@digest]`. */
 export interface Reference {
   /** Registry host (`docker.io` when the reference names none). */

@@ -27,3 +27,8 @@ export function qualifiedRepositoryOf(registry: string, namespace: string, image
 export function tagReference(qualifiedRepository: string, tag: string): string {
   return `${qualifiedRepository}:${tag}`;
 }
+
+/** `<qualified repository>@<digest>`: the reference of one manifest by its digest. */
+export function digestReference(qualifiedRepository: string, digest: string): string {
+  return `${qualifiedRepository}@${digest}`;
+}

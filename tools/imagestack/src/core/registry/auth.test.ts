@@ -2,7 +2,8 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RegistryError } from '../errors';
-import { basicAuthorization, parseChallenges } from './auth';
+import { basicAuthorization } from './auth';
+import { parseChallenges } from './challenge';
 import { RegistryClient } from './client';
 import { OCI_MANIFEST } from './media-types';
 

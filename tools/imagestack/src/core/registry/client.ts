@@ -11,34 +11,12 @@ import { deleteManifest, getManifest, headManifest, putManifest } from './manife
 import { listTags } from './tags';
 import { pushBlob } from './upload';
 import { deleteTag } from './delete-tag';
-import { Transport, type Backoff, type RequestEvent } from './transport';
+import { Transport } from './transport';
+import type { TransportOptions } from './options';
 import type { Descriptor, Platform } from './types';
 
-/** How to reach one registry. */
-export interface RegistryClientOptions {
-  /** host[:port], e.g. `127.0.0.1:5000`, `ghcr.io`. */
-  registry: string;
-  /** Default: `http` for `localhost`, `127.0.0.0/8` and `[::1]`; `https` otherwise. */
-  scheme?: 'http' | 'https';
-  /**
-   * Default (`undefined`): `resolveCredentials(registry)` on the first request that needs
-   * them. `null`: anonymous.
-   */
-  credentials?: Credentials | null;
-  /**
-   * Retries of temporary failures (429, 408, 5xx except 501, network errors), default 4;
-   * exponential backoff with jitter (base 200 ms, cap 5 s), or the registry's
-   * `Retry-After` when it sends one (up to 60 s).
-   */
-  retries?: number;
-  /**
-   * Called after every HTTP exchange (token requests and redirects included), e.g. to
-   * count requests in benchmarks. The URL is redacted; no headers are passed.
-   */
-  onRequest?: (e: RequestEvent) => void;
-  /** Backoff timing (ms); for tests. Default `{ baseMs: 200, capMs: 5000 }`. */
-  backoff?: Partial<Backoff>;
-}
+/** How to reach one registry (the options of its {@link Transport}). */
+export type RegistryClientOptions = TransportOptions;
 
 /**
  * A client for one OCI registry (OCI distribution spec v1.1). Every method throws

@@ -5,7 +5,7 @@
  * Every message passes through {@link redact}.
  */
 import { RegistryError } from '../errors';
-import { parseChallenges } from './auth';
+import { parseChallenges } from './challenge';
 import { redact } from './redact';
 
 /** One entry of the spec's error body. */

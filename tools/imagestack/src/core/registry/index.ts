@@ -12,7 +12,7 @@ export { RegistryClient, type RegistryClientOptions } from './client';
 export type { Descriptor, Platform } from './types';
 export { resolveCredentials, credentialSource, dockerAuthConfig, runCredentialHelper, normalizeRegistryHost, type Credentials } from './credentials';
 export { redact } from './redact';
-export { parseChallenges, type Challenge } from './auth';
+export { parseChallenges, type Challenge } from './challenge';
 export type { RequestEvent, Backoff } from './transport';
 export { defaultScheme } from './transport';
 export { sha256Digest } from './digest';

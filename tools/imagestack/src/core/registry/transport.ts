@@ -7,32 +7,16 @@
  * origin, e.g. to a presigned blob URL), and reports every exchange to `onRequest`
  * with the URL redacted and no headers.
  */
-import type { RegistryClientOptions } from './client';
+import { registryHostname } from '../reference/reference';
 import { Authenticator } from './auth';
 import type { Credentials } from './credentials';
 import { credentialSource, resolveCredentials } from './credentials';
 import { errorFromResponse, isTemporaryStatus, networkError, type ErrorContext } from './error';
 import { redact, registerSecret } from './redact';
 import type { RegistryError } from '../errors';
+import type { Backoff, RequestEvent, TransportOptions } from './options';
 
-/** One HTTP exchange as reported to `onRequest`. Never carries headers or credentials. */
-export interface RequestEvent {
-  method: string;
-  /** The URL, redacted. */
-  url: string;
-  /** HTTP status, `undefined` when no answer came (connection refused, timeout). */
-  status: number | undefined;
-  /** Time from sending to the response headers (ms). */
-  ms: number;
-}
-
-/** Backoff parameters (ms). */
-export interface Backoff {
-  /** Delay before the first retry, doubled for each next one (default 200). */
-  baseMs: number;
-  /** Largest delay between two attempts (default 5000). */
-  capMs: number;
-}
+export type { Backoff, RequestEvent, TransportOptions } from './options';
 
 /** Default backoff: 200 ms doubling up to 5 s. */
 export const DEFAULT_BACKOFF: Backoff = { baseMs: 200, capMs: 5_000 };
@@ -45,8 +29,6 @@ export const ATTEMPT_TIMEOUT_MS = 120_000;
 /** Most redirects followed for one request. */
 const MAX_REDIRECTS = 5;
 
-/** Options of a {@link Transport}: the client's options, documented on `RegistryClientOptions`. */
-export type TransportOptions = RegistryClientOptions;
 
 /**
  * The delay before retry number `attempt` (0-based): `min(cap, base·2^attempt)` scaled
@@ -77,8 +59,7 @@ export function parseRetryAfter(value: string | null | undefined, now: number = 
  * loopback registries as insecure by default.
  */
 export function defaultScheme(registry: string): 'http' | 'https' {
-  const host = registry.startsWith('[') ? registry.slice(0, registry.indexOf(']') + 1) : registry.split(':')[0];
-  const h = host.toLowerCase();
+  const h = registryHostname(registry).toLowerCase();
   return h === 'localhost' || h === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) ? 'http' : 'https';
 }
 

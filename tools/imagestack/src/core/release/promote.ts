@@ -21,6 +21,7 @@ import { READ_CONCURRENCY, executeRelease, fetchManifestOrNull, globalMoves, pro
 import { GLOBAL_STABLE_TAG, movesGlobalStable, nextPromotionNumber, promotionsRepository, stableTag } from './record';
 import { resolveSources } from './sources';
 import type { Promotion } from './types';
+import { repositoryOf } from '../reference/repository';
 
 /** Options of {@link promoteVersion}. */
 export interface PromoteOptions {
@@ -76,8 +77,8 @@ export async function promoteVersion(opts: PromoteOptions): Promise<ReleaseResul
   const stable = stableTag(opts.version);
   // Reads only, all at once: the source manifests, the current stable manifests, the records.
   const [sources, previous, recordTags] = await Promise.all([
-    mapLimit(entries, READ_CONCURRENCY, async (e) => ({ e, manifest: await fetchManifestOrNull(client, `${src.namespace}/${e.image}`, e.tag) })),
-    mapLimit(entries, READ_CONCURRENCY, (e) => fetchManifestOrNull(client, `${src.namespace}/${e.image}`, stable)),
+    mapLimit(entries, READ_CONCURRENCY, async (e) => ({ e, manifest: await fetchManifestOrNull(client, repositoryOf(src.namespace, e.image), e.tag) })),
+    mapLimit(entries, READ_CONCURRENCY, (e) => fetchManifestOrNull(client, repositoryOf(src.namespace, e.image), stable)),
     client.listTags(promotionsRepository(src.namespace)),
   ]);
   const number = nextPromotionNumber(recordTags, opts.version);
@@ -91,7 +92,7 @@ export async function promoteVersion(opts: PromoteOptions): Promise<ReleaseResul
   }
   const moves: StableMove[] = sources.map(({ e, manifest }, i) => ({
     image: e.image,
-    repository: `${src.namespace}/${e.image}`,
+    repository: repositoryOf(src.namespace, e.image),
     tag: stable,
     previous: previous[i],
     next: manifest!,

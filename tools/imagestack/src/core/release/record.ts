@@ -18,6 +18,7 @@ import { OCI_MANIFEST } from '../registry/media-types';
 import type { Descriptor } from '../registry/types';
 import type { PromotedImage, Promotion } from './types';
 import { PROMOTIONS_IMAGE } from '../reserved';
+import { repositoryOf } from '../reference/repository';
 
 export { PROMOTIONS_IMAGE } from '../reserved';
 
@@ -51,7 +52,7 @@ export function movesGlobalStable(declared: readonly string[], recordTags: reado
 
 /** `<namespace>/imagestack-promotions`: the repository holding the records (without the registry host). */
 export function promotionsRepository(namespace: string): string {
-  return `${namespace}/${PROMOTIONS_IMAGE}`;
+  return repositoryOf(namespace, PROMOTIONS_IMAGE);
 }
 
 /** `<version>-<number padded to 6 digits>`, e.g. `promotionTag('2026.2', 3)` → `2026.2-000003`. */

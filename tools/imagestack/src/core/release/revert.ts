@@ -16,9 +16,10 @@ import { mapLimit } from '../util/concurrency';
 import { currentActor } from './actor';
 import { READ_CONCURRENCY, executeRelease, fetchManifestOrNull, globalMoves, promotedImage, readCurrent, type MoveTarget, type ReleaseResult } from './execute';
 import { readPromotions } from './history';
-import { GLOBAL_STABLE_TAG, movesGlobalStable, promotionsRepository } from './record';
+import { GLOBAL_STABLE_TAG, movesGlobalStable, PROMOTIONS_IMAGE, promotionsRepository } from './record';
 import type { Promotion } from './types';
 import type { PromoteOptions } from './promote';
+import { digestReference, qualifiedRepositoryOf, repositoryOf } from '../reference/repository';
 
 /**
  * Options of {@link revertVersion}: those of a promotion without its source (`specsFile` is read
@@ -71,7 +72,7 @@ export async function revertVersion(opts: RevertOptions): Promise<ReleaseResult>
   const client = opts.client ?? new RegistryClient({ registry: specs.registry });
   const ns = specs.namespace;
   const history = await readPromotions(client, ns, opts.version);
-  const target = pickRevertTarget(history, opts.version, opts.to, `${client.registry}/${promotionsRepository(ns)}`);
+  const target = pickRevertTarget(history, opts.version, opts.to, qualifiedRepositoryOf(client.registry, ns, PROMOTIONS_IMAGE));
   const newest = history[0];
   say(`revert ${opts.version}: back to promotion ${target.number} (${target.kind}, commit ${target.commit.slice(0, 7)}, ${target.at} by ${target.by}); newest is ${newest.number}`);
   const targetNames = new Set(target.images.map((i) => i.image));
@@ -80,9 +81,9 @@ export async function revertVersion(opts: RevertOptions): Promise<ReleaseResult>
 
   const fetched = await mapLimit(target.images, READ_CONCURRENCY, async (img) => ({
     img,
-    manifest: await fetchManifestOrNull(client, `${ns}/${img.image}`, img.digest),
+    manifest: await fetchManifestOrNull(client, repositoryOf(ns, img.image), img.digest),
   }));
-  const missing = fetched.filter((f) => f.manifest === null).map((f) => `${client.registry}/${ns}/${f.img.image}@${f.img.digest} (was ${f.img.sourceTag})`);
+  const missing = fetched.filter((f) => f.manifest === null).map((f) => `${digestReference(qualifiedRepositoryOf(client.registry, ns, f.img.image), f.img.digest)} (was ${f.img.sourceTag})`);
   if (missing.length) {
     throw new RegistryError(
       `cannot revert ${opts.version} to promotion ${target.number}: ${missing.length} of its manifests are no longer in the registry:\n${missing.map((m) => `  ${m}`).join('\n')}\nnothing was changed.\n  fix: revert to another promotion (--to N, see imagestack history --version ${opts.version}) or promote a commit`,
@@ -92,7 +93,7 @@ export async function revertVersion(opts: RevertOptions): Promise<ReleaseResult>
   }
   const targets: MoveTarget[] = fetched.map(({ img, manifest }) => ({
     image: img.image,
-    repository: `${ns}/${img.image}`,
+    repository: repositoryOf(ns, img.image),
     stableTag: img.stableTag,
     sourceTag: img.sourceTag,
     next: manifest!,

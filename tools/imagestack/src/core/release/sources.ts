@@ -82,9 +82,10 @@ export async function resolveSources(opts: SourceOptions): Promise<Sources> {
   if ((opts.commit === undefined) === (opts.tag === undefined)) {
     throw argProblem('--commit', 'give exactly one of --commit and --tag', 'pass --commit <sha> (the commit whose plan to promote) or --tag <version>-<sha7>');
   }
-  const top = await toplevel(path.dirname(path.resolve(opts.specsFile)));
-  const commit = opts.tag !== undefined ? await commitOfTag(top, opts.tag, opts.version) : await revParse(top, opts.commit!);
-  const { plan, registry, namespace, versions } = await planCommit({ specsFile: opts.specsFile, commit, registry: opts.registry, namespace: opts.namespace });
+  // `--commit` is resolved by planCommit itself (the same rev-parse, in the same repository):
+  // resolving it here as well would only cost two more git processes.
+  const commitish = opts.tag !== undefined ? await commitOfTag(await toplevel(path.dirname(path.resolve(opts.specsFile))), opts.tag, opts.version) : opts.commit!;
+  const { commit, plan, registry, namespace, versions } = await planCommit({ specsFile: opts.specsFile, commit: commitish, registry: opts.registry, namespace: opts.namespace });
   if (!versions.includes(opts.version)) {
     throw argProblem(
       '--version',

@@ -8,7 +8,7 @@
 export interface PromotedImage {
   /** Image name as in specs.yml, e.g. `python`. */
   image: string;
-  /** `<registry>/<namespace>/<image>`. */
+  /** The qualified repository, `<registry>/<namespace>/<image>` (field name kept: it is in the stored records). */
   repository: string;
   /** The source tag the stable tag now points at, e.g. `2026.2-1a2b3c4`. */
   sourceTag: string;

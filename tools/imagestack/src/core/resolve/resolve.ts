@@ -13,12 +13,13 @@ import { RegistryClient } from '../registry';
 import { loadSpecs } from '../specs/load';
 import type { Specs } from '../specs/types';
 import { mapLimit } from '../util/concurrency';
+import { qualifiedRepositoryOf } from '../reference/repository';
 
 /** One image at one version, resolved to its digest. */
 export interface ResolvedImage {
   image: string;
   version: string;
-  /** `<registry>/<namespace>/<image>`. */
+  /** The qualified repository, `<registry>/<namespace>/<image>`. */
   repository: string;
   /** The tag looked up: `<version>-<sha7>` or `<version>-stable`. */
   tag: string;
@@ -102,7 +103,7 @@ export async function resolveImages(opts: ResolveOptions): Promise<Resolved> {
       .map((i) => ({
         image: i.name,
         version,
-        repository: `${specs.registry}/${specs.namespace}/${i.name}`,
+        repository: qualifiedRepositoryOf(specs.registry, specs.namespace, i.name),
         tag: `${version}-stable`,
         missingFix: `promote a commit first: imagestack promote --version ${version} --commit <sha>`,
       }));

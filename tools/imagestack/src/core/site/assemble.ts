@@ -8,6 +8,7 @@ import type { Promotion } from '../release/types';
 import type { RunReport } from '../report/report';
 import type { PackageManifest } from '../verify/manifest/types';
 import type { DurationPoint, SiteImage, SiteModel, SiteRun, SiteStatus, SiteTag } from './model';
+import { qualifiedRepositoryOf } from '../reference/repository';
 
 /** What the registry says about one tag (from its image manifest and config). */
 export interface RegistryTag {
@@ -231,7 +232,7 @@ export function assembleSiteModel(input: SiteInputs): SiteModel {
       });
     return {
       name: img.name,
-      repository: `${input.registry}/${input.namespace}/${img.name}`,
+      repository: qualifiedRepositoryOf(input.registry, input.namespace, img.name),
       dockerfile: img.dockerfile,
       parents: img.parents.map((p) => ({ image: p.image, instruction: p.instruction, final: p.image === img.finalParent })),
       externalBases: img.externalBases,

@@ -21,6 +21,7 @@ import { mapLimit } from '../util/concurrency';
 import type { PackageManifest } from '../verify/manifest/types';
 import { assembleSiteModel, type RegistryTag, type SiteInputs } from './assemble';
 import type { SiteModel } from './model';
+import { repositoryOf } from '../reference/repository';
 
 /**
  * Reads one version's promotion history, newest first. The contract of
@@ -113,9 +114,9 @@ async function readRegistryTags(
 ): Promise<Record<string, RegistryTag[]>> {
   const lists = await mapLimit(images, concurrency, async (image) => {
     try {
-      return await client.listTags(`${namespace}/${image}`);
+      return await client.listTags(repositoryOf(namespace, image));
     } catch (e) {
-      warnings.push(`tags of ${namespace}/${image}: ${redact((e as Error).message)}`);
+      warnings.push(`tags of ${repositoryOf(namespace, image)}: ${redact((e as Error).message)}`);
       return [];
     }
   });
@@ -125,7 +126,7 @@ async function readRegistryTags(
   });
   const out: Record<string, RegistryTag[]> = Object.fromEntries(images.map((i) => [i, []]));
   await mapLimit(work, concurrency, async ({ image, tag }) => {
-    const repo = `${namespace}/${image}`;
+    const repo = repositoryOf(namespace, image);
     try {
       if (tag.endsWith('-stable')) {
         const d = await client.headManifest(repo, tag);

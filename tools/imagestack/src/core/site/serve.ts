@@ -1,13 +1,17 @@
 /**
  * A static file server for the site folder, for local use: 127.0.0.1 only, GET and HEAD
  * only, no directory listings (a folder serves its `index.html`), and no path outside the
- * folder (`..` and encoded variants are refused with 404). Node's `http` module; no
- * dependency.
+ * folder (`..` and encoded variants are refused with 404). The files are served by `sirv`
+ * (read from disk on each request, so a regenerated site shows at once; range requests and
+ * ETags come with it); this module adds the method check, our content types (with a charset
+ * for text), `nosniff`, and a plain-text 404.
+ *
+ * Like static hosts, `sirv` also serves `/page` from `page.html` (its `extensions` option,
+ * which is also how a folder finds its `index.html`).
  */
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import * as path from 'node:path';
+import sirv from 'sirv';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -35,43 +39,30 @@ export interface SiteServer {
  * @throws Error (EADDRINUSE, …) when the port cannot be bound
  */
 export async function serveSite(dir: string, opts: { port?: number; host?: string } = {}): Promise<SiteServer> {
-  const root = path.resolve(dir);
   const host = opts.host ?? '127.0.0.1';
-  const server = createServer(async (req, res) => {
-    const send = (status: number, text: string) => {
-      res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
-      res.end(req.method === 'HEAD' ? undefined : `${text}\n`);
-    };
+  const send = (req: { method?: string }, res: import('node:http').ServerResponse, status: number, text: string) => {
+    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end(req.method === 'HEAD' ? undefined : `${text}\n`);
+  };
+  const files = sirv(path.resolve(dir), {
+    dev: true,
+    etag: true,
+    extensions: ['html'],
+    onNoMatch: (req, res) => send(req, res, 404, 'not found'),
+    setHeaders: (res, pathname) => {
+      // A path without an extension was resolved to `<path>.html` or `<path>/index.html`.
+      const ext = path.posix.extname(pathname).toLowerCase();
+      const type = ext ? TYPES[ext] : TYPES['.html'];
+      if (type) res.setHeader('content-type', type);
+      res.setHeader('x-content-type-options', 'nosniff');
+    },
+  });
+  const server = createServer((req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('allow', 'GET, HEAD');
-      return send(405, 'method not allowed');
+      return send(req, res, 405, 'method not allowed');
     }
-    let rel: string;
-    try {
-      rel = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    } catch {
-      return send(400, 'bad path');
-    }
-    let file = path.join(root, rel);
-    if (file !== root && !file.startsWith(root + path.sep)) return send(404, 'not found');
-    try {
-      let s = await stat(file);
-      if (s.isDirectory()) {
-        file = path.join(file, 'index.html');
-        s = await stat(file);
-      }
-      if (!s.isFile()) return send(404, 'not found');
-      res.writeHead(200, {
-        'content-type': TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
-        'content-length': s.size,
-        'cache-control': 'no-cache',
-        'x-content-type-options': 'nosniff',
-      });
-      if (req.method === 'HEAD') return res.end();
-      createReadStream(file).pipe(res);
-    } catch {
-      send(404, 'not found');
-    }
+    files(req, res);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -1,7 +1,14 @@
 /**
  * JSON Pointer (RFC 6901): `/a/b/0` names `doc.a.b[0]`; `~1` stands for `/`, `~0` for `~`.
  * Only what stamping needs: parse, read, replace an existing value. No I/O.
+ *
+ * Parsing (unescaping tokens) is the `json-pointer` package's. Resolving stays here, a loop
+ * of ten lines: the package's `get` follows the prototype chain (`tok in obj`, so
+ * `/toString` or `/list/length` "resolve"), does not check RFC 6901's array index rule
+ * (`01` is not an index), cannot say how far a pointer got, and its `set` creates missing
+ * keys where stamping must only replace an existing one.
  */
+import jsonPointer from 'json-pointer';
 
 /**
  * The reference tokens of `pointer`.
@@ -10,11 +17,9 @@
  *   not a JSON Pointer (does not start with `/`, or has `~` not followed by `0` or `1`)
  */
 export function parsePointer(pointer: string): string[] | undefined {
-  if (pointer === '') return [];
-  if (!pointer.startsWith('/')) return undefined;
-  const tokens = pointer.slice(1).split('/');
-  if (tokens.some((t) => /~(?![01])/.test(t))) return undefined;
-  return tokens.map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+  // The package accepts a `~` not followed by 0 or 1; RFC 6901 does not.
+  if (pointer !== '' && (!pointer.startsWith('/') || /~(?![01])/.test(pointer))) return undefined;
+  return jsonPointer.parse(pointer);
 }
 
 /** Whether `token` indexes into array `a` (RFC 6901 section 4: digits, no leading zero). */

@@ -2,6 +2,9 @@
  * Durations as people write them in specs.yml and on the command line: a sequence of
  * `<number><unit>` with units `w` (7 days), `d`, `h`, `m`, `s`, `ms`, e.g. `30d`, `1d12h`,
  * `90s`, `1.5h`. The same units as Go's `time.ParseDuration` plus days and weeks.
+ *
+ * Kept rather than a package: `ms` reads no sequences (`1d12h`) and `parse-duration` reads
+ * what these must refuse (`30` as 30 ms, `1d 2h`, `3y`), and neither prints `3d4h`/`1m30s`.
  */
 
 const UNIT_MS: Record<string, number> = { w: 604_800_000, d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000, ms: 1 };

@@ -3,6 +3,9 @@
  * `1.5 kB`, `204.9 MB` → `205 MB` (no decimal from 100 up). For memory limits, which are
  * powers of 1024, see `verify/test/limits.ts`.
  *
+ * Kept rather than `pretty-bytes`: it prints three significant digits and drops a trailing
+ * zero (`1.23 MB`, `1 MB`) where the pages, tables and README show one decimal (`1.2 MB`, `1.0 MB`).
+ *
  * @param n a size in bytes
  */
 export function formatBytes(n: number): string {

@@ -100,20 +100,20 @@ describe('readTar', () => {
   writeFileSync(path.join(dir, 'small.json'), '{"a": 1}\n');
   symlinkSync('small.json', path.join(dir, 'link.json'));
 
-  it.each([['gnu'], ['pax'], ['ustar']])('reads files, long names and links of a %s archive', (format) => {
+  it.each([['gnu'], ['pax'], ['ustar']])('reads files, long names and links of a %s archive', async (format) => {
     const names = format === 'ustar' ? ['small.json', 'link.json'] : ['small.json', 'link.json', long];
     const tar = execFileSync('tar', ['-c', `--format=${format}`, '-C', dir, ...names]);
-    const entries = readTar(tar);
+    const entries = await readTar(tar);
     expect(entries.map((e) => [e.name, e.type])).toEqual(names.map((n) => [n, n === 'link.json' ? 'symlink' : 'file']));
     expect(entries[0].data.toString()).toBe('{"a": 1}\n');
     expect(entries[1].linkname).toBe('small.json');
     if (format !== 'ustar') expect(entries[2].data.toString()).toBe('{"long": true}');
   });
 
-  it('rejects a corrupt header', () => {
+  it('rejects a corrupt header', async () => {
     const tar = execFileSync('tar', ['-c', '-C', dir, 'small.json']);
     tar[0] ^= 0xff;
-    expect(() => readTar(tar)).toThrow(/checksum/);
+    await expect(readTar(tar)).rejects.toThrow(/checksum/);
     rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -16,7 +16,7 @@
  * back to dpkg's algorithm on the whole text when either side is not PEP 440.
  */
 import { compareParsed, compareVersionPart, parseDebianVersion, type DebianVersion } from './debian-version';
-import { comparePep440Parsed, parsePep440 } from './pep440';
+import { comparePep440, parsePep440 } from './pep440';
 
 /** A comparison operator of a range. */
 export type RangeOperator = '>=' | '>' | '<=' | '<' | '=' | '!=';
@@ -72,9 +72,7 @@ export function parseVersionRange(text: string): VersionRange {
  */
 export function compareToBound(installed: string, bound: string, scheme: VersionScheme): number {
   if (scheme === 'pip') {
-    const a = parsePep440(installed);
-    const b = parsePep440(bound);
-    if (a && b) return comparePep440Parsed(a, b);
+    if (parsePep440(installed) && parsePep440(bound)) return comparePep440(installed, bound);
     return compareVersionPart(installed, bound);
   }
   const a = parseDebianVersion(installed);

@@ -42,7 +42,7 @@ async function readOne(container: EngineContainer, file: string): Promise<ReadFi
   for (let hops = 0; hops <= MAX_LINKS; hops++) {
     const tar = await archiveOf(container, current);
     if (!tar) return { ok: false, reason: hops ? `no such file: ${current} (link target of ${file})` : `no such file: ${file}` };
-    const entry = readTar(tar)[0];
+    const entry = (await readTar(tar))[0];
     if (!entry) return { ok: false, reason: `the engine returned an empty archive for ${current}` };
     if (entry.type === 'file') return { ok: true, data: entry.data };
     if (entry.type === 'directory') return { ok: false, reason: `${current} is a directory` };
