@@ -13,6 +13,7 @@ import { writePromotion } from './history';
 import { GLOBAL_STABLE_TAG } from './record';
 import type { ManifestBytes } from './retag';
 import type { Promotion } from './types';
+import { qualifiedRepositoryOf } from '../reference/repository';
 
 /** Parallel registry requests while reading (writes are one at a time). */
 export const READ_CONCURRENCY = 8;
@@ -150,10 +151,10 @@ export async function globalMoves(client: Pick<RegistryReader, 'getManifest'>, v
 }
 
 /** The record's view of a move. */
-export function promotedImage(m: StableMove, repositoryPrefix: string, sourceTag: string): Promotion['images'][number] {
+export function promotedImage(m: StableMove, registry: string, namespace: string, sourceTag: string): Promotion['images'][number] {
   return {
     image: m.image,
-    repository: `${repositoryPrefix}/${m.image}`,
+    repository: qualifiedRepositoryOf(registry, namespace, m.image),
     sourceTag,
     stableTag: m.tag,
     previousDigest: m.previous?.descriptor.digest ?? null,

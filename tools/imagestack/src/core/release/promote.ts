@@ -109,8 +109,8 @@ export async function promoteVersion(opts: PromoteOptions): Promise<ReleaseResul
     commit: src.commit,
     at: (opts.now ?? (() => new Date()))().toISOString(),
     by: opts.actor ?? currentActor(),
-    images: moves.map((m, i) => promotedImage(m, `${client.registry}/${src.namespace}`, entries[i].tag)),
-    ...(global.length ? { globalStable: global.map((m, i) => promotedImage(m, `${client.registry}/${src.namespace}`, entries[i].tag)) } : {}),
+    images: moves.map((m, i) => promotedImage(m, client.registry, src.namespace, entries[i].tag)),
+    ...(global.length ? { globalStable: global.map((m, i) => promotedImage(m, client.registry, src.namespace, entries[i].tag)) } : {}),
   };
   return executeRelease([...moves, ...global], promotion, { client, namespace: src.namespace, what: `promotion of ${opts.version}`, dryRun: opts.dryRun, onProgress: say });
 }

@@ -110,8 +110,8 @@ export async function revertVersion(opts: RevertOptions): Promise<ReleaseResult>
     commit: target.commit,
     at: (opts.now ?? (() => new Date()))().toISOString(),
     by: opts.actor ?? currentActor(),
-    images: moves.map((m, i) => promotedImage(m, `${client.registry}/${ns}`, targets[i].sourceTag)),
-    ...(global.length ? { globalStable: global.map((m, i) => promotedImage(m, `${client.registry}/${ns}`, targets[i].sourceTag)) } : {}),
+    images: moves.map((m, i) => promotedImage(m, client.registry, ns, targets[i].sourceTag)),
+    ...(global.length ? { globalStable: global.map((m, i) => promotedImage(m, client.registry, ns, targets[i].sourceTag)) } : {}),
   };
   return executeRelease([...moves, ...global], promotion, { client, namespace: ns, what: `revert of ${opts.version}`, dryRun: opts.dryRun, onProgress: say });
 }

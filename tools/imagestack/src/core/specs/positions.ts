@@ -2,6 +2,7 @@
  * Locating values of specs.yml: JSON pointers (RFC 6901, as in ajv's `instancePath`) and
  * paths of keys → 1-based line/column in the YAML source.
  */
+import jsonPointer from 'json-pointer';
 import { isAlias, isMap, isScalar, isSeq } from 'yaml';
 import type { Document, LineCounter, Node } from 'yaml';
 import { keyText } from './document';
@@ -18,13 +19,13 @@ export interface Position {
 /** What to point at: the key of the last path segment, or its value. */
 export type Target = 'key' | 'value';
 
-/** Splits a JSON pointer (`/images/python/args`, `~1` = `/`, `~0` = `~`) into segments. */
+/**
+ * Splits a JSON pointer (RFC 6901: `/images/python/args`, `~1` = `/`, `~0` = `~`) into
+ * segments, with the `json-pointer` package (as core/stamp/pointer.ts does).
+ * @throws Error when `pointer` is neither empty nor starts with `/` (ajv never gives one)
+ */
 export function pointerToPath(pointer: string): string[] {
-  if (pointer === '') return [];
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return jsonPointer.parse(pointer);
 }
 
 /**

@@ -13,6 +13,7 @@
  * ../reference/reference.ts (distribution `reference` package, OCI distribution spec).
  */
 import { isPathComponent, isRegistryHost, isRepositoryPath, isTag, MAX_NAME_LENGTH } from '../reference/reference';
+import { qualifiedRepositoryOf } from '../reference/repository';
 import { asObject, report, valueAt } from './context';
 import type { CheckContext } from './context';
 import type { DocPath } from './positions';
@@ -166,7 +167,7 @@ const imageNamesRule: Rule = (ctx) => {
       continue;
     }
     if (prefixOk) {
-      const repository = `${registry}/${namespace}/${name}`;
+      const repository = qualifiedRepositoryOf(registry, namespace, name);
       if (repository.length > MAX_NAME_LENGTH) {
         report(
           ctx,
