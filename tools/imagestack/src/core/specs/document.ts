@@ -79,7 +79,10 @@ function convert(doc: Document, node: unknown, path: (string | number)[], depth:
       let value = convert(doc, pair.value, path, depth + 1);
       if (value === null && nullIsEmptyMapping(path)) value = {};
       path.pop();
-      Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+      // Plain assignment, except for `__proto__` (whose assignment would set the prototype):
+      // defining every key through `Object.defineProperty` cost a runtime call per key.
+      if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+      else out[key] = value;
     }
     return out;
   }
