@@ -20,19 +20,10 @@ export { TAG_PLACEHOLDER };
  * an image built for none): every stack image's tag arg ({@link TAG_PLACEHOLDER}), then the
  * version's `args`, the image's `args` and its `versionArgs[version]` (later ones win), then
  * `REGISTRY` = `<registry>/<namespace>`.
- *
- * `only`, when given, limits the tag args to those names (e.g. the identifiers a Dockerfile
- * mentions, see {@link mentionedNames}): the answer to every lookup of such a name is the
- * same, and the cost is O(|only|) instead of O(images) per call (O(images²) per stack).
  */
-export function resolutionArgs(specs: Specs, spec: ImageSpec, version?: VersionSpec, only?: ReadonlySet<string>): BuildArgs {
-  const all = tagArgNames(specs);
+export function resolutionArgs(specs: Specs, spec: ImageSpec, version?: VersionSpec): BuildArgs {
   const tags: BuildArgs = {};
-  if (only) {
-    for (const name of only) if (all.has(name)) tags[name] = TAG_PLACEHOLDER;
-  } else {
-    for (const name of all) tags[name] = TAG_PLACEHOLDER;
-  }
+  for (const name of tagArgNames(specs)) tags[name] = TAG_PLACEHOLDER;
   return {
     ...tags,
     ...(version?.args ?? {}),
@@ -40,6 +31,30 @@ export function resolutionArgs(specs: Specs, spec: ImageSpec, version?: VersionS
     ...(version ? (spec.versionArgs[version.name] ?? {}) : {}),
     [REGISTRY_ARG]: `${specs.registry}/${specs.namespace}`,
   };
+}
+
+const own = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
+
+/**
+ * {@link resolutionArgs} limited to the names in `only` (e.g. the identifiers a Dockerfile
+ * mentions, see {@link mentionedNames}), as `[name, value]` in the order of `only`: the
+ * resolver looks up no other name, so it resolves the same way, and the cost is O(|only|)
+ * per call instead of O(images) (O(images²) per stack).
+ */
+function resolutionArgsFor(specs: Specs, spec: ImageSpec, version: VersionSpec | undefined, only: ReadonlySet<string>): Array<[string, string]> {
+  const layers = [version ? spec.versionArgs[version.name] : undefined, spec.args, version?.args].filter((l): l is BuildArgs => l !== undefined);
+  const tags = tagArgNames(specs);
+  const out: Array<[string, string]> = [];
+  for (const name of only) {
+    if (name === REGISTRY_ARG) {
+      out.push([name, `${specs.registry}/${specs.namespace}`]);
+      continue;
+    }
+    const layer = layers.find((l) => own(l, name));
+    if (layer) out.push([name, layer[name]]);
+    else if (tags.has(name)) out.push([name, TAG_PLACEHOLDER]);
+  }
+  return out;
 }
 
 const tagArgNamesMemo = new WeakMap<Specs, ReadonlySet<string>>();
@@ -199,10 +214,11 @@ function readImage(
   // Versions whose args give the Dockerfile's variables the same values analyse the same.
   const byArgs = new Map<string, DockerfileAnalysis>();
   for (const version of runs) {
-    const provided = resolutionArgs(specs, spec, version, mentioned);
-    const key = JSON.stringify(Object.entries(provided).filter(([k]) => mentioned.has(k)));
+    const args = resolutionArgsFor(specs, spec, version, mentioned);
+    const key = JSON.stringify(args);
     let a = byArgs.get(key);
     if (!a) {
+      const provided = Object.fromEntries(args);
       a = analyzeDockerfile(parsed, { file: dockerfile, registry: specs.registry, namespace: specs.namespace, images: imageNames, provided });
       byArgs.set(key, a);
     }
