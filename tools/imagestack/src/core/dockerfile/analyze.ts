@@ -43,6 +43,11 @@ export interface StackContext {
    * (any value that is a valid tag), and the version's and image's args.
    */
   provided: BuildArgs;
+  /**
+   * `stackRepositoryPrefix(registry, namespace)`, when the caller analyses many Dockerfiles
+   * of one stack and computes it once; computed here when absent.
+   */
+  stackPrefix?: string;
 }
 
 /** The result of {@link analyzeDockerfile}: the Dockerfile's edges for one set of build args. */
@@ -80,7 +85,7 @@ export function analyzeDockerfile(dockerfile: string | ParsedDockerfile, ctx: St
     placeholder: (name) => (name.endsWith('_TAG') ? TAG_PLACEHOLDER : undefined),
   });
   const problems = [...resolved.problems];
-  const stackPrefix = stackRepositoryPrefix(ctx.registry, ctx.namespace);
+  const stackPrefix = ctx.stackPrefix ?? stackRepositoryPrefix(ctx.registry, ctx.namespace);
   const declared = new Set(parsed.globalArgs.map((a) => a.name));
   const parents: ParentRef[] = [];
   const externalBases: ExternalBase[] = [];

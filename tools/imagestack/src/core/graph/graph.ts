@@ -95,16 +95,20 @@ export class DependencyGraph {
   topologicalOrder(): string[] {
     if (this.#order) return [...this.#order];
     const waiting = new Map(this.nodes.map((n) => [n, this.#parents.get(n)!.length]));
-    const ready = this.nodes.filter((n) => waiting.get(n) === 0);
+    // The ready set as a binary min-heap of node indexes: taking the earliest ready node is
+    // O(log n), where sorting the ready list before each take was O(n log n).
+    const ready = new MinHeap();
+    this.nodes.forEach((n, i) => {
+      if (waiting.get(n) === 0) ready.push(i);
+    });
     const order: string[] = [];
-    while (ready.length > 0) {
-      ready.sort((a, b) => this.#index.get(a)! - this.#index.get(b)!);
-      const n = ready.shift()!;
+    while (ready.size > 0) {
+      const n = this.nodes[ready.pop()];
       order.push(n);
       for (const c of this.#children.get(n)!) {
         const left = waiting.get(c)! - 1;
         waiting.set(c, left);
-        if (left === 0) ready.push(c);
+        if (left === 0) ready.push(this.#index.get(c)!);
       }
     }
     if (order.length !== this.nodes.length) {
@@ -160,5 +164,46 @@ export class DependencyGraph {
 
   #check(name: string): void {
     if (!this.#index.has(name)) throw new Error(`unknown image "${name}"`);
+  }
+}
+
+/** A binary min-heap of numbers (the textbook array layout: children of i at 2i+1, 2i+2). */
+class MinHeap {
+  readonly #a: number[] = [];
+
+  get size(): number {
+    return this.#a.length;
+  }
+
+  push(x: number): void {
+    const a = this.#a;
+    let i = a.push(x) - 1;
+    while (i > 0) {
+      const up = (i - 1) >> 1;
+      if (a[up] <= x) break;
+      a[i] = a[up];
+      i = up;
+    }
+    a[i] = x;
+  }
+
+  /** Removes and returns the smallest number. Only call when `size > 0`. */
+  pop(): number {
+    const a = this.#a;
+    const top = a[0];
+    const last = a.pop()!;
+    if (a.length > 0) {
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= a.length) break;
+        const c = l + 1 < a.length && a[l + 1] < a[l] ? l + 1 : l;
+        if (a[c] >= last) break;
+        a[i] = a[c];
+        i = c;
+      }
+      a[i] = last;
+    }
+    return top;
   }
 }

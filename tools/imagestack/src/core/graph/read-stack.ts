@@ -8,7 +8,7 @@ import { promises as fs, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { InputError, type Problem } from '../errors';
 import type { BuildArgs, ImageSpec, Specs, VersionSpec } from '../specs/types';
-import { analyzeDockerfile, TAG_PLACEHOLDER, type DockerfileAnalysis } from '../dockerfile/analyze';
+import { analyzeDockerfile, stackRepositoryPrefix, TAG_PLACEHOLDER, type DockerfileAnalysis } from '../dockerfile/analyze';
 import { parseDockerfile, type ParsedDockerfile } from '../dockerfile/parse';
 import { DependencyGraph, type Cycle } from './graph';
 import { REGISTRY_ARG, tagArgName, type ExternalBase, type ParentRef, type Stack, type StackImage } from './types';
@@ -125,7 +125,8 @@ export async function readStack(specs: Specs): Promise<Stack> {
   };
 
   const imageNames = specs.images.map((s) => s.name);
-  const readings = specs.images.map((spec) => readImage(specs, spec, specsAt(spec), imageNames));
+  const stackPrefix = stackRepositoryPrefix(specs.registry, specs.namespace);
+  const readings = specs.images.map((spec) => readImage(specs, spec, specsAt(spec), imageNames, stackPrefix));
   const byName = new Map(readings.map((r) => [r.spec.name, r]));
   const problems: Problem[] = [];
   for (const r of readings) {
@@ -166,6 +167,7 @@ function readImage(
   spec: ImageSpec,
   at: Omit<Problem, 'message' | 'fix'>,
   imageNames: readonly string[],
+  stackPrefix: string,
 ): ImageReading {
   const contextDir = path.join(specs.root, spec.context);
   const dockerfilePath = path.join(contextDir, spec.dockerfile);
@@ -174,25 +176,32 @@ function readImage(
   const reading: ImageReading = { spec, dockerfile, parentsByVersion: new Map(), problems: [] };
 
   // Synchronous reads: a thousand small files read one by one cost a fraction of what
-  // as many promise round trips through the thread pool cost.
-  let isDir: boolean;
-  try {
-    isDir = statSync(contextDir).isDirectory();
-  } catch {
-    isDir = false;
-  }
-  if (!isDir) {
-    reading.problems.push({
-      ...at,
-      message: `image "${spec.name}" has no context folder: ${context}/ does not exist`,
-      fix: `create ${context}/ with a Dockerfile, or remove "${spec.name}" from specs.yml \`images:\``,
-    });
-    return reading;
-  }
-  let text: string;
+  // as many promise round trips through the thread pool cost. The Dockerfile is read first:
+  // when that works (and its path has no ".." segment) the context folder exists, so it is
+  // looked at only when the read fails, to say which of the two is missing.
+  let text: string | undefined;
   try {
     text = readFileSync(dockerfilePath, 'utf8');
   } catch {
+    text = undefined;
+  }
+  if (text === undefined || spec.dockerfile.split(/[\\/]/).includes('..')) {
+    let isDir: boolean;
+    try {
+      isDir = statSync(contextDir).isDirectory();
+    } catch {
+      isDir = false;
+    }
+    if (!isDir) {
+      reading.problems.push({
+        ...at,
+        message: `image "${spec.name}" has no context folder: ${context}/ does not exist`,
+        fix: `create ${context}/ with a Dockerfile, or remove "${spec.name}" from specs.yml \`images:\``,
+      });
+      return reading;
+    }
+  }
+  if (text === undefined) {
     reading.problems.push({
       ...at,
       message: `image "${spec.name}" has no Dockerfile: ${dockerfile} does not exist`,
@@ -219,7 +228,7 @@ function readImage(
     let a = byArgs.get(key);
     if (!a) {
       const provided = Object.fromEntries(args);
-      a = analyzeDockerfile(parsed, { file: dockerfile, registry: specs.registry, namespace: specs.namespace, images: imageNames, provided });
+      a = analyzeDockerfile(parsed, { file: dockerfile, registry: specs.registry, namespace: specs.namespace, images: imageNames, provided, stackPrefix });
       byArgs.set(key, a);
     }
     first ??= a;
