@@ -202,6 +202,19 @@ describe('computeSourceCommits', () => {
     expect(await sources(repo, def)).toEqual(expectAt(ALL_IMAGES, c4));
   });
 
+  it('uses each commit’s own stack-wide globs: adding or removing one moves every tag', async () => {
+    const def: StackDef = { ...DEF, inputs: ['scripts/common/**'] };
+    const repo = TestRepo.create();
+    const c1 = repo.commit('initial', { ...workspaceFiles(DEF), 'scripts/common/env.sh': 'A=1' });
+    const c2 = repo.commit('glob', { 'specs.yml': specsYaml(def) });
+    expect(await sources(repo, def)).toEqual(expectAt(ALL_IMAGES, c2));
+    repo.commit('edit under the glob', { 'scripts/common/env.sh': 'A=2' });
+    const c4 = repo.commit('glob removed', { 'specs.yml': specsYaml(DEF) });
+    repo.commit('edit, no longer an input', { 'scripts/common/env.sh': 'A=3' });
+    expect(await sources(repo)).toEqual(expectAt(ALL_IMAGES, c4));
+    void c1;
+  });
+
   it('an extra-input glob of one image moves that image and its descendants', async () => {
     const def: StackDef = { images: { ...DEF.images, gcc: { parents: ['base'], inputs: ['toolchains/*.txt'] } } };
     const { repo, c1 } = setup(def);

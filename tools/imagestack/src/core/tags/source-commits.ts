@@ -9,6 +9,13 @@
  * which the inputs of (I, V), or of any ancestor (A, V), changed against the commit's first
  * parent. A root commit resolves every node still unresolved.
  *
+ * Each commit's own globs: the input index is built from HEAD's globs, and that is the
+ * same as classifying every commit's paths with that commit's globs, because a change of
+ * a glob list is itself a change of meaning (per-image `inputs:` of that image's entry,
+ * stack-wide `inputs:` of every entry; see core/specs/meaning.ts). The walk resolves the
+ * affected nodes at that commit, so it never reads an older commit, whose globs differ
+ * from HEAD's, for a node those globs could still move.
+ *
  * It is computed with ONE streaming `git log` walk (see core/git/history.ts) plus, only
  * when specs.yml changed, ONE `git cat-file --batch` process reading each distinct blob of
  * specs.yml once (blobs are content-addressed: the walk memoizes them by blob id). The walk
