@@ -1,6 +1,6 @@
 /** `imagestack plan`: print the plan for a commit, as a table or as JSON. */
 import type { Command } from 'commander';
-import { makePlan } from '../../core/plan/make-plan';
+import { planHead } from '../../core/plan/plan-commit';
 import type { Plan } from '../../core/plan/types';
 import { findSpecsFile } from '../specs-file';
 import { globalFlags } from '../options';
@@ -49,13 +49,13 @@ export function registerPlan(program: Command): void {
   program
     .command('plan')
     .description('show, per image and version, the tag, source commit, parents, wave and whether it will be built')
-    .option('--base <ref>', 'with --offline: compare against this commit (default: the first parent of --head)')
-    .option('--head <ref>', 'commit to plan', 'HEAD')
+    .option('--base <ref>', 'with --offline: the commit compared against, as nx affected --base (default: the first parent of --head)')
+    .option('--head <ref>', 'the commit planned, as committed (its own specs.yml and Dockerfiles), as nx affected --head; HEAD includes uncommitted changes', 'HEAD')
     .option('--json', 'print JSON instead of a table')
     .option('--offline', 'decide from git alone (changed since --base), without asking the registry')
     .action(async (o: { base?: string; head: string; json?: boolean; offline?: boolean }, cmd: Command) => {
       const g = globalFlags(cmd);
-      const { plan } = await makePlan({
+      const plan = await planHead({
         specsFile: findSpecsFile(g.specs),
         head: o.head,
         base: o.base,
