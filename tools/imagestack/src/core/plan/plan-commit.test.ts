@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { planJson } from '../../cli/commands/plan';
+import { planExplanation, planJson } from '../../cli/commands/plan';
 import { removeTempDirs, TestRepo } from '../git/__fixtures__/test-repo';
 import { planHead } from './plan-commit';
 
@@ -73,5 +73,15 @@ describe('planHead (plan --head REF)', () => {
     expect(plan.dirty).toBe(true);
     expect(plan.images.map((e) => e.image)).toEqual(['base', 'python', 'extra']);
     expect(plan.images.find((e) => e.image === 'python')!.tag).toMatch(/^2026\.1-dirty-/);
+  });
+
+  it('--explain [image]: why each source commit, for REF as committed too', async () => {
+    const { c1, specsFile } = history();
+    const plan = await planHead({ specsFile, head: 'HEAD~1', offline: true, explain: true });
+    expect(planExplanation(plan, 'python')).toContain(`python@2026.1 2026.1-${c1.slice(0, 7)}: source commit ${c1.slice(0, 7)}, input images/python/Dockerfile changed\n`);
+    expect(planExplanation(plan, 'python')).not.toContain('base@');
+    expect((planJson(plan) as { images: { why?: string }[] }).images[0].why).toBe('the root commit (everything in it is new)');
+    // Without --explain, the JSON has no `why` (plan --json stays byte-identical).
+    expect(JSON.stringify(planJson(await planHead({ specsFile, head: 'HEAD~1', offline: true })))).not.toContain('"why"');
   });
 });

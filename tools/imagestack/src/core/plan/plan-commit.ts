@@ -27,6 +27,8 @@ export interface CommitPlanOptions {
   namespace?: string;
   /** Decide from git alone (default true: the tags are the same either way). */
   offline?: boolean;
+  /** Also say why each source commit is what it is (`Plan.why`). */
+  explain?: boolean;
   /** Offline: the commit to compare against (any revision, resolved in the current checkout; default the commit's first parent). */
   base?: string;
 }
@@ -65,6 +67,7 @@ export async function planCommit(opts: CommitPlanOptions): Promise<CommitPlan> {
       base,
       registry: opts.registry,
       namespace: opts.namespace,
+      explain: opts.explain,
     });
     return { commit, plan, registry: stack.specs.registry, namespace: stack.specs.namespace, versions: stack.specs.versions.map((v) => v.name) };
   };
@@ -100,8 +103,8 @@ export async function planHead(opts: PlanOptions): Promise<Plan> {
     const top = await toplevel(path.dirname(path.resolve(opts.specsFile)));
     const [commit, checkedOut] = await Promise.all([revParse(top, ref), headSha(top)]);
     if (commit !== checkedOut) {
-      const { specsFile, registry, namespace, base, offline } = opts;
-      const { plan } = await planCommit({ specsFile, commit, registry, namespace, base, offline: offline ?? false });
+      const { specsFile, registry, namespace, base, offline, explain } = opts;
+      const { plan } = await planCommit({ specsFile, commit, registry, namespace, base, explain, offline: offline ?? false });
       return plan;
     }
   }

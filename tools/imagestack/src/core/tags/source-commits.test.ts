@@ -262,6 +262,23 @@ describe('computeSourceCommits', () => {
     });
   });
 
+  it('with explain, says why each node resolved where it did', async () => {
+    const { repo } = setup();
+    repo.commit('python', { 'images/python/req.txt': 'numpy' });
+    const edited: StackDef = { images: { ...DEF.images, gcc: { parents: ['base'], args: { CC: '14' } } } };
+    repo.commit('gcc args', { 'specs.yml': specsYaml(edited) });
+    const r = await computeSourceCommits(makeStack(repo.dir, edited), { explain: true });
+    const why = Object.fromEntries(r.why!);
+    expect(why['python@2026.1']).toBe('input images/python/req.txt changed');
+    expect(why['scipy@2026.2']).toBe('ancestor python moved: input images/python/req.txt changed');
+    expect(why['gcc@2026.1']).toMatch(/^its meaning in specs\.yml changed/);
+    expect(why['gcc-assert@2026.1']).toMatch(/^ancestor gcc moved: its meaning in specs\.yml changed/);
+    expect(why['base@2026.1']).toBe('the root commit (everything in it is new)');
+    expect(Object.keys(why)).toEqual([...r.commits.keys()]);
+    // Off by default.
+    expect((await computeSourceCommits(makeStack(repo.dir, edited))).why).toBeUndefined();
+  });
+
   it('stops reading history as soon as every node is resolved', async () => {
     const def: StackDef = { images: { a: {}, b: { parents: ['a'] }, c: {} } };
     const repo = TestRepo.create();

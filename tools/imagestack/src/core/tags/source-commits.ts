@@ -54,6 +54,11 @@ export interface SourceCommits {
   commits: Map<string, string>;
   /** How many commits the walk read before every node was resolved (0 for an empty stack). */
   commitsRead: number;
+  /**
+   * With `explain`: why each node's source commit is that commit, in words, keyed like
+   * {@link commits} (e.g. `input images/python/req.txt changed`, `ancestor base moved: …`).
+   */
+  why?: Map<string, string>;
 }
 
 
@@ -100,6 +105,8 @@ export interface WalkOptions {
   head?: string;
   history?: StartedHistory;
   index?: InputIndex;
+  /** Also say why each node resolved where it did ({@link SourceCommits.why}); off by default (no cost then). */
+  explain?: boolean;
 }
 
 async function walkSourceCommits(stack: Stack, opts: WalkOptions): Promise<SourceCommits> {
@@ -136,6 +143,28 @@ async function walkSourceCommits(stack: Stack, opts: WalkOptions): Promise<Sourc
     });
   });
 
+  // With `explain`: per node, the image whose change resolved it (-1: every image at once)
+  // and an index into `causes`, the words of that change; set when the node resolves.
+  const causes: string[] = [];
+  let cause = 0;
+  const why = opts.explain ? { origin: new Int32Array(nImages * nVersions), cause: new Int32Array(nImages * nVersions) } : undefined;
+  /** Sets the words of the change being marked (call only with `why`: no cost without it). */
+  const because = (words: string): void => {
+    cause = causes.push(words) - 1;
+  };
+  const explain = (): Map<string, string> | undefined => {
+    if (!why) return undefined;
+    const out = new Map<string, string>();
+    for (let k = 0; k < source.length; k++) {
+      if (source[k] === undefined) continue;
+      const i = Math.floor(k / nVersions);
+      const o = why.origin[k];
+      const words = causes[why.cause[k]];
+      out.set(nodeKey(images[i], versions[k % nVersions]), o < 0 || o === i ? words : `ancestor ${images[o]} moved: ${words}`);
+    }
+    return out;
+  };
+
   const collect = (): Map<string, string> => {
     const commits = new Map<string, string>();
     for (let i = 0; i < nImages; i++) {
@@ -146,11 +175,11 @@ async function walkSourceCommits(stack: Stack, opts: WalkOptions): Promise<Sourc
     }
     return commits;
   };
-  if (unresolved === 0) return { head, commits: collect(), commitsRead: 0 };
+  if (unresolved === 0) return { head, commits: collect(), commitsRead: 0, ...(why ? { why: new Map() } : {}) };
 
   const work: number[] = [];
   /** Resolves (i, v) and its unresolved descendants at version v to `sha` (see module comment). */
-  const mark = (i: number, v: number, sha: string): void => {
+  const mark = (i: number, v: number, sha: string, origin = i): void => {
     work.push(i);
     while (work.length > 0) {
       const j = work.pop()!;
@@ -161,6 +190,10 @@ async function walkSourceCommits(stack: Stack, opts: WalkOptions): Promise<Sourc
         state[k] = RESOLVED;
         source[k] = sha;
         unresolved--;
+        if (why) {
+          why.origin[k] = origin;
+          why.cause[k] = cause;
+        }
       } else {
         state[k] = SKIPPED_PASSED;
       }
@@ -171,7 +204,7 @@ async function walkSourceCommits(stack: Stack, opts: WalkOptions): Promise<Sourc
     for (let v = 0; v < nVersions; v++) mark(i, v, sha);
   };
   const markAll = (sha: string): void => {
-    for (let i = 0; i < nImages; i++) markImage(i, sha);
+    for (let i = 0; i < nImages; i++) for (let v = 0; v < nVersions; v++) mark(i, v, sha, -1);
   };
   const pending = (k: number) => state[k] === UNRESOLVED || state[k] === SKIPPED;
 
@@ -213,7 +246,11 @@ async function walkSourceCommits(stack: Stack, opts: WalkOptions): Promise<Sourc
     const [a, b] = await Promise.all([blob(oldOid), blob(newOid)]);
     if (newOid !== oldOid) blobs.delete(newOid);
     const changes = specsMeaningChanges(a, b, images, versions, (i, v) => pending(i * nVersions + v));
-    if (changes === 'all') return markAll(sha);
+    if (changes === 'all') {
+      if (why) because(`${index.specsPath} changed for every image (it did not parse, or its stack-wide inputs: changed)`);
+      return markAll(sha);
+    }
+    if (why) because(`its meaning in ${index.specsPath} changed (its entry, its version's section or skip, or the version's stack-wide args)`);
     for (const [i, v] of changes) mark(i, v, sha);
   };
 
@@ -224,6 +261,7 @@ async function walkSourceCommits(stack: Stack, opts: WalkOptions): Promise<Sourc
       commitsRead++;
       if (shallow.has(commit.sha)) throw shallowError(head, commit.sha, unresolvedExamples());
       if (commit.parents.length === 0) {
+        if (why) because('the root commit (everything in it is new)');
         markAll(commit.sha); // the root commit: everything that exists was added here
         break;
       }
@@ -233,8 +271,13 @@ async function walkSourceCommits(stack: Stack, opts: WalkOptions): Promise<Sourc
           continue;
         }
         const hit = index.imagesOf(change.path);
-        if (hit === ALL_IMAGES) markAll(commit.sha);
-        else for (const i of hit) markImage(i, commit.sha);
+        if (hit === ALL_IMAGES) {
+          if (why) because(`stack-wide input ${change.path} changed`);
+          markAll(commit.sha);
+        } else if (hit.length > 0) {
+          if (why) because(`input ${change.path} changed`);
+          for (const i of hit) markImage(i, commit.sha);
+        }
       }
       if (unresolved === 0) break;
     }
@@ -246,7 +289,7 @@ async function walkSourceCommits(stack: Stack, opts: WalkOptions): Promise<Sourc
       `git log from ${short(head)} ended before every image version had a source commit (${unresolvedExamples()})`,
     );
   }
-  return { head, commits: collect(), commitsRead };
+  return { head, commits: collect(), commitsRead, ...(why ? { why: explain() } : {}) };
 
   function unresolvedExamples(): string {
     const names: string[] = [];
