@@ -32,6 +32,9 @@
  * blobs by id (each dropped once the walk is past the change that made it), the parses of
  * small specs.yml texts (`SpecsTextMemo`, bounded), and the input index's answers per path
  * (bounded). Nothing is kept between calls.
+ *
+ * Why a little over 300 lines: the `explain` bookkeeping (why each node resolved) has to
+ * sit inside the marking it records, so it stays in this file rather than in a module of its own.
  */
 import { GitError } from '../errors';
 import type { Stack } from '../graph/types';
