@@ -1,12 +1,16 @@
 /** `imagestack plan`: print the plan for a commit, as a table or as JSON. */
 import type { Command } from 'commander';
-import { makePlan } from '../../core/plan/make-plan';
+import { planHead } from '../../core/plan/plan-commit';
+import { InputError } from '../../core/errors';
 import type { Plan } from '../../core/plan/types';
 import { findSpecsFile } from '../specs-file';
 import { globalFlags } from '../options';
 import { formatTable } from '../../terminal/table';
 
-/** The stable JSON shape of `plan --json` (field names are an interface: see core/plan/types.ts). */
+/**
+ * The stable JSON shape of `plan --json` (field names are an interface: see core/plan/types.ts).
+ * A plan made with `explain` adds `why` to each image (`plan --explain --json`).
+ */
 export function planJson(plan: Plan): unknown {
   return {
     head: plan.head,
@@ -23,6 +27,7 @@ export function planJson(plan: Plan): unknown {
       action: e.action,
       reason: e.reason,
       dirty: e.dirty,
+      ...(plan.why ? { why: plan.why.get(`${e.image}@${e.version}`) } : {}),
     })),
   };
 }
@@ -44,18 +49,34 @@ export function planTable(plan: Plan): string {
   return `${head}\n\n${formatTable(['wave', 'image', 'version', 'tag', 'source', 'parents', 'action', 'reason'], rows)}\n\n${n} to build, ${plan.images.length - n} to skip\n`;
 }
 
+/**
+ * `plan --explain [image]`: per image and version (of `image` only, when given), the source
+ * commit and why it is that commit. `dirty` entries say so too.
+ */
+export function planExplanation(plan: Plan, image?: string): string {
+  const rows = plan.images
+    .filter((e) => image === undefined || e.image === image)
+    .map((e) => {
+      const why = plan.why?.get(`${e.image}@${e.version}`) ?? '';
+      return `${e.image}@${e.version} ${e.tag}: source commit ${e.sourceCommit.slice(0, 7)}, ${why}${e.dirty ? '; and uncommitted changes touch its inputs' : ''}\n`;
+    });
+  return `why each source commit (newest first-parent commit where the image's or an ancestor's inputs changed):\n${rows.join('')}`;
+}
+
 /** Registers the command. */
 export function registerPlan(program: Command): void {
   program
     .command('plan')
     .description('show, per image and version, the tag, source commit, parents, wave and whether it will be built')
-    .option('--base <ref>', 'with --offline: compare against this commit (default: the first parent of --head)')
-    .option('--head <ref>', 'commit to plan', 'HEAD')
+    .option('--base <ref>', 'with --offline: the commit compared against, as nx affected --base (default: the first parent of --head)')
+    .option('--head <ref>', 'the commit planned, as committed (its own specs.yml and Dockerfiles), as nx affected --head; HEAD includes uncommitted changes', 'HEAD')
     .option('--json', 'print JSON instead of a table')
     .option('--offline', 'decide from git alone (changed since --base), without asking the registry')
-    .action(async (o: { base?: string; head: string; json?: boolean; offline?: boolean }, cmd: Command) => {
+    .option('--explain [image]', 'also say, per image and version (of one image, when named), why its source commit is that commit')
+    .action(async (o: { base?: string; head: string; json?: boolean; offline?: boolean; explain?: boolean | string }, cmd: Command) => {
       const g = globalFlags(cmd);
-      const { plan } = await makePlan({
+      const plan = await planHead({
+        explain: o.explain !== undefined,
         specsFile: findSpecsFile(g.specs),
         head: o.head,
         base: o.base,
@@ -63,6 +84,12 @@ export function registerPlan(program: Command): void {
         registry: g.registry,
         namespace: g.namespace,
       });
-      process.stdout.write(o.json ? `${JSON.stringify(planJson(plan), null, 2)}\n` : planTable(plan));
+      const only = typeof o.explain === 'string' ? o.explain : undefined;
+      if (only !== undefined && !plan.images.some((e) => e.image === only)) {
+        const known = [...new Set(plan.images.map((e) => e.image))].join(', ');
+        throw new InputError({ file: '--explain', message: `unknown image "${only}"`, fix: `name one of the stack's images: ${known}` });
+      }
+      if (o.json) process.stdout.write(`${JSON.stringify(planJson(plan), null, 2)}\n`);
+      else process.stdout.write(o.explain === undefined ? planTable(plan) : `${planTable(plan)}\n${planExplanation(plan, only)}`);
     });
 }

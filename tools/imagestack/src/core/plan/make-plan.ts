@@ -40,6 +40,8 @@ export interface PlanOptions {
   client?: RegistryClient;
   /** Parallel registry requests (default 8). */
   concurrency?: number;
+  /** Also say why each source commit is what it is (`Plan.why`). */
+  explain?: boolean;
 }
 
 /** A plan with the validated stack it was made from. */
@@ -104,7 +106,7 @@ async function planFrom(
   // walk's error is the one reported, as when they ran one after the other.
   const dirtyP = head === checkedOut ? computeDirty(stack, { index, head }) : Promise.resolve(new Map<string, string>());
   dirtyP.catch(() => undefined);
-  const { commits } = await computeSourceCommits(stack, { head, history, index });
+  const { commits, why } = await computeSourceCommits(stack, { head, history, index, explain: opts.explain });
   const dirty = await dirtyP;
 
   let decision: Decision;
@@ -141,7 +143,9 @@ async function planFrom(
     });
     decision = { mode: 'registry', present };
   }
-  return { plan: assemblePlan({ stack, head, sourceCommits: commits, dirty, decision }), stack, client };
+  const plan = assemblePlan({ stack, head, sourceCommits: commits, dirty, decision });
+  if (why) plan.why = why;
+  return { plan, stack, client };
 }
 
 async function baseCommit(root: string, head: string, base: string | undefined): Promise<string | undefined> {

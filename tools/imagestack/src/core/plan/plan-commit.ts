@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { headSha, revParse, runGit, toplevel } from '../git/git';
-import { makePlan } from './make-plan';
+import { makePlan, type PlanOptions } from './make-plan';
 import type { Plan } from './types';
 
 /** Options of {@link planCommit}. */
@@ -25,6 +25,12 @@ export interface CommitPlanOptions {
   registry?: string;
   /** Namespace override. */
   namespace?: string;
+  /** Decide from git alone (default true: the tags are the same either way). */
+  offline?: boolean;
+  /** Also say why each source commit is what it is (`Plan.why`). */
+  explain?: boolean;
+  /** Offline: the commit to compare against (any revision, resolved in the current checkout; default the commit's first parent). */
+  base?: string;
 }
 
 /** A commit's plan, with what its specs.yml says (values only: a worktree is gone by then). */
@@ -50,9 +56,19 @@ export async function planCommit(opts: CommitPlanOptions): Promise<CommitPlan> {
   const specsFile = path.resolve(opts.specsFile);
   const top = await toplevel(path.dirname(specsFile));
   const commit = await revParse(top, opts.commit);
+  // Resolved here: in the temporary worktree, `HEAD` (and `HEAD~1`) would name the commit itself.
+  const base = opts.base === undefined ? undefined : await revParse(top, opts.base);
   const planAt = async (file: string): Promise<CommitPlan> => {
-    // Offline: the tags are the same either way, and the callers check the ones they need.
-    const { plan, stack } = await makePlan({ specsFile: file, head: commit, offline: true, registry: opts.registry, namespace: opts.namespace });
+    // Offline by default: the tags are the same either way, and the callers check the ones they need.
+    const { plan, stack } = await makePlan({
+      specsFile: file,
+      head: commit,
+      offline: opts.offline ?? true,
+      base,
+      registry: opts.registry,
+      namespace: opts.namespace,
+      explain: opts.explain,
+    });
     return { commit, plan, registry: stack.specs.registry, namespace: stack.specs.namespace, versions: stack.specs.versions.map((v) => v.name) };
   };
   const inPlace = (await headSha(top)) === commit && (await runGit(top, ['status', '--porcelain', '--untracked-files=all'])).stdout.trim() === '';
@@ -70,4 +86,27 @@ export async function planCommit(opts: CommitPlanOptions): Promise<CommitPlan> {
     // No `git worktree prune`: it would touch every other worktree's metadata too.
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The plan `imagestack plan --head <ref>` prints: the checked-out HEAD (the default) is
+ * planned with the working tree, uncommitted changes giving dirty tags, as {@link makePlan}
+ * does; any other commit is planned as committed ({@link planCommit}: its own specs.yml,
+ * Dockerfiles and history, never the working tree's). `base` is the commit compared
+ * against (offline), `head` the commit planned, as in `nx affected --base --head`.
+ *
+ * @throws GitError for an unknown ref; InputError for bad specs.yml / Dockerfiles at that commit
+ */
+export async function planHead(opts: PlanOptions): Promise<Plan> {
+  const ref = opts.head ?? 'HEAD';
+  if (ref !== 'HEAD') {
+    const top = await toplevel(path.dirname(path.resolve(opts.specsFile)));
+    const [commit, checkedOut] = await Promise.all([revParse(top, ref), headSha(top)]);
+    if (commit !== checkedOut) {
+      const { specsFile, registry, namespace, base, offline, explain } = opts;
+      const { plan } = await planCommit({ specsFile, commit, registry, namespace, base, explain, offline: offline ?? false });
+      return plan;
+    }
+  }
+  return (await makePlan(opts)).plan;
 }

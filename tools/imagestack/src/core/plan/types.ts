@@ -45,4 +45,10 @@ export interface Plan {
   /** With mode `offline`: the commit compared against. */
   base?: string;
   images: PlanEntry[];
+  /**
+   * Only when asked for (`plan --explain`): per node key (`<image>@<version>`), why its source
+   * commit is that commit, in words (see core/tags/source-commits.ts). Not part of `--json`
+   * unless asked for.
+   */
+  why?: ReadonlyMap<string, string>;
 }

@@ -82,6 +82,11 @@ function render(m: Model): string {
       out.push('versions:\n');
       for (const [v, args] of Object.entries(m.versions)) {
         const k = r.pick([v, `"${v}"`]);
+        if (args.VERSION === undefined) {
+          // A version with no args, in each spelling that means it.
+          out.push(r.pick([`  ${k}: {}\n`, `  ${k}:\n`, `  ${k}: { args: {} }\n`, `  ${k}:\n    args: {}\n`]));
+          continue;
+        }
         out.push(
           r.chance(0.5)
             ? `  ${k}:\n    args:\n      VERSION: ${scalar(r, args.VERSION)}\n`
@@ -132,6 +137,11 @@ function mutate(r: R, m: Model): Model {
   const c: Model = JSON.parse(JSON.stringify(m)) as Model;
   const names = Object.keys(c.images);
   if (r.chance(0.05)) c.extra = r.pick(['', 'broken: [unclosed\n', 'source: https://y\n']);
+  // The stack-wide globs (part of every entry's meaning; `[]` means none).
+  if (r.chance(0.1)) c.extra = r.pick(['inputs: []\n', 'inputs:\n  - "other/**"\n', 'inputs: ["shared/**"] # same\n']);
+  // A version declared with no args, or removed.
+  if (r.chance(0.1)) c.versions[r.pick(VERSIONS)] = {};
+  if (r.chance(0.05)) delete c.versions[r.pick(VERSIONS)];
   switch (r.int(8)) {
     case 0: // respell one block (quoting, comments, flow or block style)
       c.spell[r.pick([...c.top, ...names])] = r.int(1000);

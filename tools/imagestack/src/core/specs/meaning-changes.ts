@@ -11,7 +11,7 @@
  * `SpecsTextMemo`); the answer is the same as comparing the whole documents (fuzz-tested in
  * meaning-changes.test.ts).
  */
-import { canonicalJson, entryMeaning } from './meaning';
+import { canonicalJson, entryMeaning, stackVersionMeaning } from './meaning';
 import { field, sameEntryText, type SpecsBlob } from './specs-blob';
 
 /**
@@ -62,6 +62,8 @@ function changedEntries(a: SpecsBlob, b: SpecsBlob): EntryChanges | 'all' | unde
     const otherText = ob.top.get(key);
     if (text === undefined || otherText === undefined) return false;
     if (otherText === text || key === 'images') return true;
+    // The stack-wide globs are part of every entry's meaning: compared by parsing both whole.
+    if (key === 'inputs') return false;
     if (key === 'versions') versionsChanged = true;
     // Must still parse for `other` to parse (and `versions:` is read by entryMeaning).
     return other.ok !== undefined || other.memo.parse(oOther.top.get(key)!).ok;
@@ -83,11 +85,9 @@ function changedEntries(a: SpecsBlob, b: SpecsBlob): EntryChanges | 'all' | unde
   return { names: changed, versionsChanged };
 }
 
-/** `versions.<version>.args` of a parsed document or `versions:` block, as `entryMeaning` reads it, canonical. */
+/** The stack-wide part of `entryMeaning` at `version` (declared?, args) of a parsed `versions:` block, canonical. */
 function stackArgs(value: unknown, version: string): string {
-  const v = field(field(value, 'versions'), version);
-  const args = v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>).args : undefined;
-  return canonicalJson(args ?? null);
+  return canonicalJson(stackVersionMeaning(field(value, 'versions'), version));
 }
 
 /**
@@ -97,8 +97,9 @@ function stackArgs(value: unknown, version: string): string {
  *
  * Exact: equal to comparing `entryMeaning` of the two whole documents for every pair. When
  * both texts are simple (see {@link SpecsOutline}) and differ only in some `images:`
- * entries (and top-level keys entryMeaning does not read), only those entries are parsed,
- * on their own; otherwise both texts are parsed whole. `opts.fast: false` forces the
+ * entries, `versions:` (and top-level keys entryMeaning does not read), only those entries
+ * are parsed, on their own; otherwise (e.g. the stack-wide `inputs:` changed, which is part
+ * of every entry's meaning) both texts are parsed whole. `opts.fast: false` forces the
  * latter (for tests).
  */
 export function specsMeaningChanges(
@@ -118,12 +119,14 @@ export function specsMeaningChanges(
   const da = a.full();
   const db = b.full();
   if (!da.parsed.ok || !db.parsed.ok) return 'all';
+  // The stack-wide globs differ by meaning: every image present on either side changes.
+  const widesSame = da.inputs() === db.inputs();
   images.forEach((name, i) => {
     let entrySame: boolean | undefined;
     versions.forEach((v, vi) => {
       if (!want(i, vi)) return;
       entrySame ??= da.entry(name) === db.entry(name);
-      if (entrySame && da.version(v) === db.version(v)) return;
+      if (entrySame && widesSame && da.version(v) === db.version(v)) return;
       if (da.meaning(name, v) !== db.meaning(name, v)) out.push([i, vi]);
     });
   });

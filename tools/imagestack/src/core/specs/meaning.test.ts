@@ -50,4 +50,21 @@ describe('canonicalJson', () => {
     const b = { images: { py: { args: { B: '2', A: '1' } } }, versions: { '2026.1': { args: { L: '1' } } } };
     expect(entryMeaning(a, 'py', '2026.1')).toBe(entryMeaning(b, 'py', '2026.1'));
   });
+
+  it('entryMeaning: an empty value means the absent key; a declared version and the stack-wide globs count', () => {
+    const doc = (image: unknown, top: Record<string, unknown> = {}) => ({ versions: { '2026.1': { args: { L: '1' } }, '2026.2': {} }, ...top, images: { py: image } });
+    const m = (d: unknown, v = '2026.1') => entryMeaning(d, 'py', v);
+    const plain = m(doc({}));
+    expect(m(doc({ args: {} }))).toBe(plain);
+    expect(m(doc({ inputs: [] }))).toBe(plain);
+    expect(m(doc({ versions: { '2026.1': {} } }))).toBe(plain);
+    expect(m(doc({ versions: { '2026.1': null } }))).toBe(plain);
+    expect(m(doc({ versions: { '2026.1': { args: {} } } }))).toBe(plain);
+    expect(m(doc({}, { inputs: [] }))).toBe(plain);
+    expect(m(doc({}, { inputs: ['scripts/**'] }))).not.toBe(plain);
+    expect(m(doc({ inputs: ['x/**'] }))).not.toBe(plain);
+    // 2026.2 is declared with no args; 2026.3 is not declared.
+    expect(m(doc({}), '2026.2')).toBe(m(doc({}, { versions: { '2026.1': {}, '2026.2': { args: {} } } }), '2026.2'));
+    expect(m(doc({}), '2026.2')).not.toBe(m(doc({}), '2026.3'));
+  });
 });

@@ -2,9 +2,14 @@
  * Comparing `specs.yml` entries by meaning, not by line (DESIGN.md, "source commit").
  *
  * The meaning of image `I` at version `V` is what, in `specs.yml`, decides how `I` is built
- * for `V`: `I`'s entry with its per-version section reduced to `V`'s and its `skip` list
- * reduced to "is `V` skipped", plus the stack-wide args of `V`. Comments, key order,
- * quoting style, other images' entries and other versions' args do not take part.
+ * for `V` or which files are its inputs: `I`'s entry with its per-version section reduced to
+ * `V`'s and its `skip` list reduced to "is `V` skipped", whether `V` is declared under the
+ * top-level `versions:` and its stack-wide args, and the stack-wide `inputs:` globs.
+ * Comments, key order, quoting style, other images' entries and other versions do not take
+ * part, and an empty value means the same as the absent key: `args: {}` (image, per-version
+ * or stack-wide), `inputs: []` (image or stack-wide), an empty per-version section
+ * (`"2026.1": {}`, `"2026.1":` or `{ args: {} }`). The README's "How tags are computed"
+ * has the table of what moves a tag.
  */
 import { configure } from 'safe-stable-stringify';
 
@@ -27,10 +32,47 @@ function asRecord(x: unknown): Record<string, unknown> | undefined {
   return x !== null && typeof x === 'object' && !Array.isArray(x) ? (x as Record<string, unknown>) : undefined;
 }
 
+/** An empty mapping, an empty list or `null`: means the same as the absent key. */
+function isEmpty(x: unknown): boolean {
+  return x === null || x === undefined || (Array.isArray(x) ? x.length === 0 : typeof x === 'object' && Object.keys(x).length === 0);
+}
+
+/** `record` without the members named in `keys` whose value is empty (see {@link isEmpty}). */
+function withoutEmpty(record: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+  if (!keys.some((k) => Object.hasOwn(record, k) && isEmpty(record[k]))) return record;
+  const out = { ...record };
+  for (const k of keys) if (isEmpty(out[k])) delete out[k];
+  return out;
+}
+
+/**
+ * A per-version section (an image's `versions.<V>`) by meaning: `null` when absent or empty
+ * (`{}`, `null`, `{ args: {} }`), otherwise the section without an empty `args`.
+ */
+function sectionMeaning(section: unknown): unknown {
+  const rec = asRecord(section);
+  if (!rec) return section ?? null;
+  const r = withoutEmpty(rec, ['args']);
+  return Object.keys(r).length === 0 ? null : r;
+}
+
+/**
+ * The stack-wide part of the meaning of any image at `version`, from the top-level
+ * `versions:` value: `'undeclared'` when `version` is not one of its keys, else the
+ * version's args (`null` when absent or empty).
+ */
+export function stackVersionMeaning(versions: unknown, version: string): unknown {
+  const all = asRecord(versions);
+  if (!all || !Object.hasOwn(all, version)) return 'undeclared';
+  const args = asRecord(all[version])?.args;
+  return isEmpty(args) ? null : args;
+}
+
 /**
  * The meaning of image `image` at version `version` in a parsed (not necessarily valid)
  * specs document, as a canonical string. Two documents give equal strings exactly when
- * nothing that decides how that image is built for that version differs.
+ * nothing that decides how that image is built for that version, or which files are its
+ * inputs, differs (see the module comment).
  *
  * @param raw the whole document as parsed by `yaml.parse` (any shape; never throws)
  * @returns a canonical JSON string; an image absent from the document gives `"absent"`
@@ -40,12 +82,14 @@ export function entryMeaning(raw: unknown, image: string, version: string): stri
   const entry = asRecord(asRecord(doc?.images)?.[image]);
   if (!entry) return 'absent';
   const { versions, skip, ...rest } = entry;
-  const stackVersion = asRecord(asRecord(doc?.versions)?.[version]);
   const skipped = Array.isArray(skip) && skip.map(String).includes(version);
+  const wide = doc?.inputs;
   return canonicalJson({
-    entry: rest,
-    version: asRecord(versions)?.[version] ?? null,
+    entry: withoutEmpty(rest, ['args', 'inputs']),
+    version: sectionMeaning(asRecord(versions)?.[version]),
     skipped,
-    stack: stackVersion?.args ?? null,
+    stack: stackVersionMeaning(doc?.versions, version),
+    // Only when there are any, so that the meaning of a stack without them reads as before.
+    ...(isEmpty(wide) ? {} : { inputs: wide }),
   });
 }

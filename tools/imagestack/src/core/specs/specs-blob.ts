@@ -4,7 +4,7 @@
  * ./meaning-changes.ts, the one function that compares two of them).
  */
 import { parseSpecsText, type ParsedSpecs } from './document';
-import { canonicalJson, entryMeaning } from './meaning';
+import { canonicalJson, entryMeaning, stackVersionMeaning } from './meaning';
 import { outlineSpecs, type SpecsOutline } from './outline';
 import { deriveOutline } from './outline-derive';
 
@@ -16,13 +16,14 @@ export function field(x: unknown, key: string): unknown {
 }
 
 /**
- * A parsed specs.yml with memoized canonical forms of the two parts `entryMeaning` reads:
- * `images.<image>` and `versions.<version>`. Equal parts imply equal meanings, so
+ * A parsed specs.yml with memoized canonical forms of the parts `entryMeaning` reads:
+ * `images.<image>`, `versions.<version>` and `inputs`. Equal parts imply equal meanings, so
  * `entryMeaning` itself only runs for images whose entry or version section differ.
  */
 export class SpecsDoc {
   readonly #entries = new Map<string, string>();
   readonly #versions = new Map<string, string>();
+  #inputs: string | undefined;
   constructor(readonly parsed: ParsedSpecs) {}
 
   /** Canonical JSON of `images.<image>` (`''` when the text does not parse). */
@@ -35,14 +36,20 @@ export class SpecsDoc {
     return s;
   }
 
-  /** Canonical JSON of `versions.<version>` (`''` when the text does not parse). */
+  /** Canonical JSON of the stack-wide meaning of `versions.<version>` (declared?, args; `''` when the text does not parse). */
   version(version: string): string {
     let s = this.#versions.get(version);
     if (s === undefined) {
-      s = this.parsed.ok ? canonicalJson(field(field(this.parsed.value, 'versions'), version)) : '';
+      s = this.parsed.ok ? canonicalJson(stackVersionMeaning(field(this.parsed.value, 'versions'), version)) : '';
       this.#versions.set(version, s);
     }
     return s;
+  }
+
+  /** Canonical JSON of the stack-wide `inputs` (`''` when the text does not parse). */
+  inputs(): string {
+    this.#inputs ??= this.parsed.ok ? canonicalJson(field(this.parsed.value, 'inputs')) : '';
+    return this.#inputs;
   }
 
   /** `entryMeaning` of (image, version); `unparseable` when the text does not parse. */

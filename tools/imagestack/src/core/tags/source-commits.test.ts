@@ -202,6 +202,19 @@ describe('computeSourceCommits', () => {
     expect(await sources(repo, def)).toEqual(expectAt(ALL_IMAGES, c4));
   });
 
+  it('uses each commit’s own stack-wide globs: adding or removing one moves every tag', async () => {
+    const def: StackDef = { ...DEF, inputs: ['scripts/common/**'] };
+    const repo = TestRepo.create();
+    const c1 = repo.commit('initial', { ...workspaceFiles(DEF), 'scripts/common/env.sh': 'A=1' });
+    const c2 = repo.commit('glob', { 'specs.yml': specsYaml(def) });
+    expect(await sources(repo, def)).toEqual(expectAt(ALL_IMAGES, c2));
+    repo.commit('edit under the glob', { 'scripts/common/env.sh': 'A=2' });
+    const c4 = repo.commit('glob removed', { 'specs.yml': specsYaml(DEF) });
+    repo.commit('edit, no longer an input', { 'scripts/common/env.sh': 'A=3' });
+    expect(await sources(repo)).toEqual(expectAt(ALL_IMAGES, c4));
+    void c1;
+  });
+
   it('an extra-input glob of one image moves that image and its descendants', async () => {
     const def: StackDef = { images: { ...DEF.images, gcc: { parents: ['base'], inputs: ['toolchains/*.txt'] } } };
     const { repo, c1 } = setup(def);
@@ -247,6 +260,23 @@ describe('computeSourceCommits', () => {
       ...expectAt(['gcc', 'gcc-assert'], c3),
       ...expectAt(['python', 'scipy'], c4),
     });
+  });
+
+  it('with explain, says why each node resolved where it did', async () => {
+    const { repo } = setup();
+    repo.commit('python', { 'images/python/req.txt': 'numpy' });
+    const edited: StackDef = { images: { ...DEF.images, gcc: { parents: ['base'], args: { CC: '14' } } } };
+    repo.commit('gcc args', { 'specs.yml': specsYaml(edited) });
+    const r = await computeSourceCommits(makeStack(repo.dir, edited), { explain: true });
+    const why = Object.fromEntries(r.why!);
+    expect(why['python@2026.1']).toBe('input images/python/req.txt changed');
+    expect(why['scipy@2026.2']).toBe('ancestor python moved: input images/python/req.txt changed');
+    expect(why['gcc@2026.1']).toMatch(/^its meaning in specs\.yml changed/);
+    expect(why['gcc-assert@2026.1']).toMatch(/^ancestor gcc moved: its meaning in specs\.yml changed/);
+    expect(why['base@2026.1']).toBe('the root commit (everything in it is new)');
+    expect(Object.keys(why)).toEqual([...r.commits.keys()]);
+    // Off by default.
+    expect((await computeSourceCommits(makeStack(repo.dir, edited))).why).toBeUndefined();
   });
 
   it('stops reading history as soon as every node is resolved', async () => {

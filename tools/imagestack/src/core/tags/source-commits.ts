@@ -9,6 +9,13 @@
  * which the inputs of (I, V), or of any ancestor (A, V), changed against the commit's first
  * parent. A root commit resolves every node still unresolved.
  *
+ * Each commit's own globs: the input index is built from HEAD's globs, and that is the
+ * same as classifying every commit's paths with that commit's globs, because a change of
+ * a glob list is itself a change of meaning (per-image `inputs:` of that image's entry,
+ * stack-wide `inputs:` of every entry; see core/specs/meaning.ts). The walk resolves the
+ * affected nodes at that commit, so it never reads an older commit, whose globs differ
+ * from HEAD's, for a node those globs could still move.
+ *
  * It is computed with ONE streaming `git log` walk (see core/git/history.ts) plus, only
  * when specs.yml changed, ONE `git cat-file --batch` process reading each distinct blob of
  * specs.yml once (blobs are content-addressed: the walk memoizes them by blob id). The walk
@@ -25,6 +32,9 @@
  * blobs by id (each dropped once the walk is past the change that made it), the parses of
  * small specs.yml texts (`SpecsTextMemo`, bounded), and the input index's answers per path
  * (bounded). Nothing is kept between calls.
+ *
+ * Why a little over 300 lines: the `explain` bookkeeping (why each node resolved) has to
+ * sit inside the marking it records, so it stays in this file rather than in a module of its own.
  */
 import { GitError } from '../errors';
 import type { Stack } from '../graph/types';
@@ -47,6 +57,11 @@ export interface SourceCommits {
   commits: Map<string, string>;
   /** How many commits the walk read before every node was resolved (0 for an empty stack). */
   commitsRead: number;
+  /**
+   * With `explain`: why each node's source commit is that commit, in words, keyed like
+   * {@link commits} (e.g. `input images/python/req.txt changed`, `ancestor base moved: …`).
+   */
+  why?: Map<string, string>;
 }
 
 
@@ -93,6 +108,8 @@ export interface WalkOptions {
   head?: string;
   history?: StartedHistory;
   index?: InputIndex;
+  /** Also say why each node resolved where it did ({@link SourceCommits.why}); off by default (no cost then). */
+  explain?: boolean;
 }
 
 async function walkSourceCommits(stack: Stack, opts: WalkOptions): Promise<SourceCommits> {
@@ -129,6 +146,28 @@ async function walkSourceCommits(stack: Stack, opts: WalkOptions): Promise<Sourc
     });
   });
 
+  // With `explain`: per node, the image whose change resolved it (-1: every image at once)
+  // and an index into `causes`, the words of that change; set when the node resolves.
+  const causes: string[] = [];
+  let cause = 0;
+  const why = opts.explain ? { origin: new Int32Array(nImages * nVersions), cause: new Int32Array(nImages * nVersions) } : undefined;
+  /** Sets the words of the change being marked (call only with `why`: no cost without it). */
+  const because = (words: string): void => {
+    cause = causes.push(words) - 1;
+  };
+  const explain = (): Map<string, string> | undefined => {
+    if (!why) return undefined;
+    const out = new Map<string, string>();
+    for (let k = 0; k < source.length; k++) {
+      if (source[k] === undefined) continue;
+      const i = Math.floor(k / nVersions);
+      const o = why.origin[k];
+      const words = causes[why.cause[k]];
+      out.set(nodeKey(images[i], versions[k % nVersions]), o < 0 || o === i ? words : `ancestor ${images[o]} moved: ${words}`);
+    }
+    return out;
+  };
+
   const collect = (): Map<string, string> => {
     const commits = new Map<string, string>();
     for (let i = 0; i < nImages; i++) {
@@ -139,11 +178,11 @@ async function walkSourceCommits(stack: Stack, opts: WalkOptions): Promise<Sourc
     }
     return commits;
   };
-  if (unresolved === 0) return { head, commits: collect(), commitsRead: 0 };
+  if (unresolved === 0) return { head, commits: collect(), commitsRead: 0, ...(why ? { why: new Map() } : {}) };
 
   const work: number[] = [];
   /** Resolves (i, v) and its unresolved descendants at version v to `sha` (see module comment). */
-  const mark = (i: number, v: number, sha: string): void => {
+  const mark = (i: number, v: number, sha: string, origin = i): void => {
     work.push(i);
     while (work.length > 0) {
       const j = work.pop()!;
@@ -154,6 +193,10 @@ async function walkSourceCommits(stack: Stack, opts: WalkOptions): Promise<Sourc
         state[k] = RESOLVED;
         source[k] = sha;
         unresolved--;
+        if (why) {
+          why.origin[k] = origin;
+          why.cause[k] = cause;
+        }
       } else {
         state[k] = SKIPPED_PASSED;
       }
@@ -164,7 +207,7 @@ async function walkSourceCommits(stack: Stack, opts: WalkOptions): Promise<Sourc
     for (let v = 0; v < nVersions; v++) mark(i, v, sha);
   };
   const markAll = (sha: string): void => {
-    for (let i = 0; i < nImages; i++) markImage(i, sha);
+    for (let i = 0; i < nImages; i++) for (let v = 0; v < nVersions; v++) mark(i, v, sha, -1);
   };
   const pending = (k: number) => state[k] === UNRESOLVED || state[k] === SKIPPED;
 
@@ -206,7 +249,11 @@ async function walkSourceCommits(stack: Stack, opts: WalkOptions): Promise<Sourc
     const [a, b] = await Promise.all([blob(oldOid), blob(newOid)]);
     if (newOid !== oldOid) blobs.delete(newOid);
     const changes = specsMeaningChanges(a, b, images, versions, (i, v) => pending(i * nVersions + v));
-    if (changes === 'all') return markAll(sha);
+    if (changes === 'all') {
+      if (why) because(`${index.specsPath} changed for every image (it did not parse, or its stack-wide inputs: changed)`);
+      return markAll(sha);
+    }
+    if (why) because(`its meaning in ${index.specsPath} changed (its entry, its version's section or skip, or the version's stack-wide args)`);
     for (const [i, v] of changes) mark(i, v, sha);
   };
 
@@ -217,6 +264,7 @@ async function walkSourceCommits(stack: Stack, opts: WalkOptions): Promise<Sourc
       commitsRead++;
       if (shallow.has(commit.sha)) throw shallowError(head, commit.sha, unresolvedExamples());
       if (commit.parents.length === 0) {
+        if (why) because('the root commit (everything in it is new)');
         markAll(commit.sha); // the root commit: everything that exists was added here
         break;
       }
@@ -226,8 +274,13 @@ async function walkSourceCommits(stack: Stack, opts: WalkOptions): Promise<Sourc
           continue;
         }
         const hit = index.imagesOf(change.path);
-        if (hit === ALL_IMAGES) markAll(commit.sha);
-        else for (const i of hit) markImage(i, commit.sha);
+        if (hit === ALL_IMAGES) {
+          if (why) because(`stack-wide input ${change.path} changed`);
+          markAll(commit.sha);
+        } else if (hit.length > 0) {
+          if (why) because(`input ${change.path} changed`);
+          for (const i of hit) markImage(i, commit.sha);
+        }
       }
       if (unresolved === 0) break;
     }
@@ -239,7 +292,7 @@ async function walkSourceCommits(stack: Stack, opts: WalkOptions): Promise<Sourc
       `git log from ${short(head)} ended before every image version had a source commit (${unresolvedExamples()})`,
     );
   }
-  return { head, commits: collect(), commitsRead };
+  return { head, commits: collect(), commitsRead, ...(why ? { why: explain() } : {}) };
 
   function unresolvedExamples(): string {
     const names: string[] = [];
