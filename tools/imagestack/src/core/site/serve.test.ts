@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { request } from 'node:http';
@@ -27,6 +27,13 @@ describe('serveSite', () => {
     writeFileSync(path.join(dir, 'site', 'index.html'), '<p>stack</p>');
     writeFileSync(path.join(dir, 'site', 'images', 'a b.html'), '<p>a b</p>');
     writeFileSync(path.join(dir, 'secret.txt'), 'outside');
+    mkdirSync(path.join(dir, 'outside'));
+    writeFileSync(path.join(dir, 'outside', 'index.html'), 'outside');
+    // Links inside the site folder: to a file outside, a folder outside, and a file inside.
+    symlinkSync(path.join(dir, 'secret.txt'), path.join(dir, 'site', 'leak.txt'));
+    symlinkSync(path.join(dir, 'secret.txt'), path.join(dir, 'site', 'leak.html'));
+    symlinkSync(path.join(dir, 'outside'), path.join(dir, 'site', 'out'));
+    symlinkSync(path.join(dir, 'site', 'index.html'), path.join(dir, 'site', 'home.html'));
     server = await serveSite(path.join(dir, 'site'), { port: 0 });
   });
   afterAll(async () => {
@@ -46,5 +53,14 @@ describe('serveSite', () => {
     expect((await get(server.port, '/%2e%2e/secret.txt')).status).toBe(404);
     expect((await get(server.port, '/nope.html')).status).toBe(404);
     expect((await get(server.port, '/', 'POST')).status).toBe(405);
+  });
+
+  it('answers 404 for a symbolic link that leads outside the folder, and follows one that stays inside', async () => {
+    expect(await get(server.port, '/leak.txt')).toMatchObject({ status: 404, body: 'not found\n' });
+    expect((await get(server.port, '/leak')).status).toBe(404);
+    expect((await get(server.port, '/out/index.html')).status).toBe(404);
+    expect((await get(server.port, '/out/')).status).toBe(404);
+    expect((await get(server.port, '/%6Ceak.txt')).status).toBe(404);
+    expect(await get(server.port, '/home.html')).toMatchObject({ status: 200, body: '<p>stack</p>' });
   });
 });

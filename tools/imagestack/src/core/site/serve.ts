@@ -1,7 +1,8 @@
 /**
  * A static file server for the site folder, for local use: 127.0.0.1 only, GET and HEAD
  * only, no directory listings (a folder serves its `index.html`), and no path outside the
- * folder (`..` and encoded variants are refused with 404). The files are served by `sirv`
+ * folder (`..` and encoded variants are refused with 404, and so is a symbolic link, or a
+ * path through one, whose target lies outside the folder). The files are served by `sirv`
  * (read from disk on each request, so a regenerated site shows at once; range requests and
  * ETags come with it); this module adds the method check, our content types (with a charset
  * for text), `nosniff`, and a plain-text 404.
@@ -9,6 +10,7 @@
  * Like static hosts, `sirv` also serves `/page` from `page.html` (its `extensions` option,
  * which is also how a folder finds its `index.html`).
  */
+import { existsSync, realpathSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import * as path from 'node:path';
 import sirv from 'sirv';
@@ -23,6 +25,38 @@ const TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
   '.txt': 'text/plain; charset=utf-8',
 };
+
+/**
+ * Whether a request for `rawUrl` could reach a file outside `root` through a symbolic
+ * link. Checks every path `sirv` may serve for it (`<p>`, `<p>.html`, `<p>/index`,
+ * `<p>/index.html`, decoded as `sirv` decodes them): each that exists must resolve, links
+ * followed, to `rootReal` or below. Paths that leave `root` lexically are left to `sirv`,
+ * which refuses them.
+ *
+ * @param root the served folder, absolute; @param rootReal its real path
+ */
+function leavesRoot(root: string, rootReal: string, rawUrl: string): boolean {
+  let pathname = rawUrl.split(/[?#]/, 1)[0].replace(/\/+$/, '');
+  try {
+    pathname = decodeURI(pathname);
+  } catch {
+    /* sirv keeps a malformed path as it is */
+  }
+  const candidates = [pathname, `${pathname}.html`, `${pathname}/index`, `${pathname}/index.html`];
+  for (const name of candidates) {
+    const abs = path.normalize(path.join(root, name));
+    if (!abs.startsWith(root + path.sep) && abs !== root) continue;
+    if (!existsSync(abs)) continue;
+    let real: string;
+    try {
+      real = realpathSync(abs);
+    } catch {
+      return true;
+    }
+    if (real !== rootReal && !real.startsWith(rootReal + path.sep)) return true;
+  }
+  return false;
+}
 
 /** A running server. */
 export interface SiteServer {
@@ -44,7 +78,9 @@ export async function serveSite(dir: string, opts: { port?: number; host?: strin
     res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
     res.end(req.method === 'HEAD' ? undefined : `${text}\n`);
   };
-  const files = sirv(path.resolve(dir), {
+  const root = path.resolve(dir);
+  const rootReal = realpathSync(root);
+  const files = sirv(root, {
     dev: true,
     etag: true,
     extensions: ['html'],
@@ -62,6 +98,7 @@ export async function serveSite(dir: string, opts: { port?: number; host?: strin
       res.setHeader('allow', 'GET, HEAD');
       return send(req, res, 405, 'method not allowed');
     }
+    if (leavesRoot(root, rootReal, req.url ?? '/')) return send(req, res, 404, 'not found');
     files(req, res);
   });
   await new Promise<void>((resolve, reject) => {
