@@ -1,7 +1,7 @@
 /**
  * The HTTP layer under the registry operations, like go-containerregistry's
- * `remote/transport`: one {@link Transport} per registry sends requests with Node's
- * built-in `fetch`, adds authentication ({@link Authenticator}), retries temporary
+ * `remote/transport`: one {@link Transport} per registry sends requests with `node:http`
+ * (./http.ts: not the global `fetch`, which refuses the ports browsers block), adds authentication ({@link Authenticator}), retries temporary
  * failures with exponential backoff and jitter (honouring `Retry-After`), follows
  * redirects itself (dropping `Authorization` when a redirect leaves the registry's
  * origin, e.g. to a presigned blob URL), and reports every exchange to `onRequest`
@@ -12,6 +12,7 @@ import { Authenticator } from './auth';
 import type { Credentials } from './credentials';
 import { credentialSource, resolveCredentials } from './credentials';
 import { errorFromResponse, isTemporaryStatus, networkError, type ErrorContext } from './error';
+import { sendHttp } from './http';
 import { redact, registerSecret } from './redact';
 import type { RegistryError } from '../errors';
 import type { Backoff, RequestEvent, TransportOptions } from './options';
@@ -265,13 +266,7 @@ export class Transport {
       const started = Date.now();
       let res: Response;
       try {
-        res = await fetch(current, {
-          method,
-          headers: currentHeaders,
-          body: body === undefined ? undefined : new Uint8Array(body.buffer, body.byteOffset, body.byteLength),
-          redirect: 'manual',
-          signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS),
-        });
+        res = await sendHttp(method, current, currentHeaders, body, AbortSignal.timeout(ATTEMPT_TIMEOUT_MS));
       } catch (err) {
         this.#report(method, current, undefined, started);
         throw err;

@@ -1,0 +1,75 @@
+/**
+ * One HTTP exchange for the registry {@link Transport} (./transport.ts), sent with
+ * `node:http`/`node:https` and answered as a WHATWG `Response`, so the operations read it
+ * as they would a `fetch` answer.
+ *
+ * Why not the global `fetch`: it applies the Fetch standard's "bad port" list (a browser
+ * rule: 5060, 5061, 6000, 6665–6669, … are refused before any connection), so a registry
+ * listening on such a port would be reported unreachable although it answers. A registry
+ * client is not a browser; this module sends to any port. Redirects are not followed here
+ * (the transport follows them itself), and no `Accept-Encoding` is sent, so bodies arrive
+ * as the registry stored them.
+ */
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { Readable } from 'node:stream';
+
+/** Statuses whose response must not have a body (Fetch standard, "null body status"). */
+const NULL_BODY = new Set([101, 103, 204, 205, 304]);
+
+/**
+ * Sends one request and resolves with its response as soon as the headers arrive; the
+ * body streams on (`res.arrayBuffer()`, `res.text()`, `res.json()`). `res.url` is `url`.
+ *
+ * @param body sent with a `Content-Length` (also `0` for a PUT/POST without body)
+ * @param signal aborts the request, the wait for headers and the body alike
+ * @throws the `node:http` error (`ECONNREFUSED`, …) or the signal's reason (an
+ *   `AbortError`/`TimeoutError` DOMException) when no answer came
+ */
+export function sendHttp(
+  method: string,
+  url: string,
+  headers: Record<string, string>,
+  body: Buffer | undefined,
+  signal?: AbortSignal,
+): Promise<Response> {
+  const target = new URL(url);
+  const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+  const outHeaders: Record<string, string> = { ...headers };
+  const hasLength = Object.keys(outHeaders).some((k) => k.toLowerCase() === 'content-length');
+  if (!hasLength && (body !== undefined || method === 'PUT' || method === 'POST')) {
+    outHeaders['content-length'] = String(body?.byteLength ?? 0);
+  }
+  return new Promise<Response>((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const req = send(target, { method, headers: outHeaders });
+    const onAbort = () => {
+      const reason = signal?.reason;
+      req.destroy(reason instanceof Error ? reason : new Error(String(reason)));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const done = () => signal?.removeEventListener('abort', onAbort);
+    req.once('error', (err) => {
+      done();
+      reject(signal?.aborted ? signal.reason : err);
+    });
+    req.once('response', (msg: IncomingMessage) => {
+      msg.once('close', done);
+      resolve(toResponse(method, url, msg));
+    });
+    req.end(body);
+  });
+}
+
+/** The WHATWG `Response` for a `node:http` answer (HEAD and null-body statuses get no body). */
+function toResponse(method: string, url: string, msg: IncomingMessage): Response {
+  const headers = new Headers();
+  for (let i = 0; i + 1 < msg.rawHeaders.length; i += 2) headers.append(msg.rawHeaders[i], msg.rawHeaders[i + 1]);
+  const status = msg.statusCode ?? 0;
+  const empty = method === 'HEAD' || NULL_BODY.has(status);
+  if (empty) msg.resume();
+  const body = empty ? null : (Readable.toWeb(msg) as unknown as ReadableStream<Uint8Array>);
+  const res = new Response(body, { status, statusText: msg.statusMessage ?? '', headers });
+  Object.defineProperty(res, 'url', { value: url });
+  return res;
+}
