@@ -6,7 +6,9 @@
  */
 import { RegistryError } from '../errors';
 import { parseChallenges } from './challenge';
+import { NoAnswerError } from './http';
 import { redact } from './redact';
+import { ATTEMPT_TIMEOUT_MS } from './retry';
 
 /** One entry of the spec's error body. */
 export interface OciErrorEntry {
@@ -161,16 +163,30 @@ export function networkErrorCode(err: unknown): string | undefined {
   return undefined;
 }
 
+/** The {@link NoAnswerError} in `err` or its causes, if any. */
+function noAnswer(err: unknown): NoAnswerError | undefined {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof NoAnswerError) return e;
+  }
+  return undefined;
+}
+
 /**
  * Builds the error for a request that got no answer (connection refused, DNS, TLS,
- * timeout) after every retry. `temporary` is true: the next run may succeed.
+ * timeout: "the registry at <origin> did not answer within N s") after every retry.
+ * `temporary` is true: the next run may succeed.
  *
  * @param target what was not reached, e.g. `registry at http://127.0.0.1:5000`
  */
 export function networkError(method: string, url: string, target: string, err: unknown, attempts: number): RegistryError {
   const code = networkErrorCode(err) ?? (err instanceof Error ? err.message : String(err));
   let hint = `cannot reach ${target}: is it running?`;
-  if (/CERT|SSL|TLS|EPROTO/i.test(code)) {
+  const stall = noAnswer(err);
+  if (stall) {
+    hint = `the ${target} did not answer within ${stall.ms / 1000} s`;
+  } else if (code === 'TimeoutError') {
+    hint = `the ${target} did not finish answering within ${ATTEMPT_TIMEOUT_MS / 1000} s`;
+  } else if (/CERT|SSL|TLS|EPROTO/i.test(code)) {
     hint = `TLS with ${target} failed: if it serves plain HTTP, use scheme 'http'`;
   } else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
     hint = `cannot resolve the host of ${target}: check its name and your network`;

@@ -14,6 +14,21 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
 
+/**
+ * No answer came in time: the reason a request is aborted with when its time limit ends
+ * (`ms`, in milliseconds). `code` is `ETIMEDOUT`, so it reads as a network error.
+ */
+export class NoAnswerError extends Error {
+  override readonly name = 'NoAnswerError';
+  readonly code = 'ETIMEDOUT';
+  constructor(readonly ms: number) {
+    super(`no answer within ${ms / 1000} s`);
+  }
+}
+
+/** Node's timers fire at once beyond 2^31-1 ms; longer limits are cut to it. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Statuses whose response must not have a body (Fetch standard, "null body status"). */
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
@@ -23,8 +38,10 @@ const NULL_BODY = new Set([101, 103, 204, 205, 304]);
  *
  * @param body sent with a `Content-Length` (also `0` for a PUT/POST without body)
  * @param signal aborts the request, the wait for headers and the body alike
- * @throws the `node:http` error (`ECONNREFUSED`, …) or the signal's reason (an
- *   `AbortError`/`TimeoutError` DOMException) when no answer came
+ * @param answerMs time limit (ms) until the response headers arrive; after it the request
+ *   is aborted with a {@link NoAnswerError}
+ * @throws the `node:http` error (`ECONNREFUSED`, …), the signal's reason, or a
+ *   {@link NoAnswerError}, when no answer came
  */
 export function sendHttp(
   method: string,
@@ -32,6 +49,7 @@ export function sendHttp(
   headers: Record<string, string>,
   body: Buffer | undefined,
   signal?: AbortSignal,
+  answerMs: number = MAX_TIMER_MS,
 ): Promise<Response> {
   const target = new URL(url);
   const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
@@ -43,17 +61,25 @@ export function sendHttp(
   return new Promise<Response>((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const req = send(target, { method, headers: outHeaders });
+    let timedOut: NoAnswerError | undefined;
+    let answer: IncomingMessage | undefined;
+    const timer = setTimeout(() => req.destroy((timedOut = new NoAnswerError(answerMs))), Math.min(Math.max(0, answerMs), MAX_TIMER_MS));
     const onAbort = () => {
       const reason = signal?.reason;
-      req.destroy(reason instanceof Error ? reason : new Error(String(reason)));
+      const err = reason instanceof Error ? reason : new Error(String(reason));
+      answer?.destroy(err);
+      req.destroy(err);
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     const done = () => signal?.removeEventListener('abort', onAbort);
     req.once('error', (err) => {
+      clearTimeout(timer);
       done();
-      reject(signal?.aborted ? signal.reason : err);
+      reject(signal?.aborted ? signal.reason : (timedOut ?? err));
     });
     req.once('response', (msg: IncomingMessage) => {
+      clearTimeout(timer);
+      answer = msg;
       msg.once('close', done);
       resolve(toResponse(method, url, msg));
     });

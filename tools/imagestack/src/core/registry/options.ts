@@ -45,6 +45,18 @@ export interface TransportOptions {
    * count requests in benchmarks. The URL is redacted; no headers are passed.
    */
   onRequest?: (e: RequestEvent) => void;
+  /**
+   * Time limit (ms) for the answer to one attempt, until its response headers arrive;
+   * default 30 000. A stalled attempt ends with "… did not answer within N s" and counts
+   * as a temporary network error (retried like one). Reading a body is bounded apart
+   * (120 s per attempt).
+   */
+  timeoutMs?: number;
+  /**
+   * Cancels every request of this transport: one in flight is aborted at once, no retry
+   * or backoff wait follows, and the request throws `CancelledError`.
+   */
+  signal?: AbortSignal;
   /** Backoff timing (ms); for tests. Default `{ baseMs: 200, capMs: 5000 }`. */
   backoff?: Partial<Backoff>;
 }

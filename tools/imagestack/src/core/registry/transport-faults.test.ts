@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import * as http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CancelledError, RegistryError } from '../errors';
 import { RegistryClient } from './client';
 import { DOCKER_MANIFEST } from './media-types';
 
@@ -59,5 +60,44 @@ describe('ports browsers block', () => {
     await client.ping();
     expect(await client.headManifest('a/b', 't')).toEqual({ mediaType: DOCKER_MANIFEST, digest, size: manifest.length });
     expect(seen).toEqual(['GET /v2/', 'HEAD /v2/a/b/manifests/t']);
+  });
+});
+
+describe('a registry that never answers', () => {
+  /** A server that accepts every request and never answers it. */
+  async function stalled() {
+    const seen: string[] = [];
+    const port = await listen(0, (req) => {
+      seen.push(`${req.method} ${req.url}`);
+    });
+    return { host: `127.0.0.1:${port}`, seen };
+  }
+
+  it('reports a stalled HEAD as such after the timeout, as a temporary RegistryError', async () => {
+    const s = await stalled();
+    const client = new RegistryClient({ registry: s.host, credentials: null, retries: 1, backoff: { baseMs: 5, capMs: 5 }, timeoutMs: 200 });
+    const err = await client.headManifest('a/b', 't').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RegistryError);
+    expect(err).toMatchObject({ status: undefined, temporary: true });
+    expect((err as Error).message).toBe(
+      `HEAD http://${s.host}/v2/a/b/manifests/t: the registry at http://${s.host} did not answer within 0.2 s (ETIMEDOUT, 2 attempt(s))`,
+    );
+    expect(s.seen).toEqual(['HEAD /v2/a/b/manifests/t', 'HEAD /v2/a/b/manifests/t']);
+  });
+
+  it("aborts a request in flight at once when the caller's signal is aborted, with no retry", async () => {
+    const s = await stalled();
+    const controller = new AbortController();
+    // The default time limits (30 s for an answer, 4 retries) would outlast the test's own timeout.
+    const client = new RegistryClient({ registry: s.host, credentials: null, signal: controller.signal });
+    const pending = client.headManifest('a/b', 't').catch((e: unknown) => e);
+    while (s.seen.length === 0) await new Promise((r) => setTimeout(r, 5));
+    controller.abort();
+    const err = await pending;
+    expect(err).toBeInstanceOf(CancelledError);
+    expect((err as Error).message).toBe(`HEAD http://${s.host}/v2/a/b/manifests/t was cancelled`);
+    expect(s.seen).toEqual(['HEAD /v2/a/b/manifests/t']);
+    await expect(client.ping()).rejects.toBeInstanceOf(CancelledError);
+    expect(s.seen).toHaveLength(1);
   });
 });

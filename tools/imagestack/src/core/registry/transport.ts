@@ -5,8 +5,11 @@
  * failures with exponential backoff and jitter (honouring `Retry-After`), follows
  * redirects itself (dropping `Authorization` when a redirect leaves the registry's
  * origin, e.g. to a presigned blob URL), and reports every exchange to `onRequest`
- * with the URL redacted and no headers.
+ * with the URL redacted and no headers. Every attempt has time limits (an answer within
+ * the `timeoutMs` option, default 30 s; the whole attempt within 120 s), and the `signal`
+ * option cancels requests in flight at once (`CancelledError`, no retry).
  */
+import { setTimeout as wait } from 'node:timers/promises';
 import { registryHostname } from '../reference/reference';
 import { Authenticator } from './auth';
 import type { Credentials } from './credentials';
@@ -15,44 +18,15 @@ import { errorFromResponse, isTemporaryStatus, networkError, type ErrorContext }
 import { sendHttp } from './http';
 import { redact, registerSecret } from './redact';
 import type { RegistryError } from '../errors';
+import { CancelledError } from '../errors';
 import type { Backoff, RequestEvent, TransportOptions } from './options';
+import { ATTEMPT_TIMEOUT_MS, DEFAULT_ANSWER_TIMEOUT_MS, DEFAULT_BACKOFF, DEFAULT_RETRIES, MAX_RETRY_AFTER_MS, backoffDelay, parseRetryAfter } from './retry';
 
 export type { Backoff, RequestEvent, TransportOptions } from './options';
+export * from './retry';
 
-/** Default backoff: 200 ms doubling up to 5 s. */
-export const DEFAULT_BACKOFF: Backoff = { baseMs: 200, capMs: 5_000 };
-/** Default number of retries after the first attempt. */
-export const DEFAULT_RETRIES = 4;
-/** Longest `Retry-After` we wait for (ms); a longer one fails the request at once with the wait in the message. */
-export const MAX_RETRY_AFTER_MS = 60_000;
-/** Time limit of one attempt, reading the body included (ms). */
-export const ATTEMPT_TIMEOUT_MS = 120_000;
 /** Most redirects followed for one request. */
 const MAX_REDIRECTS = 5;
-
-
-/**
- * The delay before retry number `attempt` (0-based): `min(cap, base·2^attempt)` scaled
- * by a random factor in [0.5, 1) ("equal jitter"), so concurrent clients spread out.
- */
-export function backoffDelay(attempt: number, backoff: Backoff = DEFAULT_BACKOFF, random: () => number = Math.random): number {
-  const ceiling = Math.min(backoff.capMs, backoff.baseMs * 2 ** attempt);
-  return Math.round(ceiling * (0.5 + random() / 2));
-}
-
-/**
- * Reads a `Retry-After` header (RFC 9110 section 10.2.3): delay-seconds or an HTTP-date.
- *
- * @returns the wait in ms (≥ 0), or `undefined` when absent or unreadable
- */
-export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const v = value.trim();
-  if (/^\d+$/.test(v)) return Number(v) * 1000;
-  const date = Date.parse(v);
-  if (Number.isNaN(date)) return undefined;
-  return Math.max(0, date - now);
-}
 
 /**
  * The default scheme for a registry host: `http` for loopback (`localhost`,
@@ -75,7 +49,8 @@ export interface TransportRequest {
   body?: Buffer;
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** Waits `ms`, or less when `signal` is aborted meanwhile (the caller checks it). */
+const sleep = (ms: number, signal?: AbortSignal) => wait(ms, undefined, { signal }).catch(() => undefined);
 
 /** Reads and drops a body so the connection can be reused. */
 async function drain(res: Response): Promise<void> {
@@ -102,9 +77,14 @@ export class Transport {
   readonly #attempts = new WeakMap<Response, number>();
   #credentials: Promise<Credentials | undefined> | undefined;
   readonly #credentialOption: Credentials | null | undefined;
+  /** Time limit for the answer (headers) to one attempt (ms). */
+  readonly #answerMs: number;
+  readonly #signal: AbortSignal | undefined;
 
   constructor(opts: TransportOptions) {
     this.registry = opts.registry;
+    this.#answerMs = opts.timeoutMs ?? DEFAULT_ANSWER_TIMEOUT_MS;
+    this.#signal = opts.signal;
     this.baseUrl = `${opts.scheme ?? defaultScheme(opts.registry)}://${opts.registry}`;
     this.retries = Math.max(0, Math.floor(opts.retries ?? DEFAULT_RETRIES));
     this.#backoff = { ...DEFAULT_BACKOFF, ...opts.backoff };
@@ -161,8 +141,9 @@ export class Transport {
    * followed. Returns the final response whatever its status (the caller decides what
    * it accepts and calls {@link Transport.error}).
    *
-   * @throws RegistryError (status `undefined`, temporary) when no answer came after every retry;
-   *   RegistryError from the token server when it refuses or fails
+   * @throws RegistryError (status `undefined`, temporary) when no answer came after every retry
+   *   (a stall: "did not answer within N s"); RegistryError from the token server when it
+   *   refuses or fails; CancelledError at once when the `signal` option is aborted
    */
   async request(req: TransportRequest): Promise<Response> {
     const url = this.url(req.path);
@@ -204,12 +185,14 @@ export class Transport {
   /**
    * Reads a whole response body.
    *
-   * @throws RegistryError (status `undefined`, temporary) when the connection breaks or times out meanwhile
+   * @throws RegistryError (status `undefined`, temporary) when the connection breaks or times out
+   *   meanwhile; CancelledError when the `signal` option is aborted meanwhile
    */
   async body(method: string, res: Response, url: string): Promise<Buffer> {
     try {
       return Buffer.from(await res.arrayBuffer());
     } catch (err) {
+      this.#throwIfCancelled(method, url);
       throw networkError(method, redact(url), this.#label(url), err, 1);
     }
   }
@@ -233,12 +216,14 @@ export class Transport {
     followRedirects: boolean,
   ): Promise<Response> {
     for (let attempt = 0; ; attempt++) {
+      this.#throwIfCancelled(method, url);
       let res: Response;
       try {
         res = await this.#exchange(method, url, headers, body, followRedirects);
       } catch (err) {
+        this.#throwIfCancelled(method, url);
         if (attempt >= this.retries) throw networkError(method, redact(url), this.#label(url), err, attempt + 1);
-        await sleep(backoffDelay(attempt, this.#backoff));
+        await sleep(backoffDelay(attempt, this.#backoff), this.#signal);
         continue;
       }
       const retryAfter = parseRetryAfter(res.headers.get('retry-after'));
@@ -247,7 +232,7 @@ export class Transport {
         return res;
       }
       await drain(res);
-      await sleep(retryAfter ?? backoffDelay(attempt, this.#backoff));
+      await sleep(retryAfter ?? backoffDelay(attempt, this.#backoff), this.#signal);
     }
   }
 
@@ -266,7 +251,9 @@ export class Transport {
       const started = Date.now();
       let res: Response;
       try {
-        res = await sendHttp(method, current, currentHeaders, body, AbortSignal.timeout(ATTEMPT_TIMEOUT_MS));
+        const limit = AbortSignal.timeout(ATTEMPT_TIMEOUT_MS);
+        const signal = this.#signal ? AbortSignal.any([this.#signal, limit]) : limit;
+        res = await sendHttp(method, current, currentHeaders, body, signal, this.#answerMs);
       } catch (err) {
         this.#report(method, current, undefined, started);
         throw err;
@@ -284,6 +271,11 @@ export class Transport {
       }
       current = next.toString();
     }
+  }
+
+  /** @throws CancelledError naming the request when the `signal` option is aborted */
+  #throwIfCancelled(method: string, url: string): void {
+    if (this.#signal?.aborted) throw new CancelledError(`${method} ${redact(url)}`);
   }
 
   #report(method: string, url: string, status: number | undefined, started: number): void {
