@@ -51,7 +51,7 @@ export async function buildImage(docker: Docker, req: BuildRequest): Promise<{ i
   } catch (e) {
     const why = req.signal?.aborted ? 'was cancelled' : `failed: ${(e as Error).message}`;
     // A cancelled build's step images are throwaway; a failed build's stay as the cache of the retry.
-    if (req.signal?.aborted) await removeStepImages(docker, made.created);
+    if (req.signal?.aborted) await removeStepImages(docker, made.created, req.log);
     throw new EngineError(`build of ${req.reference} ${why}`, req.log.tail());
   } finally {
     req.signal?.removeEventListener('abort', onAbort);
@@ -84,18 +84,31 @@ class StepImages {
 }
 
 /**
- * Removes the step images a cancelled build committed (newest first, untagged
- * ones only, keeping their parents: DESIGN.md promise 7, "no throwaway image left behind").
- * One still in use (a concurrent build's cache, a container) stays.
+ * Removes the step images a cancelled build committed (newest first, untagged ones only,
+ * keeping their parents: DESIGN.md promise 7, "no throwaway image left behind"). The engine
+ * stops the step's container a moment after the build's connection closed, and an image
+ * under a container cannot be removed: each removal is retried for up to `waitMs` (ms).
+ * One still in use then (a concurrent build's cache, a container) stays, and the log says so.
  */
-async function removeStepImages(docker: Docker, ids: readonly string[]): Promise<void> {
+async function removeStepImages(docker: Docker, ids: readonly string[], log: BuildRequest['log'], waitMs = 15_000): Promise<void> {
+  const until = Date.now() + waitMs;
   for (const id of [...ids].reverse()) {
-    try {
-      const info = (await docker.getImage(id).inspect()) as { RepoTags?: string[] };
-      if ((info.RepoTags ?? []).some((t) => t !== '<none>:<none>')) continue;
-      await docker.getImage(id).remove({ noprune: true });
-    } catch {
-      /* gone already, or in use: it stays */
+    for (;;) {
+      try {
+        const info = (await docker.getImage(id).inspect()) as { RepoTags?: string[] };
+        if ((info.RepoTags ?? []).some((t) => t !== '<none>:<none>')) break;
+        await docker.getImage(id).remove({ noprune: true });
+        log.line(`removed step image ${id} of the cancelled build`);
+        break;
+      } catch (e) {
+        const status = (e as { statusCode?: number }).statusCode;
+        if (status === 404) break;
+        if (status !== 409 || Date.now() > until) {
+          log.line(`could not remove step image ${id} of the cancelled build: ${(e as Error).message}`);
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 250));
+      }
     }
   }
 }
