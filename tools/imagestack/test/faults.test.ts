@@ -30,12 +30,22 @@ function soloWorkspace(dockerfile: string, spec = '{}'): Workspace {
   return ws;
 }
 
+/** Removes the images a test made under the workspace's namespace (on every path, passed or not). */
+async function removeOurImages(namespace: string): Promise<void> {
+  for (const i of await docker.listImages()) {
+    if ((i.RepoTags ?? []).some((t) => t.includes(`/${namespace}/`))) await docker.getImage(i.Id).remove({ force: true }).catch(() => undefined);
+  }
+}
+
 describe('faults around the engine', () => {
   let ws: Workspace | undefined;
   let server: Server | undefined;
-  afterEach(() => {
-    ws?.dispose();
+  const sockets: Socket[] = [];
+  afterEach(async () => {
+    for (const s of sockets.splice(0)) s.destroy(); // the engine's push then fails at once
     server?.close();
+    if (ws) await removeOurImages(ws.namespace);
+    ws?.dispose();
     ws = server = undefined;
   });
 
@@ -59,7 +69,6 @@ describe('faults around the engine', () => {
 
   it('a cancel during a push the registry never answers ends the run within seconds; nothing pushed', async () => {
     // A registry that accepts connections and never answers (a stalled registry).
-    const sockets: Socket[] = [];
     server = createServer((s) => void sockets.push(s));
     await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
     const stalled = `127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -94,7 +103,6 @@ describe('faults around the engine', () => {
     expect(result.ok).toBe(false);
     expect(result.results.map((r) => r.status)).toEqual(['cancelled']);
     expect(await new RegistryClient({ registry }).listTags(`${ws.namespace}/solo`).catch(() => [])).toEqual([]);
-    await docker.getImage(result.results[0].reference).remove({ force: true }).catch(() => undefined);
   }, 60_000);
 
   it('Ctrl-C during a build: exit 130, and none of the step images the build committed is left', async () => {
@@ -133,6 +141,5 @@ describe('faults around the engine', () => {
     const report = JSON.parse(ws.read('dist/imagestack/report.json'));
     expect(report.images[0].logCutBytes).toBeGreaterThan(1_000_000);
     expect(report.images[0].reason).toContain('log cut');
-    await docker.getImage(report.images[0].reference).remove({ force: true }).catch(() => undefined);
   }, 60_000);
 });

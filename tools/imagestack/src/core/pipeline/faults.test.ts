@@ -8,20 +8,12 @@
 import { describe, expect, it } from 'vitest';
 import { EngineError } from '../errors';
 import { executePlan } from './execute';
-import { fakePlan, fakeRun, fakeStack, FakeEngine, FakeRegistry, NAMESPACE, recordingGate, VERSION, type Journal } from './__fixtures__/ports';
+import { fakeRun, fakeSetup, NAMESPACE, recordingGate, VERSION } from './__fixtures__/ports';
 
 const GRAPH = { base: [], mid: ['base'], leaf: ['mid'] };
 const TAG = `${VERSION}-abc1234`;
 
-function setup(inRegistry: string[] = []) {
-  const journal: Journal = [];
-  const stack = fakeStack(GRAPH);
-  const plan = fakePlan(stack, inRegistry);
-  const registry = new FakeRegistry(journal);
-  for (const image of inRegistry) registry.add(`${NAMESPACE}/${image}`, TAG);
-  const engine = new FakeEngine(journal, registry);
-  return { journal, stack, plan, registry, engine };
-}
+const setup = (inRegistry: string[] = []) => fakeSetup(GRAPH, inRegistry);
 
 describe('an engine that does not answer', () => {
   it('stops the run before any image starts, with an EngineError (exit 5), no image reported', async () => {

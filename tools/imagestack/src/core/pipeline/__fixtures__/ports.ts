@@ -232,3 +232,17 @@ export function fakeRun(
   };
   return { run, toBuild: selection.toBuild, events };
 }
+
+/**
+ * A stack of `graph`, its plan, and the recording fakes over one journal; images in
+ * `inRegistry` have their tag in the fake registry (and are `skip` in the plan).
+ */
+export function fakeSetup(graph: Record<string, string[]>, inRegistry: string[] = []) {
+  const journal: Journal = [];
+  const stack = fakeStack(graph);
+  const plan = fakePlan(stack, inRegistry);
+  const registry = new FakeRegistry(journal);
+  for (const image of inRegistry) registry.add(`${NAMESPACE}/${image}`, `${VERSION}-abc1234`);
+  const engine = new FakeEngine(journal, registry);
+  return { journal, stack, plan, registry, engine };
+}
