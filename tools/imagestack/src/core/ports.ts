@@ -93,7 +93,8 @@ export interface ImageEngine extends ImageBuilder {
   push(reference: string, auth: AuthConfig, log: StepLog, signal?: AbortSignal): Promise<{ digest: string; size?: number }>;
   /**
    * Removes the image `imageId` (an image ID this run built) when no tag names it any more
-   * (a build that lost its tag to a concurrent run's build); an image with a tag is kept.
+   * (a build that lost its tag to a concurrent run's build), with the untagged step images
+   * under it that nothing else uses (as `docker rmi` does); an image with a tag is kept.
    * Never throws: an image that cannot be removed (tagged, used by a container or a child) stays.
    * @returns true when it was removed
    */
