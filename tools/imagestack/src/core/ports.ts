@@ -70,20 +70,35 @@ export interface ImageBuilder {
 
 /** The engine's image side, as the pipeline uses it. */
 export interface ImageEngine extends ImageBuilder {
+  /**
+   * Checks that the engine answers (`GET /_ping`), before a run starts any image.
+   * @throws EngineError naming the address tried (DOCKER_HOST or the socket path) and the fix
+   */
+  ping(): Promise<void>;
   /** The local image under `reference` (a reference or an image ID), or undefined when there is none. */
   inspectImage(reference: string): Promise<LocalImage | undefined>;
   /**
    * Makes sure `reference` is local, pulling it when it is not.
+   * @param signal aborting ends the pull request at once (the engine then stops the pull)
    * @returns true when it had to be pulled
-   * @throws EngineError when the pull fails
+   * @throws EngineError when the pull fails or is aborted
    */
-  ensureLocal(reference: string, auth: AuthConfig, log: StepLog): Promise<boolean>;
+  ensureLocal(reference: string, auth: AuthConfig, log: StepLog, signal?: AbortSignal): Promise<boolean>;
   /**
    * Pushes `reference` (local) to its registry.
+   * @param signal aborting ends the push request at once (the engine then stops the push), with no retry
    * @returns the registry digest of the image manifest and its size in bytes
-   * @throws EngineError with the log tail when the push fails for good
+   * @throws EngineError with the log tail when the push fails for good or is aborted
    */
-  push(reference: string, auth: AuthConfig, log: StepLog): Promise<{ digest: string; size?: number }>;
+  push(reference: string, auth: AuthConfig, log: StepLog, signal?: AbortSignal): Promise<{ digest: string; size?: number }>;
+  /**
+   * Removes the image `imageId` (an image ID this run built) when no tag names it any more
+   * (a build that lost its tag to a concurrent run's build), with the untagged step images
+   * under it that nothing else uses (as `docker rmi` does); an image with a tag is kept.
+   * Never throws: an image that cannot be removed (tagged, used by a container or a child) stays.
+   * @returns true when it was removed
+   */
+  removeUntagged(imageId: string): Promise<boolean>;
   /** The container side, handed to the gates. */
   readonly containers: ContainerEngine;
 }

@@ -11,6 +11,10 @@ import type { AuthConfig, BuildRequest, ContainerEngine, ImageBuilder, ImageEngi
 import { buildImage } from './build';
 import type { StepLog } from './log';
 import { ensureLocal, inspectLocal, pushImage } from './push';
+import { EngineError } from '../errors';
+
+/** How long {@link DockerEngine.ping} waits for the engine's answer, in ms. */
+export const PING_TIMEOUT_MS = 10_000;
 
 /** {@link ImageEngine} over one dockerode client. */
 export class DockerEngine implements ImageEngine {
@@ -36,6 +40,30 @@ export class DockerEngine implements ImageEngine {
     return this.#builder.build(req);
   }
 
+  /** See {@link ImageEngine.ping}. */
+  async ping(): Promise<void> {
+    try {
+      await this.#docker.ping({ abortSignal: AbortSignal.timeout(PING_TIMEOUT_MS) } as never);
+    } catch (e) {
+      throw new EngineError(
+        `the Docker engine does not answer at ${engineAddress(this.#docker)} (${(e as Error).message}); nothing was built\n` +
+          '  fix: start the engine (npm run setup, or bash tools/engine/up.sh; then source /var/lib/imagestack/env), or set DOCKER_HOST to the engine that should build',
+      );
+    }
+  }
+
+  /** See {@link ImageEngine.removeUntagged}. */
+  async removeUntagged(imageId: string): Promise<boolean> {
+    const info = await inspectLocal(this.#docker, imageId);
+    if (!info || (info.RepoTags ?? []).some((t) => t !== '<none>:<none>')) return false;
+    try {
+      await this.#docker.getImage(imageId).remove({ noprune: false });
+      return true;
+    } catch {
+      return false; // used by a container or a child image: it stays
+    }
+  }
+
   /** See {@link ImageEngine.inspectImage}. */
   async inspectImage(reference: string): Promise<LocalImage | undefined> {
     const info = await inspectLocal(this.#docker, reference);
@@ -44,13 +72,13 @@ export class DockerEngine implements ImageEngine {
   }
 
   /** See {@link ImageEngine.ensureLocal}. */
-  ensureLocal(reference: string, auth: AuthConfig, log: StepLog): Promise<boolean> {
-    return ensureLocal(this.#docker, reference, auth, log);
+  ensureLocal(reference: string, auth: AuthConfig, log: StepLog, signal?: AbortSignal): Promise<boolean> {
+    return ensureLocal(this.#docker, reference, auth, log, signal);
   }
 
   /** See {@link ImageEngine.push}. */
-  push(reference: string, auth: AuthConfig, log: StepLog): Promise<{ digest: string; size?: number }> {
-    return pushImage(this.#docker, reference, auth, log);
+  push(reference: string, auth: AuthConfig, log: StepLog, signal?: AbortSignal): Promise<{ digest: string; size?: number }> {
+    return pushImage(this.#docker, reference, auth, log, 4, signal);
   }
 }
 
@@ -70,8 +98,17 @@ export function lazyDockerEngine(docker?: Docker): ImageEngine {
       return get().containers;
     },
     build: (req) => get().build(req),
+    ping: () => get().ping(),
+    removeUntagged: (imageId) => get().removeUntagged(imageId),
     inspectImage: (reference) => get().inspectImage(reference),
-    ensureLocal: (reference, auth, log) => get().ensureLocal(reference, auth, log),
-    push: (reference, auth, log) => get().push(reference, auth, log),
+    ensureLocal: (reference, auth, log, signal) => get().ensureLocal(reference, auth, log, signal),
+    push: (reference, auth, log, signal) => get().push(reference, auth, log, signal),
   };
+}
+
+/** Where a dockerode client connects: `DOCKER_HOST=…` when set, else the socket path or `host:port` it uses. */
+function engineAddress(docker: Docker): string {
+  const m = docker.modem as unknown as { socketPath?: string; host?: string; port?: string | number; protocol?: string };
+  const where = m.socketPath ? `unix://${m.socketPath}` : `${m.protocol ?? 'http'}://${m.host}:${m.port ?? ''}`;
+  return process.env.DOCKER_HOST ? `${where} (DOCKER_HOST=${process.env.DOCKER_HOST})` : `${where} (DOCKER_HOST is not set)`;
 }

@@ -58,21 +58,25 @@ export async function pushImage(
   auth: AuthConfig,
   log: StepLog,
   attempts = 4,
+  signal?: AbortSignal,
 ): Promise<{ digest: string; size?: number }> {
   const { repository, tag } = splitTag(reference);
   for (let attempt = 1; ; attempt++) {
     try {
-      const stream = await docker.getImage(repository).push({ tag, authconfig: auth } as never);
-      const aux = await readProgress(stream as never, (m) => {
-        if (m.status && !m.progress) log.line(`${m.id ? `${m.id}: ` : ''}${m.status}`);
-        if (m.error) log.line(`error: ${m.errorDetail?.message ?? m.error}`);
-      });
+      if (signal?.aborted) throw new Error('cancelled');
+      const stream = (await docker.getImage(repository).push({ tag, authconfig: auth, abortSignal: signal } as never)) as unknown as NodeJS.ReadableStream;
+      const aux = await untilAborted(stream, signal, () =>
+        readProgress(stream as never, (m) => {
+          if (m.status && !m.progress) log.line(`${m.id ? `${m.id}: ` : ''}${m.status}`);
+          if (m.error) log.line(`error: ${m.errorDetail?.message ?? m.error}`);
+        }),
+      );
       const result = aux.find((a) => typeof a.Digest === 'string');
       if (!result) throw new Error('the engine reported no digest for the push');
       return { digest: result.Digest as string, size: result.Size as number | undefined };
     } catch (e) {
-      const message = (e as Error).message;
-      if (attempt >= attempts || !TRANSIENT.test(message)) {
+      const message = signal?.aborted ? 'cancelled' : (e as Error).message;
+      if (attempt >= attempts || signal?.aborted || !TRANSIENT.test(message)) {
         throw new EngineError(`push of ${reference} failed: ${message}${authAdvice(message, repository, auth, 'push')}`, log.tail());
       }
       const delay = 1000 * 2 ** (attempt - 1);
@@ -88,7 +92,7 @@ export async function pushImage(
  * @returns true when it had to be pulled
  * @throws EngineError when the pull fails
  */
-export async function ensureLocal(docker: Docker, reference: string, auth: AuthConfig, log: StepLog): Promise<boolean> {
+export async function ensureLocal(docker: Docker, reference: string, auth: AuthConfig, log: StepLog, signal?: AbortSignal): Promise<boolean> {
   try {
     await docker.getImage(reference).inspect();
     return false;
@@ -97,14 +101,31 @@ export async function ensureLocal(docker: Docker, reference: string, auth: AuthC
   }
   log.line(`pulling ${reference}`);
   try {
-    const stream = await docker.pull(reference, { authconfig: auth } as never);
-    await readProgress(stream as never, (m) => {
-      if (m.status && !m.progress) log.line(`${m.id ? `${m.id}: ` : ''}${m.status}`);
-    });
+    if (signal?.aborted) throw new Error('cancelled');
+    const stream = (await docker.pull(reference, { authconfig: auth, abortSignal: signal } as never)) as unknown as NodeJS.ReadableStream;
+    await untilAborted(stream, signal, () =>
+      readProgress(stream as never, (m) => {
+        if (m.status && !m.progress) log.line(`${m.id ? `${m.id}: ` : ''}${m.status}`);
+      }),
+    );
     return true;
   } catch (e) {
-    const message = (e as Error).message;
+    const message = signal?.aborted ? 'cancelled' : (e as Error).message;
     throw new EngineError(`pull of ${reference} failed: ${message}${authAdvice(message, splitTag(reference).repository, auth, 'pull')}`, log.tail());
+  }
+}
+
+/**
+ * Runs `read` (which reads `stream` to its end); aborting `signal` destroys the stream, so
+ * `read` rejects at once instead of waiting for an engine that waits for a stalled registry.
+ */
+async function untilAborted<T>(stream: NodeJS.ReadableStream, signal: AbortSignal | undefined, read: () => Promise<T>): Promise<T> {
+  const onAbort = () => (stream as unknown as { destroy(e?: Error): void }).destroy(new Error('cancelled'));
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await read();
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
   }
 }
 

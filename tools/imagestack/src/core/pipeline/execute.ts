@@ -25,7 +25,12 @@ export interface ExecuteOptions {
  * Runs the needed entries of `plan` and returns their results in plan order.
  * Emits `plan`, then `step` and `done` events (see `PipelineEvent`).
  */
+/**
+ * @throws EngineError before any image starts when something is to be built and the engine
+ *   does not answer (an unreachable engine is not an image failure)
+ */
 export async function executePlan(run: RunContext, plan: Plan, opts: ExecuteOptions): Promise<NodeResult[]> {
+  if (opts.toBuild.length) await run.engine.ping();
   const results = new Map<string, NodeResult>();
   const toBuild = new Set(opts.toBuild);
   run.emit({ type: 'plan', plan, toBuild: toBuild.size });

@@ -44,6 +44,8 @@ export async function runImage(run: RunContext, key: string, signal: AbortSignal
   const result = baseResult(e, 'failed', '');
   result.logFile = logFile;
   let step: Step = 'pull';
+  /** The image this run built (not re-used), removed if it ends with no tag (promise 7). */
+  let builtId: string | undefined;
   const timed: Timed = async (s, fn) => {
     step = s;
     run.emit({ type: 'step', key, step: s });
@@ -71,6 +73,7 @@ export async function runImage(run: RunContext, key: string, signal: AbortSignal
     const image = await buildStep(run, { entry: e, buildArgs, labels, log, signal, timed, onStep });
     result.imageId = image.imageId;
     result.size = image.size;
+    if (!image.reused) builtId = image.imageId;
 
     await runGates(run, e, image.imageId, result, log, signal, timed);
 
@@ -81,7 +84,7 @@ export async function runImage(run: RunContext, key: string, signal: AbortSignal
       result.reason = !push ? 'built; not pushed (--no-push)' : 'built from uncommitted changes; dirty tags are not pushed (use --push-dirty)';
       run.built.set(key, image.imageId);
     } else {
-      const pushed = await timed('push', () => pushStep(run, e, log));
+      const pushed = await timed('push', () => pushStep(run, e, log, signal));
       result.status = pushed.pushed ? 'pushed' : 'skipped';
       result.reason = pushed.pushed ? e.reason : 'tag appeared in the registry during the run; not overwritten';
       result.digest = pushed.digest;
@@ -102,7 +105,16 @@ export async function runImage(run: RunContext, key: string, signal: AbortSignal
     }
     return false;
   } finally {
+    // A build that lost its tag (a concurrent run at the same commit tagged its own build of
+    // the same reference after ours) leaves our image untagged: remove it. A tagged one stays.
+    if (builtId && result.status !== 'built' && result.status !== 'pushed' && (await run.engine.removeUntagged(builtId))) {
+      log.line(`removed ${builtId}: built by this run, no tag names it any more`);
+    }
     await log.close();
+    if (log.cutBytes) {
+      result.logCutBytes = log.cutBytes;
+      result.reason += ` (log cut: the first ${log.cutBytes} bytes were dropped, the last ${log.maxBytes} kept)`;
+    }
     onResult(result);
     run.emit({ type: 'done', key, result });
   }

@@ -10,21 +10,14 @@
 import { describe, expect, it } from 'vitest';
 import { nodeKey } from '../tags/tag';
 import { executePlan } from './execute';
-import { fakePlan, fakeRun, fakeStack, FakeEngine, FakeRegistry, NAMESPACE, recordingGate, VERSION, type Journal } from './__fixtures__/ports';
+import { fakeRun, fakeSetup, NAMESPACE, recordingGate, VERSION, type Journal } from './__fixtures__/ports';
 import type { NodeResult } from './types';
+import type { Stack } from '../graph/types';
 
 const GRAPH = { base: [], mid: ['base'], leaf: ['mid'], side: ['base'] };
 const TAG = `${VERSION}-abc1234`;
 
-function setup(inRegistry: string[] = []) {
-  const journal: Journal = [];
-  const stack = fakeStack(GRAPH);
-  const plan = fakePlan(stack, inRegistry);
-  const registry = new FakeRegistry(journal);
-  for (const image of inRegistry) registry.add(`${NAMESPACE}/${image}`, TAG);
-  const engine = new FakeEngine(journal, registry);
-  return { journal, stack, plan, registry, engine };
-}
+const setup = (inRegistry: string[] = []) => fakeSetup(GRAPH, inRegistry);
 
 const byImage = (results: NodeResult[]) => new Map(results.map((r) => [r.image, r]));
 const ok = (results: NodeResult[]) => results.every((r) => r.status === 'skipped' || r.status === 'built' || r.status === 'pushed');
@@ -35,7 +28,7 @@ const allGates = (journal: Journal) => [
 ];
 
 /** Every push comes after every gate of the image and of each of its ancestors (promise 4). */
-function expectGatedBeforePush(journal: Journal, stack: ReturnType<typeof fakeStack>, gates: string[]): void {
+function expectGatedBeforePush(journal: Journal, stack: Stack, gates: string[]): void {
   for (const [i, line] of journal.entries()) {
     if (!line.startsWith('push ')) continue;
     const image = line.slice('push '.length);

@@ -18,6 +18,7 @@ import { commitsBetween, remoteUrl, revParse, runGit } from '../git/git';
 import { makePlan } from '../plan/make-plan';
 import type { Plan, PlanEntry } from '../plan/types';
 import { systemClock, type Clock, type ImageEngine } from '../ports';
+import { RegistryError } from '../errors';
 import { dockerAuthConfig, RegistryClient, resolveCredentials } from '../registry';
 import { makeReport, writeReport, type RunReport } from '../report/report';
 import type { RunContext } from './context';
@@ -109,12 +110,16 @@ export interface RunResult {
  * Runs the pipeline.
  *
  * @throws InputError / GitError / RegistryError from planning, before anything is built
+ *   (an unreachable registry: a RegistryError with the fix); EngineError before any image
+ *   starts when something is to be built and the engine does not answer
  */
 export async function runPipeline(opts: RunOptions): Promise<RunResult> {
   const clock = opts.clock ?? systemClock;
   const startedAt = clock.now();
   const specsFile = path.resolve(opts.specsFile);
-  const { plan, stack, client: planClient } = await makePlan({ specsFile, registry: opts.registry, namespace: opts.namespace, client: opts.client });
+  const { plan, stack, client: planClient } = await makePlan({ specsFile, registry: opts.registry, namespace: opts.namespace, client: opts.client }).catch(
+    (e: unknown) => Promise.reject(unreachableRegistry(e)),
+  );
   const specs = stack.specs;
   // One client for the run: the plan's (its credentials resolved once, its tokens re-used).
   const registry = opts.client ?? planClient ?? new RegistryClient({ registry: specs.registry });
@@ -174,6 +179,17 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
   const report = makeReport(plan, results, startedAt, clock.now().getTime() - startedAt.getTime());
   const reportFiles = writeReport(report, outputDir);
   return { plan, results, ok, outputDir, report, reportFiles };
+}
+
+/**
+ * The error an unreachable registry (no HTTP answer: `status` undefined) stops the run with,
+ * before any image starts: the registry's own message (the URL tried) and the fix. Other
+ * errors are returned as they are.
+ */
+export function unreachableRegistry(e: unknown): unknown {
+  if (!(e instanceof RegistryError) || e.status !== undefined || e.message.includes('fix:')) return e;
+  const fix = 'start the registry (npm run setup, or bash tools/engine/up.sh; then source /var/lib/imagestack/env), or set IMAGESTACK_REGISTRY / --registry to one that answers';
+  return new RegistryError(`${e.message}; nothing was built\n  fix: ${fix}`, e.status, e.codes, e.temporary);
 }
 
 /**

@@ -55,6 +55,8 @@ export interface NodeResult {
   logTail?: string[];
   /** Path of this node's log file. */
   logFile?: string;
+  /** Bytes dropped from the start of the log file (it keeps the last `LOG_MAX_BYTES`, see `engine/log.ts`); absent when nothing was cut. */
+  logCutBytes?: number;
   /** With status `blocked`: the image whose failure blocked this one. */
   blockedBy?: string;
   /** Reports of the gates that ran (package manifest, checks, tests). */

@@ -135,24 +135,45 @@ export class FakeEngine implements ImageEngine {
   /** Images whose build fails. */
   readonly failBuild = new Set<string>();
   readonly builds: BuildRequest[] = [];
+  /** True: the engine does not answer (every call fails as dockerode does on a missing socket). */
+  unreachable = false;
+  /** Called after each build, before it returns (a test makes a concurrent run re-tag the reference here). */
+  onBuilt?: (req: BuildRequest, imageId: string) => void;
   constructor(
     readonly journal: Journal,
     readonly registry: FakeRegistry,
     readonly containers: ContainerEngine = undefined as never,
   ) {}
+  #check(): void {
+    if (this.unreachable) throw new EngineError('connect ENOENT /var/run/docker.sock');
+  }
+  async ping(): Promise<void> {
+    this.journal.push('ping');
+    if (this.unreachable) throw new EngineError('the Docker engine does not answer at unix:///var/run/docker.sock (connect ENOENT /var/run/docker.sock)');
+  }
+  /** Removes `imageId` when no reference names it (the engine's `DELETE /images/{id}` without force, on an untagged image). */
+  async removeUntagged(imageId: string): Promise<boolean> {
+    if ([...this.local.values()].some((i) => i.id === imageId)) return false;
+    this.journal.push(`remove ${imageId}`);
+    return true;
+  }
   async inspectImage(reference: string): Promise<LocalImage | undefined> {
+    this.#check();
     return this.local.get(reference);
   }
   async build(req: BuildRequest): Promise<{ imageId: string }> {
+    this.#check();
     const image = req.labels['io.imagestack.image'];
     this.journal.push(`build ${image}`);
     this.builds.push(req);
     if (this.failBuild.has(image)) throw new EngineError(`build of ${req.reference} failed: RUN exited 1`, ['RUN exited 1']);
     const id = digestOf(`id ${req.reference}`);
     this.local.set(req.reference, { id, size: 1000, labels: req.labels, repoDigests: [] });
+    this.onBuilt?.(req, id);
     return { imageId: id };
   }
-  async ensureLocal(reference: string, _auth: AuthConfig, _log: StepLog): Promise<boolean> {
+  async ensureLocal(reference: string, _auth: AuthConfig, _log: StepLog, _signal?: AbortSignal): Promise<boolean> {
+    this.#check();
     if (this.local.has(reference)) return false;
     const [repo, tag] = splitForFake(reference);
     if (!this.registry.manifests.has(`${repo}:${tag}`)) throw new EngineError(`pull of ${reference} failed: manifest unknown`);
@@ -161,6 +182,7 @@ export class FakeEngine implements ImageEngine {
     return true;
   }
   async push(reference: string): Promise<{ digest: string }> {
+    this.#check();
     const [repo, tag] = splitForFake(reference);
     this.journal.push(`push ${repo.slice(NAMESPACE.length + 1)}`);
     return { digest: this.registry.add(repo, tag).digest };
@@ -209,4 +231,18 @@ export function fakeRun(
     built: new Map(),
   };
   return { run, toBuild: selection.toBuild, events };
+}
+
+/**
+ * A stack of `graph`, its plan, and the recording fakes over one journal; images in
+ * `inRegistry` have their tag in the fake registry (and are `skip` in the plan).
+ */
+export function fakeSetup(graph: Record<string, string[]>, inRegistry: string[] = []) {
+  const journal: Journal = [];
+  const stack = fakeStack(graph);
+  const plan = fakePlan(stack, inRegistry);
+  const registry = new FakeRegistry(journal);
+  for (const image of inRegistry) registry.add(`${NAMESPACE}/${image}`, `${VERSION}-abc1234`);
+  const engine = new FakeEngine(journal, registry);
+  return { journal, stack, plan, registry, engine };
 }

@@ -53,11 +53,11 @@ export async function resolveParents(
         `parent ${parent.reference} is neither in the engine nor in the registry; build ${p.image} first (or run without restricting to ${e.image})`,
       );
     }
-    await run.engine.ensureLocal(parent.reference, run.auth, log);
+    await run.engine.ensureLocal(parent.reference, run.auth, log, signal);
   }
   if (waitFor.length) {
     await waitForParents(run, waitFor, log, signal, onWait);
-    for (const p of waitFor) await run.engine.ensureLocal(p.reference, run.auth, log);
+    for (const p of waitFor) await run.engine.ensureLocal(p.reference, run.auth, log, signal);
   }
   return { tagArgs };
 }
