@@ -4,7 +4,7 @@
  * transient (network, 5xx, 429).
  */
 import type Docker from 'dockerode';
-import { EngineError } from '../errors';
+import { CancelledError, EngineError } from '../errors';
 import { formatReference, parseReference } from '../reference/reference';
 import type { AuthConfig } from '../ports';
 import type { StepLog } from './log';
@@ -63,7 +63,7 @@ export async function pushImage(
   const { repository, tag } = splitTag(reference);
   for (let attempt = 1; ; attempt++) {
     try {
-      if (signal?.aborted) throw new Error('cancelled');
+      if (signal?.aborted) throw new CancelledError();
       const stream = (await docker.getImage(repository).push({ tag, authconfig: auth, abortSignal: signal } as never)) as unknown as NodeJS.ReadableStream;
       const aux = await untilAborted(stream, signal, () =>
         readProgress(stream as never, (m) => {
@@ -101,7 +101,7 @@ export async function ensureLocal(docker: Docker, reference: string, auth: AuthC
   }
   log.line(`pulling ${reference}`);
   try {
-    if (signal?.aborted) throw new Error('cancelled');
+    if (signal?.aborted) throw new CancelledError();
     const stream = (await docker.pull(reference, { authconfig: auth, abortSignal: signal } as never)) as unknown as NodeJS.ReadableStream;
     await untilAborted(stream, signal, () =>
       readProgress(stream as never, (m) => {
@@ -120,7 +120,7 @@ export async function ensureLocal(docker: Docker, reference: string, auth: AuthC
  * `read` rejects at once instead of waiting for an engine that waits for a stalled registry.
  */
 async function untilAborted<T>(stream: NodeJS.ReadableStream, signal: AbortSignal | undefined, read: () => Promise<T>): Promise<T> {
-  const onAbort = () => (stream as unknown as { destroy(e?: Error): void }).destroy(new Error('cancelled'));
+  const onAbort = () => (stream as unknown as { destroy(e?: Error): void }).destroy(new CancelledError());
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
     return await read();

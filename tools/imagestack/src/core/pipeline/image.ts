@@ -10,7 +10,7 @@
  */
 import { rmSync } from 'node:fs';
 import * as path from 'node:path';
-import { EngineError } from '../errors';
+import { CancelledError, EngineError } from '../errors';
 import { StepLog } from '../engine/log';
 import type { PlanEntry } from '../plan/types';
 import { redact } from '../registry/redact';
@@ -77,7 +77,7 @@ export async function runImage(run: RunContext, key: string, signal: AbortSignal
 
     await runGates(run, e, image.imageId, result, log, signal, timed);
 
-    if (signal?.aborted) throw new EngineError('cancelled');
+    if (signal?.aborted) throw new CancelledError();
     const { push, pushDirty } = run.options;
     if (!push || (e.dirty && !pushDirty)) {
       result.status = 'built';
