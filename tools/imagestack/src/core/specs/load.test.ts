@@ -292,6 +292,27 @@ describe('parseSpecs: YAML errors', () => {
     });
   });
 
+  /** A "billion laughs" document: `levels` anchors, each a list of 9 aliases of the one before. */
+  const aliasBomb = (levels: number) => {
+    let t = `${HEAD}images:\n  base:\nx0: &x0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n`;
+    for (let i = 1; i <= levels; i++) t += `x${i}: &x${i} [${Array(9).fill(`*x${i - 1}`).join(', ')}]\n`;
+    return t;
+  };
+
+  it('refuses a deep alias bomb at once, at its first alias, without expanding it', () => {
+    // 9 levels stand for 9^10 (3.5 billion) values: expanding them hung imagestack for minutes.
+    const text = aliasBomb(9);
+    const p = problem(text);
+    expect(p).toMatchObject({ file: 'specs.yml', line: lineOf(text, '*x0'), column: 10 });
+    expect(p.message).toMatch(/YAML aliases .* expand to more than 10,000 values/);
+    expect(p.fix).toMatch(/write the values out/);
+  });
+
+  it('refuses aliases that expand beyond the bound, and keeps those within it', () => {
+    expect(problem(aliasBomb(5)).message).toMatch(/alias bomb/); // 9^6 = 531,441 values
+    expect(problems(aliasBomb(3)).map((p) => p.message)).not.toContainEqual(expect.stringMatching(/alias/)); // 9^4 = 6,561
+  });
+
   it('reports a second document', () => {
     const list = problems(`${HEAD}images:\n  base:\n---\nregistry: x\n`);
     expect(list[0]).toMatchObject({ line: 8, column: 1, message: 'YAML syntax error: the file holds more than one YAML document' });
