@@ -223,6 +223,11 @@ function testMessage(e: ErrorObject, rest: string[], path: DocPath): SectionMess
   const at = key === 'command' ? path.slice(0, path.lastIndexOf('command') + 1) : path;
   if (key === 'folder') return { path: at, target: 'value', message: testFolderMessage(at), fix: 'write a relative path, e.g. folder: test' };
   if (key === 'memory') return { path: at, target: 'value', message: testMemoryMessage(at, e.data), fix: TEST_MEMORY_FIX };
+  if (key === 'timeout' && e.keyword === 'maximum') {
+    // Bounded at load time: a longer timer would exceed Node's (2^31-1 ms, about 24.8 days) and fire at once.
+    const max = String(params.limit);
+    return { path: at, target: 'value', message: `${formatPath(at)} is ${String(e.data)}, more than ${max} seconds (24 hours), the longest a test may run`, fix: `write at most timeout: ${max}, e.g. timeout: 3600 for an hour` };
+  }
   const words = TEST_VALUES[key];
   return words ? { path: at, target: 'value', message: `${formatPath(at)} ${words[0]}`, fix: words[1] } : undefined;
 }
