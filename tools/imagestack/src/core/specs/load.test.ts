@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -778,6 +778,25 @@ describe('loadSpecs', () => {
     const err = await loadSpecs(file).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputError);
     expect((err as InputError).problems.map((p) => p.file)).toEqual(['bad.yml', 'bad.yml', 'bad.yml']);
+  });
+
+  it('refuses a check whose schema file does not exist, before anything is built', async () => {
+    const file = path.join(dir, 'checks.yml');
+    const text = `${HEAD}images:\n  base:\n    checks:\n      - { name: sp, file: /sp.json, schema: schemas/sp.schema.json }\n      - { name: nope, file: /n.json, schema: schemas/nope.json }\n`;
+    writeFileSync(file, text);
+    mkdirSync(path.join(dir, 'schemas'), { recursive: true });
+    writeFileSync(path.join(dir, 'schemas', 'sp.schema.json'), '{"type": "object"}');
+    const err = await loadSpecs(file).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as InputError).problems).toEqual([
+      {
+        file: 'checks.yml',
+        line: lineOf(text, 'nope.json'),
+        column: text.split('\n')[lineOf(text, 'nope.json') - 1].indexOf('schemas/nope.json') + 1,
+        message: 'check "nope": schema file schemas/nope.json does not exist (or is not a readable file)',
+        fix: 'create it, or correct the path (relative to the folder of specs.yml, the workspace root)',
+      },
+    ]);
   });
 
   it('reports a missing file', async () => {
