@@ -758,6 +758,26 @@ describe('parseSpecs: overrides', () => {
   });
 });
 
+describe('parseSpecs: long values in messages', () => {
+  it('are cut to 80 characters, saying how long they were (a 10 MB value was echoed in full)', () => {
+    const huge = 'x'.repeat(10_000_000);
+    const texts = [
+      `registry: "https://${huge}"\nnamespace: org\nversions: { "1": {} }\nimages: { base: {} }\n`, // rules.ts
+      `registry: r.example\nnamespace: org\nversions: "${huge}"\nimages: { base: {} }\n`, // schema.ts
+      `registry: r.example\nnamespace: org\nsource: "${huge}"\nversions: { "1": {} }\nimages: { base: {} }\n`, // schema.ts
+      `registry: r.example\nnamespace: org\nversions: { "1": {} }\nimages: { base: { checks: [{ name: "${huge}", command: x, match: y }] } }\n`, // schema-messages.ts
+    ];
+    for (const text of texts) {
+      const list = problems(text);
+      expect(list.length).toBeGreaterThan(0);
+      for (const p of list) {
+        expect(p.message.length + p.fix.length, p.message.slice(0, 200)).toBeLessThan(600);
+      }
+      expect(list.map((p) => p.message).join('\n')).toMatch(/xxx…"? \(1[0-9,]+ characters\)/);
+    }
+  });
+});
+
 describe('loadSpecs', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'imagestack-specs-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
