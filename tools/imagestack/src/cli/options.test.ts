@@ -41,6 +41,24 @@ describe('option parsers', () => {
   });
 });
 
+describe('durations over Node\'s timer limit', () => {
+  it('are refused: a timer over 2^31-1 ms (about 24.8 days) would fire at once', () => {
+    expect(positiveDuration('--wait-for-parents')('24d')).toBe(24 * 86_400_000);
+    for (const value of ['25d', '4w', '99999999999999999999d']) {
+      expect(() => positiveDuration('--wait-for-parents')(value), value).toThrow(InputError);
+      try {
+        positiveDuration('--wait-for-parents')(value);
+      } catch (e) {
+        expect((e as InputError).problems[0]).toEqual({
+          file: `--wait-for-parents ${value}`,
+          message: 'longer than 24d, the longest wait imagestack can keep (Node.js timers end at about 24.8 days)',
+          fix: 'write at most 24d, e.g. --wait-for-parents 90m',
+        });
+      }
+    }
+  });
+});
+
 describe('bad option values exit 2 with a clear message', () => {
   // The built CLI (bin/imagestack.js → dist/; `npm run build` first): main.ts loads its
   // command modules with `require`, which the unit runner cannot do for .ts sources.

@@ -63,11 +63,20 @@ export function port(flag: string): (value: string) => number {
   };
 }
 
-/** Parser of a positive duration (`30m`, `1d12h`; see core/util/duration), in milliseconds. */
+/**
+ * The longest duration option: 24 days, under Node's timer limit (2^31-1 ms, about 24.8
+ * days), beyond which `setTimeout` fires at once.
+ */
+export const MAX_DURATION_MS = 24 * 86_400_000;
+
+/** Parser of a positive duration (`30m`, `1d12h`; see core/util/duration) of at most {@link MAX_DURATION_MS}, in milliseconds. */
 export function positiveDuration(flag: string): (value: string) => number {
   return (value) => {
     const ms = parseDuration(value);
     if (ms === undefined || ms <= 0) throw optionError(flag, value, 'not a positive duration', DURATION_FIX);
+    if (ms > MAX_DURATION_MS) {
+      throw optionError(flag, value, 'longer than 24d, the longest wait imagestack can keep (Node.js timers end at about 24.8 days)', `write at most 24d, e.g. ${flag} 90m`);
+    }
     return ms;
   };
 }

@@ -50,13 +50,17 @@ export class InputError extends Error {
   }
 }
 
-/** A git command failed, or the history available cannot answer the question. */
+/**
+ * A git command failed, or the history available cannot answer the question. The fix is
+ * part of `message` (`<message>\n  fix: <fix>`), unless `oneLine` keeps the message to its
+ * one line; either way renderers show it once (see `src/terminal/render-error.ts`).
+ */
 export class GitError extends Error {
   override readonly name = 'GitError';
   /** How to fix it, when we know (e.g. the exact `git fetch` to run in a shallow clone). */
   readonly fix?: string;
-  constructor(message: string, fix?: string) {
-    super(fix ? `${message}\n  fix: ${fix}` : message);
+  constructor(message: string, fix?: string, opts: { oneLine?: boolean } = {}) {
+    super(fix && !opts.oneLine ? `${message}\n  fix: ${fix}` : message);
     this.fix = fix;
   }
 }

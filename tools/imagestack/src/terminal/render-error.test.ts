@@ -29,6 +29,10 @@ describe('one error path: rendering', () => {
 
   it('names the kind of failure, shows the engine log tail and never a stack trace', () => {
     expect(renderError(new GitError('not a git repository', 'run git init'), {})).toBe('imagestack: git: not a git repository\n  fix: run git init');
+    // A one-line message with the fix kept beside it (e.g. "not a git repository" from core/git/git.ts).
+    expect(renderError(new GitError('git status failed in /x: fatal: not a git repository', 'run git init', { oneLine: true }), {})).toBe(
+      'imagestack: git: git status failed in /x: fatal: not a git repository\n  fix: run git init',
+    );
     expect(renderError(new RegistryError('401 from r.example', 401), {})).toBe('imagestack: registry: 401 from r.example');
     expect(renderError(new EngineError('build of base failed', ['step 3/4', 'exit 1']), {})).toBe('imagestack: engine: build of base failed\n  | step 3/4\n  | exit 1');
     expect(renderError(new CancelledError('waiting for parent tags'), {})).toBe('imagestack: waiting for parent tags was cancelled');

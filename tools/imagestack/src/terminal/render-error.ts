@@ -52,6 +52,7 @@ export function renderError(e: unknown, env: NodeJS.ProcessEnv = process.env): s
     lines.push(`imagestack: ${n} problem${n > 1 ? 's' : ''} in the input; nothing was built or pushed.\n`, e.message);
   } else if (e instanceof GitError) {
     lines.push(`imagestack: git: ${e.message}`);
+    if (e.fix && !e.message.includes(`\n  fix: ${e.fix}`)) lines.push(`  fix: ${e.fix}`);
   } else if (e instanceof RegistryError) {
     lines.push(`imagestack: registry: ${e.message}`);
   } else if (e instanceof EngineError) {

@@ -1,6 +1,9 @@
 /** `imagestack build`: run the pipeline (build → gates → push) for the plan. */
 import { appendFileSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import type { Command } from 'commander';
+import { unlistedImageFolders } from '../../core/graph/unlisted-folders';
+import { toSpecsJson } from '../../core/specs/document';
 import { checkRunId } from '../../core/ci/markers';
 import type { RunResult } from '../../core/pipeline/run';
 import { terminalReporter } from '../../terminal/progress';
@@ -67,9 +70,12 @@ export function registerBuild(program: Command, signal: AbortSignal): void {
       const { runPipeline } = require('../../core/pipeline/run') as typeof import('../../core/pipeline/run');
       const { createChecksGate, createManifestGate, createTestGate } = require('../../core/verify') as typeof import('../../core/verify');
       /* eslint-enable @typescript-eslint/no-require-imports */
+      const specsFile = findSpecsFile(g.specs);
+      const listed = (toSpecsJson(readFileSync(specsFile, 'utf8')) as { images?: Record<string, unknown> } | null)?.images ?? {};
+      for (const w of unlistedImageFolders(path.dirname(specsFile), Object.keys(listed))) process.stderr.write(`imagestack: warning: ${w}\n`);
       try {
         run = await runPipeline({
-          specsFile: findSpecsFile(g.specs),
+          specsFile,
           cwd: process.cwd(),
           registry: g.registry,
           namespace: g.namespace,

@@ -1,5 +1,7 @@
 /** `imagestack plan`: print the plan for a commit, as a table or as JSON. */
 import type { Command } from 'commander';
+import * as path from 'node:path';
+import { unlistedImageFolders } from '../../core/graph/unlisted-folders';
 import { planHead } from '../../core/plan/plan-commit';
 import { InputError } from '../../core/errors';
 import type { Plan } from '../../core/plan/types';
@@ -75,9 +77,10 @@ export function registerPlan(program: Command): void {
     .option('--explain [image]', 'also say, per image and version (of one image, when named), why its source commit is that commit')
     .action(async (o: { base?: string; head: string; json?: boolean; offline?: boolean; explain?: boolean | string }, cmd: Command) => {
       const g = globalFlags(cmd);
+      const specsFile = findSpecsFile(g.specs);
       const plan = await planHead({
         explain: o.explain !== undefined,
-        specsFile: findSpecsFile(g.specs),
+        specsFile,
         head: o.head,
         base: o.base,
         offline: o.offline,
@@ -88,6 +91,10 @@ export function registerPlan(program: Command): void {
       if (only !== undefined && !plan.images.some((e) => e.image === only)) {
         const known = [...new Set(plan.images.map((e) => e.image))].join(', ');
         throw new InputError({ file: '--explain', message: `unknown image "${only}"`, fix: `name one of the stack's images: ${known}` });
+      }
+      // Folders of the working tree: only when it is what is planned.
+      if (o.head === 'HEAD') {
+        for (const w of unlistedImageFolders(path.dirname(specsFile), plan.images.map((e) => e.image))) process.stderr.write(`imagestack: warning: ${w}\n`);
       }
       if (o.json) process.stdout.write(`${JSON.stringify(planJson(plan), null, 2)}\n`);
       else process.stdout.write(o.explain === undefined ? planTable(plan) : `${planTable(plan)}\n${planExplanation(plan, only)}`);

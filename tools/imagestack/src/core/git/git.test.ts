@@ -105,6 +105,14 @@ describe('git wrappers', () => {
     expect((missing as Error).message).toContain('could not run git status');
   });
 
+  it('outside a git repository: one line and a fix', async () => {
+    const dir = tempDir();
+    const err = await headShaOrUndefined(dir).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GitError);
+    expect((err as Error).message.split('\n')).toHaveLength(1);
+    expect((err as GitError).fix).toBe('run imagestack inside a git repository: git init && git add -A && git commit -m "first commit"');
+  });
+
   it('runGit accepts declared exit codes', async () => {
     const repo = TestRepo.create();
     const r = await runGit(repo.dir, ['config', '--get', 'no.such'], { okCodes: [1] });

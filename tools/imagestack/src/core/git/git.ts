@@ -39,9 +39,13 @@ function firstLine(text: string): string {
   return line?.trim() ?? '';
 }
 
+/** The fix of "fatal: not a git repository". */
+export const NOT_A_REPOSITORY_FIX = 'run imagestack inside a git repository: git init && git add -A && git commit -m "first commit"';
+
 /**
  * The {@link GitError} for a failed git command: `git <args> failed in <cwd>: <first
- * line of stderr>` (or the exit code / signal when stderr is empty).
+ * line of stderr>` (or the exit code / signal when stderr is empty); outside a git
+ * repository, that one line with {@link NOT_A_REPOSITORY_FIX}.
  */
 export function gitFailure(
   cwd: string,
@@ -60,6 +64,10 @@ export function gitFailure(
     firstLine(stderr) ||
     exit.spawnError?.message ||
     (exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code ?? 'unknown'}`);
+  if (/^fatal: not a git repository/.test(why)) {
+    // The one failure a newcomer meets first: git's line, and what to do (not git's raw text alone).
+    return new GitError(`${showCommand(args)} failed in ${cwd}: ${why}`, fix ?? NOT_A_REPOSITORY_FIX, { oneLine: true });
+  }
   return new GitError(`${showCommand(args)} failed in ${cwd}: ${why}`, fix);
 }
 

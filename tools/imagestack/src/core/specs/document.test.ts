@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { keyText, parseSpecsDocument, toSpecsJson } from './document';
+import { keyText, parseSpecsDocument, parseSpecsText, toSpecsJson } from './document';
 
 describe('toSpecsJson', () => {
   it('keeps version names, build arg values and skip items as written', () => {
@@ -34,6 +34,15 @@ describe('parseSpecsDocument', () => {
   it('tells 2026.1 from 2026.10 but not "a" from a in duplicate keys', () => {
     expect(parseSpecsDocument('2026.1: x\n2026.10: y\n').doc.errors).toEqual([]);
     expect(parseSpecsDocument('"a": x\na: y\n').doc.errors.map((e) => e.code)).toEqual(['DUPLICATE_KEY']);
+  });
+
+  it('refuses an alias bomb with an error and no JSON, as the history walk reads it too', () => {
+    let text = 'a0: &a0 [x, x, x, x, x, x, x, x, x]\n';
+    for (let i = 1; i <= 9; i++) text += `a${i}: &a${i} [${Array(9).fill(`*a${i - 1}`).join(', ')}]\n`;
+    const { doc, json } = parseSpecsDocument(text);
+    expect(doc.errors.map((e) => e.code)).toEqual(['RESOURCE_EXHAUSTION']);
+    expect(json).toBeNull();
+    expect(parseSpecsText(text)).toMatchObject({ ok: false, error: expect.stringMatching(/alias bomb/) });
   });
 
   it('reads keys by their text', () => {

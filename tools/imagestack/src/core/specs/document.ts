@@ -121,15 +121,50 @@ export function documentToJson(doc: Document): unknown {
 }
 
 /**
+ * The bound on alias expansion: the `yaml` package's `maxAliasCount` (its guard against
+ * "billion laughs" documents, which count each alias use weighted by the aliases inside
+ * what it names). Large enough for an anchor shared by every image of a stack of thousands
+ * of images, small enough that the check and any expansion it lets through take milliseconds.
+ */
+export const MAX_ALIAS_COUNT = 10_000;
+
+/** The message of the `RESOURCE_EXHAUSTION` error for a document whose aliases expand too far. */
+export const ALIAS_BOMB_MESSAGE = `YAML aliases (*name) that expand to more than ${MAX_ALIAS_COUNT.toLocaleString('en-US')} values (an alias bomb?); refused without expanding them`;
+
+/**
+ * Adds a `RESOURCE_EXHAUSTION` error at `alias` when expanding the document's aliases
+ * would exceed {@link MAX_ALIAS_COUNT}: `yaml`'s own check (`toJS` with `maxAliasCount`),
+ * which shares expanded values, so it refuses a deep alias bomb at once. Other `toJS`
+ * failures (e.g. an alias to its own ancestor) are left to {@link documentToJson}.
+ * @returns true when the document was refused
+ */
+function aliasBombError(doc: Document.Parsed, alias: Node): boolean {
+  try {
+    doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    return false;
+  } catch (e) {
+    if (!(e instanceof ReferenceError) || !/alias count/i.test(e.message)) return false;
+    const at = alias.range?.[0] ?? 0;
+    doc.errors.push(new YAMLParseError([at, at + 1], 'RESOURCE_EXHAUSTION', ALIAS_BOMB_MESSAGE));
+    return true;
+  }
+}
+
+/**
  * Adds a `DUPLICATE_KEY` error (as the `yaml` parser's `uniqueKeys` option would) for every
  * key that repeats an earlier key of the same mapping, keys compared as imagestack reads
  * them: scalars by {@link keyText} (`2026.1` and `2026.10` differ, `a` and `"a"` do not);
  * collection keys never repeat. The error is placed at the repeated key; errors stay in
  * source order. One pass with a set per mapping: linear in the size of the document.
+ * @returns the first alias node of the document (the same pass finds it), if any
  */
-function duplicateKeyErrors(doc: Document.Parsed): void {
+function duplicateKeyErrors(doc: Document.Parsed): Node | undefined {
   const found: YAMLParseError[] = [];
+  let alias: Node | undefined;
   visit(doc, {
+    Alias(_, node) {
+      alias ??= node;
+    },
     Map(_, map) {
       const seen = new Set<string>();
       for (const pair of map.items) {
@@ -145,7 +180,7 @@ function duplicateKeyErrors(doc: Document.Parsed): void {
       }
     },
   });
-  if (found.length === 0) return;
+  if (found.length === 0) return alias;
   // Merge by position, keeping the parser's own errors in their order.
   found.sort((a, b) => a.pos[0] - b.pos[0]);
   const merged: YAMLParseError[] = [];
@@ -156,11 +191,15 @@ function duplicateKeyErrors(doc: Document.Parsed): void {
   }
   merged.push(...found.slice(f));
   doc.errors.splice(0, doc.errors.length, ...merged);
+  return alias;
 }
 
 /**
- * Parses specs.yml text. Never throws: YAML syntax errors and duplicate keys are in
- * `doc.errors` (positions as offsets; `lineCounter.linePos` gives 1-based line/col).
+ * Parses specs.yml text. Never throws: YAML syntax errors, duplicate keys and aliases that
+ * expand beyond {@link MAX_ALIAS_COUNT} (`RESOURCE_EXHAUSTION`, then `json` is null: the
+ * expansion is never made) are in `doc.errors` (positions as offsets; `lineCounter.linePos`
+ * gives 1-based line/col). Every reading of specs.yml, the history walk's included, goes
+ * through here.
  */
 export function parseSpecsDocument(text: string): SpecsDocument {
   const lineCounter = new LineCounter();
@@ -168,7 +207,8 @@ export function parseSpecsDocument(text: string): SpecsDocument {
   // `uniqueKeys` check compares each key with every earlier key of the mapping, which is
   // quadratic in the number of images.
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
-  duplicateKeyErrors(doc);
+  const alias = duplicateKeyErrors(doc);
+  if (alias && aliasBombError(doc, alias)) return { doc, lineCounter, json: null };
   return { doc, lineCounter, json: documentToJson(doc) };
 }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -290,6 +290,27 @@ describe('parseSpecs: YAML errors', () => {
       message: 'key "base" appears more than once in the same mapping',
       fix: 'remove one of the entries or merge them; YAML does not allow a key twice (note that "2026.1" and 2026.1 are the same key)',
     });
+  });
+
+  /** A "billion laughs" document: `levels` anchors, each a list of 9 aliases of the one before. */
+  const aliasBomb = (levels: number) => {
+    let t = `${HEAD}images:\n  base:\nx0: &x0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n`;
+    for (let i = 1; i <= levels; i++) t += `x${i}: &x${i} [${Array(9).fill(`*x${i - 1}`).join(', ')}]\n`;
+    return t;
+  };
+
+  it('refuses a deep alias bomb at once, at its first alias, without expanding it', () => {
+    // 9 levels stand for 9^10 (3.5 billion) values: expanding them hung imagestack for minutes.
+    const text = aliasBomb(9);
+    const p = problem(text);
+    expect(p).toMatchObject({ file: 'specs.yml', line: lineOf(text, '*x0'), column: 10 });
+    expect(p.message).toMatch(/YAML aliases .* expand to more than 10,000 values/);
+    expect(p.fix).toMatch(/write the values out/);
+  });
+
+  it('refuses aliases that expand beyond the bound, and keeps those within it', () => {
+    expect(problem(aliasBomb(5)).message).toMatch(/alias bomb/); // 9^6 = 531,441 values
+    expect(problems(aliasBomb(3)).map((p) => p.message)).not.toContainEqual(expect.stringMatching(/alias/)); // 9^4 = 6,561
   });
 
   it('reports a second document', () => {
@@ -737,6 +758,26 @@ describe('parseSpecs: overrides', () => {
   });
 });
 
+describe('parseSpecs: long values in messages', () => {
+  it('are cut to 80 characters, saying how long they were (a 10 MB value was echoed in full)', () => {
+    const huge = 'x'.repeat(10_000_000);
+    const texts = [
+      `registry: "https://${huge}"\nnamespace: org\nversions: { "1": {} }\nimages: { base: {} }\n`, // rules.ts
+      `registry: r.example\nnamespace: org\nversions: "${huge}"\nimages: { base: {} }\n`, // schema.ts
+      `registry: r.example\nnamespace: org\nsource: "${huge}"\nversions: { "1": {} }\nimages: { base: {} }\n`, // schema.ts
+      `registry: r.example\nnamespace: org\nversions: { "1": {} }\nimages: { base: { checks: [{ name: "${huge}", command: x, match: y }] } }\n`, // schema-messages.ts
+    ];
+    for (const text of texts) {
+      const list = problems(text);
+      expect(list.length).toBeGreaterThan(0);
+      for (const p of list) {
+        expect(p.message.length + p.fix.length, p.message.slice(0, 200)).toBeLessThan(600);
+      }
+      expect(list.map((p) => p.message).join('\n')).toMatch(/xxx…"? \(1[0-9,]+ characters\)/);
+    }
+  });
+});
+
 describe('loadSpecs', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'imagestack-specs-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -757,6 +798,25 @@ describe('loadSpecs', () => {
     const err = await loadSpecs(file).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputError);
     expect((err as InputError).problems.map((p) => p.file)).toEqual(['bad.yml', 'bad.yml', 'bad.yml']);
+  });
+
+  it('refuses a check whose schema file does not exist, before anything is built', async () => {
+    const file = path.join(dir, 'checks.yml');
+    const text = `${HEAD}images:\n  base:\n    checks:\n      - { name: sp, file: /sp.json, schema: schemas/sp.schema.json }\n      - { name: nope, file: /n.json, schema: schemas/nope.json }\n`;
+    writeFileSync(file, text);
+    mkdirSync(path.join(dir, 'schemas'), { recursive: true });
+    writeFileSync(path.join(dir, 'schemas', 'sp.schema.json'), '{"type": "object"}');
+    const err = await loadSpecs(file).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as InputError).problems).toEqual([
+      {
+        file: 'checks.yml',
+        line: lineOf(text, 'nope.json'),
+        column: text.split('\n')[lineOf(text, 'nope.json') - 1].indexOf('schemas/nope.json') + 1,
+        message: 'check "nope": schema file schemas/nope.json does not exist (or is not a readable file)',
+        fix: 'create it, or correct the path (relative to the folder of specs.yml, the workspace root)',
+      },
+    ]);
   });
 
   it('reports a missing file', async () => {

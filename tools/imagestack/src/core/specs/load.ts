@@ -12,7 +12,7 @@ import { InputError } from '../errors';
 import type { Problem } from '../errors';
 import { asObject, valueAt } from './context';
 import type { CheckContext, SpecsOverrides } from './context';
-import { keyText, parseSpecsDocument } from './document';
+import { ALIAS_BOMB_MESSAGE, keyText, MAX_ALIAS_COUNT, parseSpecsDocument } from './document';
 import { locate } from './positions';
 import type { DocPath } from './positions';
 import { checkRules } from './rules';
@@ -63,6 +63,15 @@ function yamlProblems(ctx: CheckContext): boolean {
         column: at.col,
         message: key ? `key ${JSON.stringify(key.key)} appears more than once in the same mapping` : 'a key appears more than once in the same mapping',
         fix: 'remove one of the entries or merge them; YAML does not allow a key twice (note that "2026.1" and 2026.1 are the same key)',
+      });
+    } else if (e.message === ALIAS_BOMB_MESSAGE) {
+      fatal = true;
+      ctx.problems.push({
+        file: ctx.file,
+        line,
+        column: col,
+        message: `this file holds ${ALIAS_BOMB_MESSAGE}`,
+        fix: `write the values out, or name fewer aliases: all aliases together may stand for at most ${MAX_ALIAS_COUNT.toLocaleString('en-US')} values`,
       });
     } else {
       fatal = true;

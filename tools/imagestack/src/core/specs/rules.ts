@@ -17,6 +17,7 @@ import { qualifiedRepositoryOf } from '../reference/repository';
 import { asObject, report, valueAt } from './context';
 import type { CheckContext } from './context';
 import type { DocPath } from './positions';
+import { quoteValue } from '../util/quote';
 import { closest, quoteList } from '../util/suggest';
 import { MARKER_REPOSITORY, PROMOTIONS_IMAGE } from '../reserved';
 
@@ -57,17 +58,17 @@ function imageNames(ctx: CheckContext): string[] {
 /** Why `s` is not a registry host, and how to fix it. */
 function registryProblem(s: string): { message: string; fix: string } | undefined {
   if (isRegistryHost(s)) return undefined;
-  const message = `registry ${JSON.stringify(s)} is not a registry host`;
+  const message = `registry ${quoteValue(s)} is not a registry host`;
   const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(s);
   if (scheme) {
     const rest = s.slice(scheme[0].length).replace(/\/+$/, '');
-    return { message, fix: `remove the scheme: write ${JSON.stringify(rest)}` };
+    return { message, fix: `remove the scheme: write ${quoteValue(rest)}` };
   }
   const slash = s.indexOf('/');
   if (slash > 0 && isRegistryHost(s.slice(0, slash))) {
     return {
       message,
-      fix: `the registry is the host only: write ${JSON.stringify(s.slice(0, slash))} and put ${JSON.stringify(s.slice(slash + 1))} into the namespace`,
+      fix: `the registry is the host only: write ${quoteValue(s.slice(0, slash))} and put ${quoteValue(s.slice(slash + 1))} into the namespace`,
     };
   }
   return { message, fix: 'write a host name or IP address with an optional port and nothing else, e.g. "ghcr.io" or "127.0.0.1:5000"' };
@@ -90,8 +91,8 @@ function namespaceProblem(s: string): { message: string; fix: string } | undefin
   if (isRepositoryPath(s)) return undefined;
   const near = suggestPath(s);
   return {
-    message: `namespace ${JSON.stringify(s)} is not a repository path`,
-    fix: `use path components of ${PATH_CHARS}, joined by "/"${near ? `, e.g. ${JSON.stringify(near)}` : ''}`,
+    message: `namespace ${quoteValue(s)} is not a repository path`,
+    fix: `use path components of ${PATH_CHARS}, joined by "/"${near ? `, e.g. ${quoteValue(near)}` : ''}`,
   };
 }
 
@@ -132,7 +133,7 @@ const versionNamesRule: Rule = (ctx) => {
         ctx,
         at,
         'key',
-        `version name ${JSON.stringify(name.slice(0, 20) + '…')} is ${name.length} characters long, more than ${MAX_VERSION_LENGTH}`,
+        `version name ${quoteValue(name.slice(0, 20) + '…')} is ${name.length} characters long, more than ${MAX_VERSION_LENGTH}`,
         `shorten it to at most ${MAX_VERSION_LENGTH} characters, so that its tags (<version>-<sha7>, <version>-dirty-<12 hex>) fit in 128`,
       );
     } else if (!isTag(name)) {
@@ -141,8 +142,8 @@ const versionNamesRule: Rule = (ctx) => {
         ctx,
         at,
         'key',
-        `version name ${JSON.stringify(name)} cannot start a tag (tags are <version>-<sha7>)`,
-        `use only letters, digits, "_", "." and "-", not starting with "." or "-"${near && isTag(near) ? `, e.g. ${JSON.stringify(near)}` : ''}`,
+        `version name ${quoteValue(name)} cannot start a tag (tags are <version>-<sha7>)`,
+        `use only letters, digits, "_", "." and "-", not starting with "." or "-"${near && isTag(near) ? `, e.g. ${quoteValue(near)}` : ''}`,
       );
     }
   }
@@ -161,8 +162,8 @@ const imageNamesRule: Rule = (ctx) => {
         ctx,
         at,
         'key',
-        `image name ${JSON.stringify(name)} is not a valid repository name component`,
-        `use ${PATH_CHARS}${near ? `, e.g. ${JSON.stringify(near)}` : ''}, and name the folder images/<name>/ the same`,
+        `image name ${quoteValue(name)} is not a valid repository name component`,
+        `use ${PATH_CHARS}${near ? `, e.g. ${quoteValue(near)}` : ''}, and name the folder images/<name>/ the same`,
       );
       continue;
     }
@@ -173,7 +174,7 @@ const imageNamesRule: Rule = (ctx) => {
           ctx,
           at,
           'key',
-          `repository name ${JSON.stringify(repository)} is ${repository.length} characters long, more than ${MAX_NAME_LENGTH}`,
+          `repository name ${quoteValue(repository, 320)} is ${repository.length} characters long, more than ${MAX_NAME_LENGTH}`,
           `shorten the image name, the namespace or the registry by ${repository.length - MAX_NAME_LENGTH} characters`,
         );
       }
@@ -185,7 +186,7 @@ const imageNamesRule: Rule = (ctx) => {
         ctx,
         at,
         'key',
-        `images ${JSON.stringify(other)} and ${JSON.stringify(name)} would both get the build arg ${arg}`,
+        `images ${quoteValue(other)} and ${quoteValue(name)} would both get the build arg ${arg}`,
         `rename one of them so that their names differ in more than ".", "_" and "-"`,
       );
     } else {
@@ -212,8 +213,8 @@ const reservedImageNamesRule: Rule = (ctx) => {
       ctx,
       ['images', name],
       'key',
-      `image name ${JSON.stringify(name)} is reserved: imagestack keeps ${holds} in the repository <namespace>/${name}`,
-      `rename the image (and its folder images/${name}/), e.g. to ${JSON.stringify(`${name.replace(/^imagestack-/, '')}-image`)}`,
+      `image name ${quoteValue(name)} is reserved: imagestack keeps ${holds} in the repository <namespace>/${name}`,
+      `rename the image (and its folder images/${name}/), e.g. to ${quoteValue(`${name.replace(/^imagestack-/, '')}-image`)}`,
     );
   }
 };
@@ -243,8 +244,8 @@ const buildArgsRule: Rule = (ctx) => {
           ctx,
           at,
           'key',
-          `build arg name ${JSON.stringify(name)} is not valid`,
-          `use letters, digits and "_", not starting with a digit${ARG_NAME.test(near) ? `, e.g. ${JSON.stringify(near)}` : ''}`,
+          `build arg name ${quoteValue(name)} is not valid`,
+          `use letters, digits and "_", not starting with a digit${ARG_NAME.test(near) ? `, e.g. ${quoteValue(near)}` : ''}`,
         );
       } else if (reserved.has(name)) {
         report(ctx, at, 'key', `build arg ${name} is reserved: ${reserved.get(name)}`, `remove ${name} from "args"`);
@@ -256,7 +257,7 @@ const buildArgsRule: Rule = (ctx) => {
 function undeclared(version: string, declared: readonly string[]): string {
   const near = closest(version, declared, 3);
   const list = `the declared versions are ${quoteList(declared)}`;
-  return near ? `did you mean ${JSON.stringify(near)}? ${list[0].toUpperCase()}${list.slice(1)}` : `remove it, or declare it under "versions"; ${list}`;
+  return near ? `did you mean ${quoteValue(near)}? ${list[0].toUpperCase()}${list.slice(1)}` : `remove it, or declare it under "versions"; ${list}`;
 }
 
 const skipRule: Rule = (ctx) => {
@@ -267,7 +268,7 @@ const skipRule: Rule = (ctx) => {
     if (!Array.isArray(skip)) continue;
     skip.forEach((v, i) => {
       if (typeof v === 'string' && v !== '' && !declared.includes(v)) {
-        report(ctx, ['images', image, 'skip', i], 'value', `image "${image}" skips ${JSON.stringify(v)}, which is not a declared version`, undeclared(v, declared));
+        report(ctx, ['images', image, 'skip', i], 'value', `image "${image}" skips ${quoteValue(v)}, which is not a declared version`, undeclared(v, declared));
       }
     });
     if (declared.every((v) => skip.includes(v))) {
@@ -292,7 +293,7 @@ const imageVersionsRule: Rule = (ctx) => {
           ctx,
           ['images', image, 'versions', v],
           'key',
-          `image "${image}" has a section for version ${JSON.stringify(v)}, which is not a declared version`,
+          `image "${image}" has a section for version ${quoteValue(v)}, which is not a declared version`,
           undeclared(v, declared),
         );
       }
@@ -307,21 +308,21 @@ function checkGlobs(ctx: CheckContext, path: DocPath): void {
     if (typeof g !== 'string' || g === '') return; // the schema reports these
     const at = [...path, i];
     if (g.trim() === '') {
-      report(ctx, at, 'value', `input glob ${JSON.stringify(g)} is blank`, 'write a glob such as "scripts/common/**", or remove the item');
+      report(ctx, at, 'value', `input glob ${quoteValue(g)} is blank`, 'write a glob such as "scripts/common/**", or remove the item');
     } else if (g.startsWith('/') || /^[A-Za-z]:[\\/]/.test(g)) {
       report(
         ctx,
         at,
         'value',
-        `input glob ${JSON.stringify(g)} is an absolute path`,
-        `write it relative to the folder of specs.yml${g.startsWith('/') && g.length > 1 ? `, e.g. ${JSON.stringify(g.replace(/^\/+/, ''))}` : ''}`,
+        `input glob ${quoteValue(g)} is an absolute path`,
+        `write it relative to the folder of specs.yml${g.startsWith('/') && g.length > 1 ? `, e.g. ${quoteValue(g.replace(/^\/+/, ''))}` : ''}`,
       );
     } else if (g.split(/[\\/]/).includes('..')) {
       report(
         ctx,
         at,
         'value',
-        `input glob ${JSON.stringify(g)} reaches outside the folder of specs.yml`,
+        `input glob ${quoteValue(g)} reaches outside the folder of specs.yml`,
         'remove the ".." segments: inputs must be files inside the folder of specs.yml',
       );
     }
@@ -342,7 +343,7 @@ const dockerfileRule: Rule = (ctx) => {
         ctx,
         ['images', image, 'dockerfile'],
         'value',
-        `dockerfile ${JSON.stringify(f)} of image "${image}" is outside its context images/${image}/`,
+        `dockerfile ${quoteValue(f)} of image "${image}" is outside its context images/${image}/`,
         `move the Dockerfile into images/${image}/ and write its path relative to that folder, e.g. "Dockerfile"`,
       );
     }

@@ -12,6 +12,7 @@
  * with the kind, missing partners, values).
  */
 import type { ErrorObject } from 'ajv';
+import { quoteValue } from '../util/quote';
 import { closest, quoteList } from '../util/suggest';
 import { formatPath, pointerToPath } from './positions';
 import type { DocPath, Target } from './positions';
@@ -123,14 +124,14 @@ function checkMessage(e: ErrorObject, rest: string[], path: DocPath, json: unkno
   if (rest[0] === 'dependencies' && e.keyword === 'required') return needs(String(params.missingProperty));
   switch (prop) {
     case 'name':
-      return { path: [...at, 'name'], target: 'value', message: `check name ${JSON.stringify(item.name)} is not a valid name`, fix: NAME_FIX };
+      return { path: [...at, 'name'], target: 'value', message: `check name ${quoteValue(item.name)} is not a valid name`, fix: NAME_FIX };
     case 'command':
       return { path: [...at, 'command'], target: 'value', message: `${label}: command must be a non-empty shell command`, fix: 'e.g. `command: "python3 --version"`' };
     case 'match':
     case 'schema':
       return needs(prop);
     case 'package':
-      return { path: [...at, 'package'], target: 'value', message: `${label}: package ${JSON.stringify(item.package)} is not a package name`, fix: 'write the Debian package or Python distribution name, e.g. `package: python3-numpy`' };
+      return { path: [...at, 'package'], target: 'value', message: `${label}: package ${quoteValue(item.package)} is not a package name`, fix: 'write the Debian package or Python distribution name, e.g. `package: python3-numpy`' };
     case 'version':
       return { path: [...at, 'version'], target: 'value', message: `${label}: version must be a range such as ">=1.24"`, fix: 'quote it: `version: ">=1.24 <2"`' };
     case 'file':
@@ -158,7 +159,7 @@ function manifestCommandMessage(e: ErrorObject, rest: string[], path: DocPath, j
       return {
         path: [...at, 'name'],
         target: 'value',
-        message: name === undefined ? 'a manifest command needs a name' : `manifest command name ${JSON.stringify(name)} is not a valid name`,
+        message: name === undefined ? 'a manifest command needs a name' : `manifest command name ${quoteValue(name)} is not a valid name`,
         fix: NAME_FIX,
       };
     case 'command':
@@ -177,7 +178,7 @@ function manifestMessage(e: ErrorObject, rest: string[], path: DocPath): Section
     return { path: [...path, key], target: 'key', message: `unknown manifest setting "${key}"`, fix: 'use `commands` (a list) or `timeout` (seconds)' };
   }
   if (rest[1] === 'timeout') {
-    return { path, target: 'value', message: `manifest timeout must be a number of seconds between 1 and 3600, not ${JSON.stringify(e.data)}`, fix: 'write e.g. `timeout: 120`' };
+    return { path, target: 'value', message: `manifest timeout must be a number of seconds between 1 and 3600, not ${quoteValue(e.data)}`, fix: 'write e.g. `timeout: 120`' };
   }
   if (rest[1] === 'commands') {
     return { path, target: 'value', message: 'manifest commands must be a list', fix: 'write `commands: [ { name: python, description: "Python version", command: "python3 --version" } ]`' };
@@ -205,7 +206,7 @@ export function testFolderMessage(path: DocPath): string {
 
 /** The message of a bad test memory limit (any value but a size of at least 6 MiB). */
 export function testMemoryMessage(path: DocPath, value: unknown): string {
-  return `${formatPath(path)} must be a size of at least 6m, but it is ${JSON.stringify(value)}`;
+  return `${formatPath(path)} must be a size of at least 6m, but it is ${quoteValue(value)}`;
 }
 
 /** The fix of a bad test memory limit. */
@@ -223,6 +224,11 @@ function testMessage(e: ErrorObject, rest: string[], path: DocPath): SectionMess
   const at = key === 'command' ? path.slice(0, path.lastIndexOf('command') + 1) : path;
   if (key === 'folder') return { path: at, target: 'value', message: testFolderMessage(at), fix: 'write a relative path, e.g. folder: test' };
   if (key === 'memory') return { path: at, target: 'value', message: testMemoryMessage(at, e.data), fix: TEST_MEMORY_FIX };
+  if (key === 'timeout' && e.keyword === 'maximum') {
+    // Bounded at load time: a longer timer would exceed Node's (2^31-1 ms, about 24.8 days) and fire at once.
+    const max = String(params.limit);
+    return { path: at, target: 'value', message: `${formatPath(at)} is ${String(e.data)}, more than ${max} seconds (24 hours), the longest a test may run`, fix: `write at most timeout: ${max}, e.g. timeout: 3600 for an hour` };
+  }
   const words = TEST_VALUES[key];
   return words ? { path: at, target: 'value', message: `${formatPath(at)} ${words[0]}`, fix: words[1] } : undefined;
 }

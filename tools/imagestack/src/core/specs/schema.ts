@@ -10,6 +10,7 @@ import { report } from './context';
 import type { CheckContext } from './context';
 import { formatPath, pointerToPath } from './positions';
 import type { DocPath } from './positions';
+import { quoteValue } from '../util/quote';
 import { closest, quoteList } from '../util/suggest';
 import { sectionMessage, selectErrors } from './schema-messages';
 
@@ -61,7 +62,7 @@ export function describeValue(v: unknown): string {
   if (v === null || v === undefined) return 'empty';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';
-  if (typeof v === 'string') return `the string ${JSON.stringify(v)}`;
+  if (typeof v === 'string') return `the string ${quoteValue(v)}`;
   return `${typeof v === 'boolean' ? 'the boolean' : `the ${typeof v}`} ${String(v)}`;
 }
 
@@ -149,7 +150,7 @@ function translate(ctx: CheckContext, e: ErrorObject): void {
     case 'uniqueItems': {
       const i = Math.max(Number(params.i), Number(params.j));
       const item = Array.isArray(e.data) ? e.data[i] : undefined;
-      report(ctx, [...path, i], 'value', `${where(path)} lists ${JSON.stringify(item)} more than once`, 'remove the repeated item');
+      report(ctx, [...path, i], 'value', `${where(path)} lists ${quoteValue(item)} more than once`, 'remove the repeated item');
       return;
     }
     case 'pattern':
@@ -158,12 +159,12 @@ function translate(ctx: CheckContext, e: ErrorObject): void {
           ctx,
           path,
           'value',
-          `source ${JSON.stringify(e.data)} is not a URL`,
+          `source ${quoteValue(e.data)} is not a URL`,
           'write the URL of the source repository with its scheme, e.g. "source: https://github.com/org/repo"',
         );
         return;
       }
-      report(ctx, path, 'value', `${where(path)} (${JSON.stringify(e.data)}) does not match ${String(params.pattern)}`, 'change the value to match');
+      report(ctx, path, 'value', `${where(path)} (${quoteValue(e.data)}) does not match ${String(params.pattern)}`, 'change the value to match');
       return;
     default:
       report(ctx, path, 'value', `${where(path)} ${e.message ?? 'is invalid'}`, `correct ${where(path)} (see specs.schema.json)`);

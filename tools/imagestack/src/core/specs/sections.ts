@@ -6,7 +6,8 @@
  *
  * Their shapes are specs.schema.json's; each section's module adds only what a schema cannot
  * say (a name used twice, a regular expression or version range that does not parse, a path
- * leaving the workspace, a stamp file or pointer that names nothing, a duration). Those
+ * leaving the workspace, a stamp file or pointer that names nothing, a check's schema file that
+ * does not exist, a duration). Those
  * problems are reported here, at their line, with the schema's.
  */
 import { auditSpecIssues, readAuditPolicy, type AuditPolicy } from '../audit/spec';
@@ -35,7 +36,8 @@ export interface Sections {
 
 /**
  * Normalises the sections of a specs.yml's plain JSON (any shape: what the schema refused is
- * skipped). Pure, except that the stamp files are read with `read` when given.
+ * skipped). Pure, except that the stamp files and the checks' schema files are read with
+ * `read` when given.
  *
  * @returns the sections (meaningful when the document has no problems) and the problems the
  *   schema cannot find, each at its path
@@ -45,10 +47,11 @@ export function readSections(json: unknown, read?: (rel: string) => string | und
   const defaults = asObject(doc.defaults) ?? {};
   const issues: SpecIssue[] = [];
   const images = new Map<string, ImageSections>();
+  const exists = read && ((rel: string) => read(rel) !== undefined);
   for (const [name, value] of Object.entries(asObject(doc.images) ?? {})) {
     const entry = asObject(value) ?? {};
     const manifest = resolveManifestSpec(doc, name, entry);
-    const checks = resolveChecks(entry, name);
+    const checks = resolveChecks(entry, name, exists);
     const { issues: testIssues, ...test } = normalizeTestSettings(defaults.test, entry.test, name);
     issues.push(...manifest.issues, ...checks.issues, ...testIssues);
     images.set(name, { manifest: manifest.spec, checks: checks.checks, test });

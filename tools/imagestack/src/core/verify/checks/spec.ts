@@ -66,9 +66,9 @@ function isObject(x: unknown): x is Record<string, unknown> {
  * kind, the keys of each kind are the schema's; a check that does not fit them is skipped
  * here, the schema reports it). Adds what the schema cannot say: a name used twice, a
  * regular expression or version range that does not parse, a schema path leaving the
- * workspace.
+ * workspace, a schema file that does not exist (when `exists` is given).
  */
-function readChecks(list: unknown, image: string): { checks: CheckSpec[]; issues: SpecIssue[] } {
+function readChecks(list: unknown, image: string, exists?: (rel: string) => boolean): { checks: CheckSpec[]; issues: SpecIssue[] } {
   const at = ['images', image, 'checks'];
   const issues: SpecIssue[] = [];
   const checks: CheckSpec[] = [];
@@ -105,6 +105,9 @@ function readChecks(list: unknown, image: string): { checks: CheckSpec[]; issues
       if (schema.startsWith('/') || schema.split(/[\\/]/).includes('..')) {
         return problem('schema', `${label}: schema "${schema}" must be relative to the workspace root and stay inside it`, 'write a path such as `schemas/x.schema.json`');
       }
+      if (exists && !exists(schema)) {
+        return problem('schema', `${label}: schema file ${schema} does not exist (or is not a readable file)`, 'create it, or correct the path (relative to the folder of specs.yml, the workspace root)');
+      }
       checks.push({ kind: 'file', name, file, schema });
     }
   });
@@ -124,8 +127,14 @@ export function checksSpecIssues(raw: Record<string, unknown>): SpecIssue[] {
 /**
  * The checks of one image.
  * @param entryRaw the image's specs.yml entry as plain JSON (`StackImage.spec.raw`)
+ * @param exists whether a workspace file (path relative to the root) exists, to refuse a
+ *   missing `schema:` file when specs.yml is loaded; without it that is found by the gate
  * @returns the valid checks, and the problems the schema cannot find
  */
-export function resolveChecks(entryRaw: Record<string, unknown> | undefined, image: string): { checks: CheckSpec[]; issues: SpecIssue[] } {
-  return readChecks(entryRaw?.checks, image);
+export function resolveChecks(
+  entryRaw: Record<string, unknown> | undefined,
+  image: string,
+  exists?: (rel: string) => boolean,
+): { checks: CheckSpec[]; issues: SpecIssue[] } {
+  return readChecks(entryRaw?.checks, image, exists);
 }

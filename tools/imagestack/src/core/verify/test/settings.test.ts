@@ -108,6 +108,25 @@ images:
     expect(r.problems.every((p) => p.fix.length > 0)).toBe(true);
   });
 
+  it('refuses a timeout over 24 hours when specs.yml is loaded (Node timers end at 2^31-1 ms, about 24.8 days)', () => {
+    // `timeout: 1e15` killed the test at once ("timed out after 1000000000000000 s"): a timer
+    // over Node's limit fires after 1 ms.
+    for (const t of ['1e15', '86401', '2147484']) {
+      const r = read(`images:\n  app:\n    test: { timeout: ${t} }\n`);
+      expect(r.problems).toEqual([
+        {
+          file: 'specs.yml',
+          line: 6,
+          column: 22,
+          message: `images.app.test.timeout is ${Number(t)}, more than 86400 seconds (24 hours), the longest a test may run`,
+          fix: 'write at most timeout: 86400, e.g. timeout: 3600 for an hour',
+        },
+      ]);
+    }
+    expect(read('defaults: { test: { timeout: 1e15 } }\nimages: { app: {} }').problems.map((p) => p.line)).toEqual([4]);
+    expect(read('images:\n  app:\n    test: { timeout: 86400 }\n').settings).toMatchObject({ timeoutSeconds: 86400 });
+  });
+
   it('reports problems of defaults.test at their line', () => {
     const r = read('defaults: { test: { timeot: 5 } }\nimages: { app: {} }');
     expect(r.problems).toEqual([{ file: 'specs.yml', line: 4, column: 21, message: 'unknown key "timeot" in defaults.test', fix: 'did you mean "timeout"?' }]);
