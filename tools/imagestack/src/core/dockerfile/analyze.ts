@@ -18,6 +18,7 @@ import type { BuildArgs } from '../specs/types';
 import { parseReference } from '../reference/reference';
 import { tagArgName, REGISTRY_ARG, type ParentRef, type ExternalBase, type StackImage } from '../graph/types';
 import { splitRawReference } from './expand';
+import { legacyBuilderProblems } from './legacy-builder';
 import { parseDockerfile, resolveDockerfile, type ImageUse, type ParsedDockerfile } from './parse';
 
 /**
@@ -75,7 +76,9 @@ export interface DockerfileAnalysis {
  *   image of specs.yml (with "did you mean" for a name at edit distance ≤ 2);
  * - a stack parent whose tag is not written `${<NAME>_TAG}` (or `$<NAME>_TAG`): a
  *   hard-coded tag, another image's tag arg, a digest or no tag at all. The fix shows the
- *   line to write.
+ *   line to write;
+ * - a feature the legacy builder cannot build (a heredoc, `COPY --link`, `RUN --mount`, …:
+ *   see ./legacy-builder.ts).
  */
 export function analyzeDockerfile(dockerfile: string | ParsedDockerfile, ctx: StackContext): DockerfileAnalysis {
   const parsed = typeof dockerfile === 'string' ? parseDockerfile(dockerfile) : dockerfile;
@@ -84,7 +87,7 @@ export function analyzeDockerfile(dockerfile: string | ParsedDockerfile, ctx: St
     provided: ctx.provided,
     placeholder: (name) => (name.endsWith('_TAG') ? TAG_PLACEHOLDER : undefined),
   });
-  const problems = [...resolved.problems];
+  const problems = [...resolved.problems, ...legacyBuilderProblems(parsed.buildkitFeatures, ctx.file)];
   const stackPrefix = ctx.stackPrefix ?? stackRepositoryPrefix(ctx.registry, ctx.namespace);
   const declared = new Set(parsed.globalArgs.map((a) => a.name));
   const parents: ParentRef[] = [];

@@ -6,13 +6,15 @@
  *
  * Parsing uses `dockerfile-ast` (a real parser with source ranges), so continuation
  * lines, comments, parser directives (`# escape=`) and flags are handled as Docker does;
- * plain Dockerfiles take a private fast path (./scan.ts) to the same answer.
+ * plain Dockerfiles take a private fast path (./scan.ts) to the same answer. Both also
+ * note the uses of features only BuildKit builds (./legacy-builder.ts).
  */
 import type { From, Flag } from 'dockerfile-ast';
 import { scanPlainDockerfile } from './scan';
-import type { DockerfileStage, GlobalArg, ImageText, ParsedDockerfile } from './types';
+import { BUILDKIT_FLAGS, isHeredoc } from './legacy-builder';
+import type { BuildkitFeature, DockerfileStage, GlobalArg, ImageText, ParsedDockerfile } from './types';
 
-export type { DockerfileStage, GlobalArg, ImageText, ParsedDockerfile } from './types';
+export type { BuildkitFeature, DockerfileStage, GlobalArg, ImageText, ParsedDockerfile } from './types';
 export * from './resolve';
 
 /** A source range as dockerfile-ast gives it (0-based lines and characters). */
@@ -35,7 +37,7 @@ export function parseDockerfile(text: string): ParsedDockerfile {
  */
 export function parseDockerfileWithAst(text: string): ParsedDockerfile {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { DockerfileParser, From, Copy } = require('dockerfile-ast') as typeof import('dockerfile-ast');
+  const { DockerfileParser, From, Copy, Add, Run } = require('dockerfile-ast') as typeof import('dockerfile-ast');
   const df = DockerfileParser.parse(text);
   const lines = text.split(/\r?\n/);
   const escapeChar = df.getEscapeCharacter();
@@ -55,6 +57,12 @@ export function parseDockerfileWithAst(text: string): ParsedDockerfile {
   const stages: DockerfileStage[] = [];
   const imageTexts: ImageText[] = [];
   const emptyFroms: ParsedDockerfile['emptyFroms'] = [];
+  const buildkitFeatures: BuildkitFeature[] = [];
+  for (const d of df.getDirectives()) {
+    if (d.getName().toLowerCase() !== 'syntax') continue;
+    const start = d.getNameRange().start;
+    buildkitFeatures.push({ kind: 'syntax', text: 'syntax', line: start.line + 1, column: start.character + 1 });
+  }
   const textAt = (raw: string, range: Range, instruction: ImageText['instruction'], instructionLine: number, stage: number): ImageText => ({
     raw,
     instruction,
@@ -66,6 +74,19 @@ export function parseDockerfileWithAst(text: string): ParsedDockerfile {
   });
   for (const ins of df.getInstructions()) {
     const instructionLine = ins.getRange().start.line + 1;
+    if (ins instanceof Run || ins instanceof Copy || ins instanceof Add) {
+      const instruction = ins instanceof Run ? 'RUN' : ins instanceof Copy ? 'COPY' : 'ADD';
+      for (const f of ins.getFlags()) {
+        if (!BUILDKIT_FLAGS[instruction].has(f.getName())) continue;
+        const start = f.getRange().start;
+        buildkitFeatures.push({ kind: 'flag', text: `--${f.getName()}`, instruction, line: start.line + 1, column: start.character + 1 });
+      }
+      const heredoc = ins.getArguments().find((a) => isHeredoc(a.getValue()));
+      if (heredoc) {
+        const start = heredoc.getRange().start;
+        buildkitFeatures.push({ kind: 'heredoc', text: heredoc.getValue(), instruction, line: start.line + 1, column: start.character + 1 });
+      }
+    }
     if (ins instanceof From) {
       const image = ins.getImage();
       const range = ins.getImageRange();
@@ -87,5 +108,5 @@ export function parseDockerfileWithAst(text: string): ParsedDockerfile {
       if (value && range) imageTexts.push(textAt(value, range, 'COPY --from', instructionLine, stages.length - 1));
     }
   }
-  return { escapeChar, globalArgs, stages, imageTexts, emptyFroms };
+  return { escapeChar, globalArgs, stages, imageTexts, emptyFroms, buildkitFeatures };
 }

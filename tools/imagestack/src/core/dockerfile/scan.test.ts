@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { parseDockerfileWithAst } from './parse';
 import { scanPlainDockerfile } from './scan';
 
-/** Lines the fuzzing below joins: plain shapes the scanner reads, and near misses it must leave to dockerfile-ast. */
+/**
+ * Lines the fuzzing below joins: plain shapes the scanner reads (BuildKit-only flags included),
+ * and near misses it must leave to dockerfile-ast.
+ */
 const PIECES = [
   'FROM a', 'FROM  a:1  AS  B', 'FROM a as b', 'FROM a As b c', 'from a', 'From a', 'FROM', 'FROM --platform=x a',
   'FROM ${R}/p:${T}', 'FROM "a"', 'ARG A', 'ARG A=', 'ARG A=1', 'ARG A=${B}', 'ARG A=1 B=2', 'ARG 1A', "ARG A='x'",
@@ -13,6 +16,8 @@ const PIECES = [
   'FROM a#b', 'RUN x # y', 'RUN a \\', 'EXPOSE 80', 'COPY --from=${X} a b', 'FROM a:${V:-1}', 'ARG A=${B:-c}',
   'ARG A==b', 'ARG A=b=c', 'ARG =b', 'COPY --from=1 a b', 'CMD ["x"]', ' FROM  x ', 'FROM x  ', 'COPY   --from=x   a b  ',
   'RUN <<EOF', 'EOF', 'ONBUILD COPY --from=x a b', 'FROM\tx',
+  'ADD --chmod=644 --link a b', 'RUN --network=none  --security=insecure x', 'COPY --chmod=7 --from=b a c', 'run --mount=x y',
+  "RUN --mount='x' y", 'RUN echo --link', 'RUN -- --mount=x y', 'COPY <<EOF /x', 'ADD --link=false a b', '#syntax = x',
 ];
 
 describe('scanPlainDockerfile', () => {

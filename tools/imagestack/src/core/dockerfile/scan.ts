@@ -23,12 +23,18 @@
  * - a global `ARG` (before the first `FROM`) declares one name, `NAME` or `NAME=value`,
  *   with no quote in the line;
  * - a `COPY` with `--from` has it as one of its leading flags, as `--from=<value>` with a
- *   non-empty value, and no quote in its flags.
+ *   non-empty value, and no quote in its flags;
+ * - `RUN` and `ADD` written in capitals, with no quote in their leading flags (which are
+ *   read for the BuildKit-only ones, as `COPY`'s are);
+ * - the first line is not a comment with a `=` (a possible parser directive, `# syntax=`).
  * Other instructions are not looked at beyond their keyword.
  */
-import type { GlobalArg, ImageText, ParsedDockerfile, DockerfileStage } from './types';
+import { BUILDKIT_FLAGS } from './legacy-builder';
+import type { BuildkitFeature, GlobalArg, ImageText, ParsedDockerfile, DockerfileStage } from './types';
 
 const UNSAFE = /[\\`\r\t\uFEFF]|<<|onbuild/i;
+/** A first line that may be a parser directive (`# syntax=…`): left to dockerfile-ast. */
+const DIRECTIVE = /^ *#[^\n]*=/;
 const ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const SP = 32;
 
@@ -54,11 +60,12 @@ const hasQuote = (s: string) => s.includes('"') || s.includes("'");
  * `parseDockerfile` gives it; `undefined` when `text` is not plain.
  */
 export function scanPlainDockerfile(text: string): ParsedDockerfile | undefined {
-  if (UNSAFE.test(text)) return undefined;
+  if (UNSAFE.test(text) || DIRECTIVE.test(text)) return undefined;
   const lines = text.split('\n');
   const globalArgs: GlobalArg[] = [];
   const stages: DockerfileStage[] = [];
   const imageTexts: ImageText[] = [];
+  const buildkitFeatures: BuildkitFeature[] = [];
   for (let ln = 0; ln < lines.length; ln++) {
     const line = lines[ln];
     let c = 0;
@@ -68,10 +75,16 @@ export function scanPlainDockerfile(text: string): ParsedDockerfile | undefined 
     while (k < line.length && line.charCodeAt(k) !== SP) k++;
     const keyword = line.slice(c, k);
     const upper = keyword.toUpperCase();
-    if (upper !== 'FROM' && upper !== 'ARG' && upper !== 'COPY') continue;
+    if (upper !== 'FROM' && upper !== 'ARG' && upper !== 'COPY' && upper !== 'RUN' && upper !== 'ADD') continue;
     if (keyword !== upper) return undefined;
     const lineNo = ln + 1;
-    if (upper === 'FROM') {
+    if (upper === 'RUN' || upper === 'ADD') {
+      for (const [word, at] of words(line, k)) {
+        if (!word.startsWith('--')) break;
+        if (hasQuote(word)) return undefined;
+        buildkitFlag(upper, word, at, lineNo, buildkitFeatures);
+      }
+    } else if (upper === 'FROM') {
       if (hasQuote(line)) return undefined;
       const w = words(line, k);
       let name: string | undefined;
@@ -104,6 +117,7 @@ export function scanPlainDockerfile(text: string): ParsedDockerfile | undefined 
         }
         // A `--` word after the arguments, or an odd flag: let dockerfile-ast decide.
         if (!flags || hasQuote(word)) return undefined;
+        buildkitFlag('COPY', word, at, lineNo, buildkitFeatures);
         const eq = word.indexOf('=');
         const name = eq < 0 ? word.slice(2) : word.slice(2, eq);
         if (name.toLowerCase() === 'from') {
@@ -116,5 +130,12 @@ export function scanPlainDockerfile(text: string): ParsedDockerfile | undefined 
       }
     }
   }
-  return { escapeChar: '\\', globalArgs, stages, imageTexts, emptyFroms: [] };
+  return { escapeChar: '\\', globalArgs, stages, imageTexts, emptyFroms: [], buildkitFeatures };
+}
+
+/** Adds the flag `word` (at 0-based `at` of line `line`) to `out` when only BuildKit knows it. */
+function buildkitFlag(instruction: 'RUN' | 'COPY' | 'ADD', word: string, at: number, line: number, out: BuildkitFeature[]): void {
+  const eq = word.indexOf('=');
+  const name = eq < 0 ? word.slice(2) : word.slice(2, eq);
+  if (BUILDKIT_FLAGS[instruction].has(name)) out.push({ kind: 'flag', text: `--${name}`, instruction, line, column: at + 1 });
 }

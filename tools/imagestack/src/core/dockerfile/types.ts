@@ -44,6 +44,27 @@ export interface DockerfileStage {
   base: ImageText;
 }
 
+/**
+ * A use of a Dockerfile feature only BuildKit builds (Docker's legacy builder fails on it):
+ * a heredoc in `RUN`/`COPY`/`ADD`, a BuildKit-only flag (`COPY`/`ADD --link`, `--chmod`;
+ * `RUN --mount`, `--network`, `--security`) or a `# syntax=` parser directive.
+ */
+export interface BuildkitFeature {
+  /** `heredoc`, `flag` or `syntax` (the directive). */
+  kind: 'heredoc' | 'flag' | 'syntax';
+  /**
+   * The feature as written: the heredoc's opening word (`<<EOF`), the flag's name with its
+   * dashes and without its value (`--mount`), or the directive's name (`syntax`).
+   */
+  text: string;
+  /** The instruction it is in, upper-case; absent for the directive. */
+  instruction?: 'RUN' | 'COPY' | 'ADD';
+  /** 1-based line of `text`. */
+  line: number;
+  /** 1-based column of `text`. */
+  column: number;
+}
+
 /** A Dockerfile's structure, before any variable is resolved. Produced by {@link parseDockerfile}. */
 export interface ParsedDockerfile {
   /** The escape character (`\`, or `` ` `` with `# escape=` ``). */
@@ -56,4 +77,6 @@ export interface ParsedDockerfile {
   imageTexts: ImageText[];
   /** `FROM` instructions with no image (1-based positions), which Docker rejects. */
   emptyFroms: Array<{ line: number; column: number }>;
+  /** Uses of features only BuildKit builds, in document order (at most one heredoc per instruction). */
+  buildkitFeatures: BuildkitFeature[];
 }
