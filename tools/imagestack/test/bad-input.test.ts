@@ -54,6 +54,19 @@ describe('bad input stops the run before anything is built', () => {
     await expectRefused(['build'], [/images\/side\/Dockerfile:1(:\d+)?: error: .*FROM/, /specs\.yml:\d+:\d+: error: .*images\/leaf/, /2 problems/]);
   });
 
+  it('a Dockerfile feature the legacy builder cannot build is refused at plan time', async () => {
+    ws = writeTinyStack(new Workspace(), registry);
+    const leaf = ws.read('images/leaf/Dockerfile').trimEnd();
+    const n = leaf.split('\n').length;
+    ws.write('images/leaf/Dockerfile', `${leaf}\nRUN --mount=type=cache,target=/c true\nCOPY <<EOF /x\nhi\nEOF\n`);
+    ws.commit('BuildKit-only features');
+    await expectRefused(['build'], [
+      new RegExp(`images/leaf/Dockerfile:${n + 1}:5: error: RUN --mount needs BuildKit: the legacy builder imagestack uses cannot do it`),
+      new RegExp(`images/leaf/Dockerfile:${n + 2}:6: error: COPY uses a heredoc \\(<<EOF\\)`),
+      /2 problems/,
+    ]);
+  });
+
   it('a malformed check or test setting is refused before any build', async () => {
     ws = writeTinyStack(new Workspace(), registry);
     ws.write('specs.yml', ws.read('specs.yml').replace('  mid: {}', '  mid:\n    checks:\n      - { name: v, command: "cat /mid.txt" }\n    test: { comand: "true" }'));
