@@ -3,7 +3,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tarStream from 'tar-stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { packContext } from './context';
+import { execFileSync } from 'node:child_process';
+import { EngineError } from '../errors';
+import { packContext, specialFiles } from './context';
 
 /** Every entry of the tar stream: name → { type, content, linkname }. */
 async function entries(stream: NodeJS.ReadableStream): Promise<Map<string, { type: string; content: Buffer; linkname?: string }>> {
@@ -52,5 +54,34 @@ describe('packContext', () => {
 
   it('fails the stream when the context folder does not exist', async () => {
     await expect(entries(packContext(path.join(dir, 'missing')))).rejects.toThrow(/ENOENT/);
+  });
+});
+
+describe('specialFiles (issue 11: a FIFO in a context is named before the build)', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'imagestack-context-special-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(path.join(dir, 'run'), { recursive: true });
+  mkdirSync(path.join(dir, 'cache/deep'), { recursive: true });
+  writeFileSync(path.join(dir, 'Dockerfile'), 'FROM scratch\n');
+  writeFileSync(path.join(dir, 'run/a.txt'), 'a');
+  execFileSync('mkfifo', [path.join(dir, 'run/pipe')]);
+  execFileSync('mkfifo', [path.join(dir, 'cache/deep/pipe')]);
+
+  it('finds a FIFO the .dockerignore does not exclude, and packContext names it', async () => {
+    writeFileSync(path.join(dir, '.dockerignore'), 'cache\n');
+    expect(specialFiles(dir)).toEqual([{ path: 'run/pipe', kind: 'a FIFO (named pipe)' }]);
+    const err = await entries(packContext(dir)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EngineError);
+    expect((err as Error).message).toContain(`${path.join(dir, 'run/pipe')} is a FIFO (named pipe)`);
+  });
+
+  it('finds none when the .dockerignore excludes them (as packContext does)', async () => {
+    writeFileSync(path.join(dir, '.dockerignore'), 'cache\nrun/pipe\n');
+    expect(specialFiles(dir)).toEqual([]);
+    expect([...(await entries(packContext(dir))).keys()].sort()).toEqual(['.', '.dockerignore', 'Dockerfile', 'run', 'run/a.txt']);
+  });
+
+  it('finds none in a context folder that does not exist', () => {
+    expect(specialFiles(path.join(dir, 'missing'))).toEqual([]);
   });
 });

@@ -21,6 +21,7 @@ import * as path from 'node:path';
 import { pipeline, Readable, Transform } from 'node:stream';
 import dockerignore from '@balena/dockerignore';
 import * as tar from 'tar-fs';
+import { EngineError } from '../errors';
 
 /**
  * Packs `contextDir` as a tar stream.
@@ -31,22 +32,15 @@ import * as tar from 'tar-fs';
  * @returns a readable tar stream (uncompressed)
  */
 export function packContext(contextDir: string, dockerfile = 'Dockerfile', labels: Record<string, string> = {}): Readable {
-  const ignoreFile = path.join(contextDir, '.dockerignore');
-  const ig = dockerignore({ ignorecase: false });
-  if (existsSync(ignoreFile)) ig.add(readFileSync(ignoreFile, 'utf8'));
+  const ignored = contextFilter(contextDir, dockerfile);
   const dockerfileName = path.normalize(dockerfile).split(path.sep).join('/');
-  const keep = new Set([dockerfileName, '.dockerignore']);
   const entries = Object.entries(labels);
   const rewritten = entries.length
     ? Buffer.from(`${readFileSync(path.join(contextDir, dockerfile), 'utf8').replace(/\s*$/, '\n')}${labelInstruction(labels)}\n`)
     : undefined;
   const packed = tar.pack(contextDir, {
     fs: contextFs,
-    ignore: (name: string) => {
-      const rel = path.relative(contextDir, name).split(path.sep).join('/');
-      if (rel === '' || keep.has(rel)) return false;
-      return ig.ignores(rel);
-    },
+    ignore: ignored,
     map: (header: tar.Headers) => {
       if (rewritten && header.name === dockerfileName) header.size = rewritten.length;
       return header;
@@ -63,6 +57,74 @@ export function packContext(contextDir: string, dockerfile = 'Dockerfile', label
   return out;
 }
 
+/**
+ * The context's `.dockerignore` as a predicate on absolute paths: true for a path the
+ * engine is not sent. The Dockerfile and the `.dockerignore` are never ignored. An ignored
+ * folder is not walked into (as tar-fs and the Docker CLI do).
+ */
+function contextFilter(contextDir: string, dockerfile: string): (name: string) => boolean {
+  const ignoreFile = path.join(contextDir, '.dockerignore');
+  const ig = dockerignore({ ignorecase: false });
+  if (existsSync(ignoreFile)) ig.add(readFileSync(ignoreFile, 'utf8'));
+  const keep = new Set([path.normalize(dockerfile).split(path.sep).join('/'), '.dockerignore']);
+  return (name: string) => {
+    const rel = path.relative(contextDir, name).split(path.sep).join('/');
+    if (rel === '' || keep.has(rel)) return false;
+    return ig.ignores(rel);
+  };
+}
+
+/** What a file is when it is one a build context cannot hold (a tar of the context cannot carry it), else undefined. */
+export function specialKind(st: fs.Stats | fs.Dirent): string | undefined {
+  if (st.isFIFO()) return 'a FIFO (named pipe)';
+  if (st.isSocket()) return 'a socket';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isCharacterDevice()) return 'a character device';
+  return undefined;
+}
+
+/** A special file found in a build context by {@link specialFiles}. */
+export interface SpecialFile {
+  /** Path relative to the context, `/`-separated. */
+  path: string;
+  /** What it is, e.g. `a FIFO (named pipe)` (see {@link specialKind}). */
+  kind: string;
+}
+
+/**
+ * The FIFOs, sockets and device files of a build context that {@link packContext} would
+ * meet: the same walk with the same `.dockerignore` rules (ignored folders are not entered;
+ * symbolic links are not followed). Synchronous; reads only directory entries. A context
+ * folder that does not exist has none (the build reports it).
+ *
+ * @param contextDir absolute path of the build context
+ * @param dockerfile the Dockerfile's path relative to the context
+ * @returns the special files in walk order
+ */
+export function specialFiles(contextDir: string, dockerfile = 'Dockerfile'): SpecialFile[] {
+  const ignored = contextFilter(contextDir, dockerfile);
+  const found: SpecialFile[] = [];
+  const queue = [contextDir];
+  while (queue.length) {
+    const dir = queue.shift()!;
+    let list: fs.Dirent[];
+    try {
+      list = fs.readdirSync(dir, { withFileTypes: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') continue;
+      throw e;
+    }
+    for (const d of list) {
+      const abs = path.join(dir, d.name);
+      if (ignored(abs)) continue;
+      if (d.isDirectory()) queue.push(abs);
+      const kind = specialKind(d);
+      if (kind) found.push({ path: path.relative(contextDir, abs).split(path.sep).join('/'), kind });
+    }
+  }
+  return found;
+}
+
 /** Bytes per piece written to the engine, and the largest file read in one call. */
 const PIECE = 256 * 1024;
 
@@ -74,7 +136,7 @@ const PIECE = 256 * 1024;
  * pack stream has taken it, and the pack stream waits for the engine.
  */
 const contextFs = {
-  lstat: (p: string, cb: (err: Error | null, st?: fs.Stats) => void) => settle(() => fs.lstatSync(p), cb),
+  lstat: (p: string, cb: (err: Error | null, st?: fs.Stats) => void) => settle(() => notSpecial(p, fs.lstatSync(p)), cb),
   stat: (p: string, cb: (err: Error | null, st?: fs.Stats) => void) => settle(() => fs.statSync(p), cb),
   readdir: (p: string, cb: (err: Error | null, names?: string[]) => void) => settle(() => fs.readdirSync(p), cb),
   readlink: fs.readlink,
@@ -90,6 +152,17 @@ const contextFs = {
     }
   },
 };
+
+/**
+ * `st`, or an EngineError naming `p` when it is a FIFO, socket or device file (tar-fs would
+ * fail with "unsupported type", or drop a socket silently). The pipeline refuses such
+ * contexts before any build (pipeline/contexts.ts); this is the last line.
+ */
+function notSpecial(p: string, st: fs.Stats): fs.Stats {
+  const kind = specialKind(st);
+  if (kind) throw new EngineError(`${p} is ${kind}, which a build context cannot hold\n  fix: remove it, or add it to the context's .dockerignore`);
+  return st;
+}
 
 /** Calls `cb(null, fn())` or `cb(error)` on the next tick (callback APIs must not call back synchronously). */
 function settle<T>(fn: () => T, cb: (err: Error | null, value?: T) => void): void {

@@ -7,6 +7,7 @@
 import type { Plan } from '../plan/types';
 import { nodeKey } from '../tags/tag';
 import type { RunContext } from './context';
+import { checkContexts } from './contexts';
 import { baseResult, runImage } from './image';
 import { schedule, type Task } from './scheduler';
 import type { NodeResult } from './types';
@@ -26,10 +27,13 @@ export interface ExecuteOptions {
  * Emits `plan`, then `step` and `done` events (see `PipelineEvent`).
  */
 /**
+ * @throws InputError before any image starts when a build context to be sent holds a FIFO,
+ *   socket or device file (`contexts.ts`)
  * @throws EngineError before any image starts when something is to be built and the engine
  *   does not answer (an unreachable engine is not an image failure)
  */
 export async function executePlan(run: RunContext, plan: Plan, opts: ExecuteOptions): Promise<NodeResult[]> {
+  if (run.options.build) checkContexts(run, opts.toBuild);
   if (opts.toBuild.length) await run.engine.ping();
   const results = new Map<string, NodeResult>();
   const toBuild = new Set(opts.toBuild);

@@ -6,7 +6,10 @@
  * (RegistryClient); the real engine: test/faults.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { EngineError } from '../errors';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { EngineError, InputError } from '../errors';
 import { executePlan } from './execute';
 import { fakeRun, fakeSetup, NAMESPACE, recordingGate, VERSION } from './__fixtures__/ports';
 
@@ -88,5 +91,28 @@ describe('two runs at one commit: the check before the push (README, "Two runs a
     const mid = (await executePlan(run, plan, { toBuild })).find((r) => r.image === 'mid')!;
     expect(mid.status).toBe('failed');
     expect(mid.error).toContain(`another run pushed ${TAG} between this run's check and its push`);
+  });
+});
+
+describe('a FIFO in a build context (issue 11, fault probes; promise 6)', () => {
+  it('is refused before any image starts, named relative to the workspace root, nothing built or pushed', async () => {
+    const { journal, stack, plan, registry, engine } = setup(['base']);
+    // A real FIFO in mid's real context folder; the engine and registry are fakes.
+    const context = path.join(stack.specs.root, 'images/mid');
+    mkdirSync(path.join(context, 'run'), { recursive: true });
+    writeFileSync(path.join(context, 'Dockerfile'), 'FROM scratch\n');
+    execFileSync('mkfifo', [path.join(context, 'run/pipe')]);
+    const { run, toBuild, events } = fakeRun(stack, plan, { engine, registry });
+    const err = await executePlan(run, plan, { toBuild }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as InputError).problems).toEqual([
+      {
+        file: 'images/mid/run/pipe',
+        message: 'a FIFO (named pipe) in the build context of image mid: the engine cannot receive it, so the build would fail',
+        fix: 'remove it, or add the line "run/pipe" to images/mid/.dockerignore',
+      },
+    ]);
+    expect(journal.filter((l) => l.startsWith('build') || l.startsWith('push'))).toEqual([]);
+    expect(events.filter((e) => e.type === 'done' || e.type === 'step')).toEqual([]);
   });
 });

@@ -117,12 +117,13 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
   const clock = opts.clock ?? systemClock;
   const startedAt = clock.now();
   const specsFile = path.resolve(opts.specsFile);
-  const { plan, stack, client: planClient } = await makePlan({ specsFile, registry: opts.registry, namespace: opts.namespace, client: opts.client }).catch(
+  const { plan, stack, client: planClient } = await makePlan({ specsFile, registry: opts.registry, namespace: opts.namespace, client: opts.client, signal: opts.signal }).catch(
     (e: unknown) => Promise.reject(unreachableRegistry(e)),
   );
   const specs = stack.specs;
   // One client for the run: the plan's (its credentials resolved once, its tokens re-used).
-  const registry = opts.client ?? planClient ?? new RegistryClient({ registry: specs.registry });
+  // Made here, it carries the run's signal: a cancel aborts its requests in flight at once.
+  const registry = opts.client ?? planClient ?? new RegistryClient({ registry: specs.registry, signal: opts.signal });
   const outputDir = path.resolve(opts.outputDir ?? path.join(specs.root, 'dist', 'imagestack'));
   // The engine gets the same credentials and does its own challenge/token dance with them.
   const creds = registry.registry === specs.registry ? await registry.credentials() : await resolveCredentials(specs.registry);
@@ -173,7 +174,10 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
   const results = await executePlan(run, plan, { toBuild: selection.toBuild, parallel: opts.parallel, signal: opts.signal });
   if (opts.runId) {
     const selected = results.filter((r) => selection.selected.has(nodeKey(r.image, r.version)));
-    await markFailures(registry, specs.namespace, opts.runId, selected, clock);
+    // A cancelled job still leaves its markers: the run's own client is aborted by then, so
+    // they go through a client without the signal (credentials resolved again).
+    const markers = opts.signal?.aborted && !opts.client ? new RegistryClient({ registry: registry.registry }) : registry;
+    await markFailures(markers, specs.namespace, opts.runId, selected, clock);
   }
   const ok = results.every((r) => r.status === 'skipped' || r.status === 'built' || r.status === 'pushed');
   const report = makeReport(plan, results, startedAt, clock.now().getTime() - startedAt.getTime());

@@ -38,6 +38,11 @@ export interface PlanOptions {
   namespace?: string;
   /** Registry client to use (default: one for the stack's registry with credentials resolved). */
   client?: RegistryClient;
+  /**
+   * Cancels the registry requests of the client made here (ignored with `client`): one in
+   * flight is aborted at once and planning throws `CancelledError`.
+   */
+  signal?: AbortSignal;
   /** Parallel registry requests (default 8). */
   concurrency?: number;
   /** Also say why each source commit is what it is (`Plan.why`). */
@@ -121,7 +126,7 @@ async function planFrom(
     // Required here, not at the top: an offline plan needs no registry client.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { RegistryClient: Client } = require('../registry/client') as typeof import('../registry/client');
-    client = opts.client ?? new Client({ registry: specs.registry });
+    client = opts.client ?? new Client({ registry: specs.registry, signal: opts.signal });
     const registry = client;
     const nodes: Array<{ key: string; repository: string; tag: string }> = [];
     for (const image of stack.order) {
