@@ -54,9 +54,9 @@ export interface ManifestGateOptions {
  * 2026.1-abc1234"; one item per command (`ok` = exit 0, `found` = "exit N"); `files` =
  * `{ markdown, json }` (absolute paths).
  *
- * @throws GateFailure when the specs.yml manifest settings are invalid, or os-release or
- *   dpkg fails in the image (the files are written first); EngineError when the engine
- *   fails or the run is cancelled
+ * @throws GateFailure when os-release or dpkg fails in the image (the files are written
+ *   first; the settings were validated when specs.yml was loaded); EngineError when the
+ *   engine fails or the run is cancelled
  */
 export function createManifestGate(opts: ManifestGateOptions = {}): Gate {
   return { step: 'manifest', run: (ctx) => runManifestGate(ctx, opts) };

@@ -30,7 +30,8 @@ export const TEST_CONTAINER_LABELS = { 'io.imagestack.gate': 'test' } as const;
  * - {@link GateFailure} when a suite exits non-zero or times out: message
  *   `tests of <image>@<version> failed: …` naming the suite, the exit code or the timeout;
  *   `logTail` = the last 30 lines of that suite's combined output;
- * - InputError when the `test:` settings of the image or an ancestor are invalid;
+ * - InputError when a test folder of the image or an ancestor is missing (the `test:`
+ *   settings themselves are validated when specs.yml is loaded, see specs/sections.ts);
  * - EngineError when the engine fails, or when `ctx.signal` aborts (message ends in
  *   "cancelled"); every container started is killed and removed first.
  */

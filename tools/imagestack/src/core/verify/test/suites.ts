@@ -95,8 +95,8 @@ export function ownSuite(stack: Stack, image: string, exists: FolderExists = isF
  * chain down, then its own. An ancestor's suite is inherited when that ancestor's settings
  * say `inherit: true`.
  *
- * @throws InputError listing every problem in the test settings of the image and of the
- *   ancestors on its chain
+ * @throws InputError listing every test folder problem (missing, outside the context) of the
+ *   image and of the ancestors on its chain; the settings' shapes were checked at load time
  */
 export function testSuites(stack: Stack, image: string, exists: FolderExists = isFolder): TestSuite[] {
   const problems: Problem[] = [];
