@@ -99,6 +99,15 @@ export interface ImageEngine extends ImageBuilder {
    * @returns true when it was removed
    */
   removeUntagged(imageId: string): Promise<boolean>;
+  /**
+   * Tags the local image `reference` also as `alias` (`<repository>:<tag>`), as `docker tag`
+   * does: how a parent the Dockerfile spells another way (`references:` in specs.yml) is found
+   * by the build without a pull.
+   * @throws EngineError when `reference` is not local or the engine refuses the tag
+   */
+  tagImage(reference: string, alias: string): Promise<void>;
+  /** Removes the tag `alias` only (as `docker rmi` of a second tag: the image stays). Never throws. */
+  untagImage(alias: string): Promise<void>;
   /** The container side, handed to the gates. */
   readonly containers: ContainerEngine;
 }

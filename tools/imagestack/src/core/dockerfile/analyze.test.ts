@@ -21,7 +21,7 @@ describe('analyzeDockerfile: edges', () => {
   it('finds an ARG-templated FROM parent', () => {
     const a = analyze('ARG REGISTRY\nARG PYTHON_TAG\nFROM ${REGISTRY}/python:${PYTHON_TAG}\n');
     expect(a.problems).toEqual([]);
-    expect(a.parents).toEqual([{ image: 'python', instruction: 'FROM', line: 3, tagArg: 'PYTHON_TAG' }]);
+    expect(a.parents).toEqual([{ image: 'python', instruction: 'FROM', line: 3, tagArg: 'PYTHON_TAG', args: [{ name: 'PYTHON_TAG', value: 'tag' }], aliases: [] }]);
     expect(a.externalBases).toEqual([]);
     expect(a.finalBase).toEqual({ image: 'python' });
   });
@@ -43,7 +43,7 @@ describe('analyzeDockerfile: edges', () => {
     expect(a.problems[0].fix).toBe(
       'add a stage `FROM ${REGISTRY}/gcc-assert:${GCC_ASSERT_TAG} AS gcc-assert` before this line and write `COPY --from=gcc-assert …`',
     );
-    expect(a.parents).toEqual([{ image: 'gcc-assert', instruction: 'COPY --from', line: 4, tagArg: 'GCC_ASSERT_TAG' }]);
+    expect(a.parents).toEqual([{ image: 'gcc-assert', instruction: 'COPY --from', line: 4, tagArg: 'GCC_ASSERT_TAG', args: [{ name: 'GCC_ASSERT_TAG', value: 'tag' }], aliases: [] }]);
     expect(a.externalBases).toEqual([
       { reference: 'debian:bookworm-slim', raw: 'debian:bookworm-slim', line: 3 },
       { reference: 'busybox:1.36', raw: 'busybox:1.36', line: 5 },

@@ -1,31 +1,39 @@
 /**
- * One Dockerfile seen from the stack: which stack images it uses (its parents), which
- * external images, what its final stage is built on, and whether it follows imagestack's
- * convention for naming a parent:
+ * One Dockerfile seen from the stack: which stack images it uses (its parents) and through
+ * which of its ARGs, which external images, and what its final stage is built on. No I/O.
+ *
+ * A parent is a reference whose repository is `<registry>/<namespace>/<name>` (where
+ * imagestack pushes) or `<references.registry>/<references.namespace>/<name>` (how the
+ * Dockerfiles spell the stack, `references:` in specs.yml), with `<name>` an image of
+ * specs.yml. It is named in one of these ways (README, "How a Dockerfile names its parents"):
  *
  * ```Dockerfile
  * ARG REGISTRY
  * ARG PYTHON_TAG
- * FROM ${REGISTRY}/python:${PYTHON_TAG}
+ * FROM ${REGISTRY}/python:${PYTHON_TAG}         # the tag is one ARG: imagestack passes it the tag
+ * ARG BASE_TAG=latest
+ * FROM ghcr.io/org/base:${BASE_TAG}              # any ARG name, any spelling of the stack
+ * ARG BASE_IMAGE=$REGISTRY/$OWNER/base
+ * FROM $BASE_IMAGE                               # the whole reference is one ARG: imagestack passes <repository>:<tag>
  * ```
  *
- * imagestack passes `REGISTRY` = `<registry>/<namespace>` and, per parent, `<NAME>_TAG`
- * (see {@link tagArgName}). No I/O.
+ * Anything else under the stack's registry/namespace (an unknown name, a fixed tag or digest,
+ * no tag) is a problem, never an external base (DESIGN.md promise 6).
  */
-import { editDistance } from '../util/suggest';
 import type { Problem } from '../errors';
 import type { BuildArgs } from '../specs/types';
 import { parseReference } from '../reference/reference';
-import { tagArgName, REGISTRY_ARG, type ParentRef, type ExternalBase, type StackImage } from '../graph/types';
+import { tagArgName, type ParentArg, type ParentRef, type ExternalBase, type StackImage } from '../graph/types';
 import { splitRawReference } from './expand';
 import { legacyBuilderProblems } from './legacy-builder';
+import { argConflictProblem, closestName, copyFromVariableProblem, editDistance, tagProblem, unknownParentProblem } from './parent-problems';
 import { parseDockerfile, resolveDockerfile, type ImageUse, type ParsedDockerfile } from './parse';
 
 /**
- * The value a `<NAME>_TAG` variable gets while resolving when nothing gives it one: the
- * real tags are only known when planning, and naming a parent only needs its repository.
- * `readStack` passes it for every stack image's tag arg; a tag arg of an image that is not
- * in the stack (a typo) gets it too, so the typo is what gets reported.
+ * The value a tag variable gets while resolving when nothing gives it one: the real tags are
+ * only known when planning, and naming a parent only needs its repository. `readStack`
+ * passes it for every stack image's `<NAME>_TAG`; a variable written as the whole tag of an
+ * image text (`:${BASE_TAG}`) with no value gets it too, so what is reported is the name.
  */
 export const TAG_PLACEHOLDER = 'imagestack-tag';
 
@@ -37,11 +45,14 @@ export interface StackContext {
   registry: string;
   /** Namespace of the stack inside the registry, e.g. `imagestack-example`. */
   namespace: string;
+  /** How the Dockerfiles spell the stack's registry and namespace when not as above (`references:`). */
+  references?: { registry: string; namespace: string };
   /** Names of the stack's images, in specs.yml order (for "unknown parent" and "did you mean"). */
   images: readonly string[];
   /**
-   * Build args to resolve `FROM`/`COPY --from=` with: REGISTRY, every stack image's tag arg
-   * (any value that is a valid tag), and the version's and image's args.
+   * Build args to resolve `FROM`/`COPY --from=`/`RUN --mount=…,from=` with: those imagestack
+   * passes (REGISTRY, the references' ARGs, every stack image's `<NAME>_TAG` with any valid
+   * tag as value), and the version's and image's args.
    */
   provided: BuildArgs;
   /**
@@ -53,9 +64,9 @@ export interface StackContext {
 
 /** The result of {@link analyzeDockerfile}: the Dockerfile's edges for one set of build args. */
 export interface DockerfileAnalysis {
-  /** Stack parents, deduplicated by image name (first occurrence kept), in Dockerfile order. */
+  /** Stack parents, deduplicated by image name (first occurrence kept, args and aliases of all), in Dockerfile order. */
   parents: ParentRef[];
-  /** External images (`FROM` and `COPY --from=`) in Dockerfile order, `scratch` included. */
+  /** External images (`FROM`, `COPY --from=`, `RUN --mount=…,from=`) in Dockerfile order, `scratch` included. */
   externalBases: ExternalBase[];
   /** What the final stage is built on; undefined when it could not be resolved (a problem says why). */
   finalBase?: StackImage['finalBase'];
@@ -65,6 +76,28 @@ export interface DockerfileAnalysis {
   problems: Problem[];
 }
 
+/** `$NAME` or `${NAME}` and nothing else: the name. */
+const ONE_VARIABLE = /^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))$/;
+
+/** The variable `text` consists of (`$X`, `${X}`), if it is exactly one. */
+export function wholeVariable(text: string | undefined): string | undefined {
+  const m = text === undefined ? null : ONE_VARIABLE.exec(text);
+  return m ? (m[1] ?? m[2]) : undefined;
+}
+
+/**
+ * The variables that may carry a parent's tag in `parsed`: each one written as the whole tag
+ * of an image text (`…:${BASE_TAG}`). They get {@link TAG_PLACEHOLDER} when they have no value.
+ */
+function tagVariables(parsed: ParsedDockerfile): Set<string> {
+  const names = new Set<string>();
+  for (const t of parsed.imageTexts) {
+    const name = wholeVariable(splitRawReference(t.raw).tag);
+    if (name !== undefined) names.add(name);
+  }
+  return names;
+}
+
 /**
  * Analyses one Dockerfile's text for the stack. Accepts a {@link ParsedDockerfile} to
  * avoid parsing again when the same file is analysed once per version.
@@ -72,34 +105,45 @@ export interface DockerfileAnalysis {
  * Problems reported (never thrown), each located at the offending text:
  * - everything {@link resolveDockerfile} reports (no FROM, undeclared or valueless
  *   variables, invalid references);
- * - an unknown parent: a reference in `<registry>/<namespace>/` whose name is not an
- *   image of specs.yml (with "did you mean" for a name at edit distance ≤ 2);
- * - a stack parent whose tag is not written `${<NAME>_TAG}` (or `$<NAME>_TAG`): a
- *   hard-coded tag, another image's tag arg, a digest or no tag at all. The fix shows the
- *   line to write;
+ * - an unknown parent: a reference under the stack's registry/namespace (either spelling)
+ *   whose rest is not an image of specs.yml (with "did you mean" for a name at edit
+ *   distance ≤ 2, and the `references.args` fix when ARGs put a path between the two);
+ * - a stack parent imagestack cannot give its tag: a hard-coded tag, a digest, no tag, a tag
+ *   that is more than one ARG, or another stack image's `<NAME>_TAG`. The fix shows the line
+ *   to write;
+ * - an ARG carrying two different parents (or a parent's tag and its reference);
+ * - `COPY --from=` naming a parent through variables (the engine does not expand them);
  * - a feature the legacy builder cannot build (a heredoc, `COPY --link`, `RUN --mount`, …:
  *   see ./legacy-builder.ts).
  */
 export function analyzeDockerfile(dockerfile: string | ParsedDockerfile, ctx: StackContext): DockerfileAnalysis {
   const parsed = typeof dockerfile === 'string' ? parseDockerfile(dockerfile) : dockerfile;
+  const tagVars = tagVariables(parsed);
   const resolved = resolveDockerfile(parsed, {
     file: ctx.file,
     provided: ctx.provided,
-    placeholder: (name) => (name.endsWith('_TAG') ? TAG_PLACEHOLDER : undefined),
+    placeholder: (name) => (name.endsWith('_TAG') || tagVars.has(name) ? TAG_PLACEHOLDER : undefined),
   });
   const problems = [...resolved.problems, ...legacyBuilderProblems(parsed.buildkitFeatures, ctx.file)];
-  const stackPrefix = ctx.stackPrefix ?? stackRepositoryPrefix(ctx.registry, ctx.namespace);
+  const prefixes = [{ prefix: ctx.stackPrefix ?? stackRepositoryPrefix(ctx.registry, ctx.namespace), spelled: `${ctx.registry}/${ctx.namespace}` }];
+  if (ctx.references) {
+    const { registry, namespace } = ctx.references;
+    const prefix = stackRepositoryPrefix(registry, namespace);
+    if (prefix !== prefixes[0].prefix) prefixes.push({ prefix, spelled: `${registry}/${namespace}` });
+  }
   const declared = new Set(parsed.globalArgs.map((a) => a.name));
   const parents: ParentRef[] = [];
   const externalBases: ExternalBase[] = [];
   const named = new Map<ImageUse, string>();
   const parentAt = new Map<string, { line: number; column: number }>();
+  /** What each ARG carries so far: the parent and the kind, with the use that set it. */
+  const carried = new Map<string, { image: string; value: ParentArg['value']; use: ImageUse }>();
 
   for (const use of resolved.uses) {
     const { target, text } = use;
-    const name = stackName(use, stackPrefix);
-    if (use.deferredProblems.length > 0 && name === undefined) {
-      // A `*_TAG` with no value outside the stack: report it, the reference is unknown.
+    const hit = stackHit(use, prefixes);
+    if (hit === undefined && use.deferredProblems.length > 0) {
+      // A tag variable with no value outside the stack: report it, the reference is unknown.
       problems.push(...use.deferredProblems);
       continue;
     }
@@ -108,25 +152,43 @@ export function analyzeDockerfile(dockerfile: string | ParsedDockerfile, ctx: St
       continue;
     }
     if (target.kind !== 'image') continue;
-    if (name === undefined) {
+    if (hit === undefined) {
       externalBases.push({ reference: target.reference, raw: text.raw, line: text.instructionLine });
       continue;
     }
+    const name = hit.rest;
     if (!ctx.images.includes(name)) {
-      problems.push(unknownParentProblem(ctx, use, name));
+      problems.push(unknownParentProblem(ctx, use, name, hit.spelled));
       continue;
     }
     named.set(use, name);
-    const tagArg = tagArgName(name);
-    const parts = splitRawReference(text.raw);
-    if ((parts.tag !== `\${${tagArg}}` && parts.tag !== `$${tagArg}`) || parts.digest !== undefined) {
-      problems.push(tagProblem(ctx, use, name, declared));
-    } else if (text.instruction === 'COPY --from' && text.raw.includes('$')) {
-      problems.push(copyFromVariableProblem(ctx, use, name));
+    const slot = parentSlot(use, name, declared, ctx.images);
+    // The slot's own variable is passed by imagestack; other variables without a value are problems.
+    use.deferredProblems.forEach((p, i) => {
+      if (slot === undefined || use.deferredVariables[i] !== slot.name || !declared.has(slot.name)) problems.push(p);
+    });
+    let arg: ParentArg | undefined;
+    if (slot === undefined) problems.push(tagProblem(ctx, use, name, declared));
+    else {
+      if (text.instruction === 'COPY --from' && text.raw.includes('$')) problems.push(copyFromVariableProblem(ctx, use, name));
+      const before = carried.get(slot.name);
+      if (before && (before.image !== name || before.value !== slot.value)) {
+        problems.push(argConflictProblem(ctx, use, name, slot, before));
+      } else {
+        carried.set(slot.name, { image: name, value: slot.value, use });
+        arg = slot;
+      }
     }
-    if (!parentAt.has(name)) {
-      parents.push({ image: name, instruction: text.instruction, line: text.instructionLine, tagArg });
+    let parent = parents.find((p) => p.image === name);
+    if (!parent) {
+      parent = { image: name, instruction: text.instruction, line: text.instructionLine, tagArg: tagArgName(name), args: [], aliases: [] };
+      parents.push(parent);
       parentAt.set(name, { line: text.line, column: text.column });
+    }
+    if (arg && !parent.args.some((a) => a.name === arg.name)) parent.args.push(arg);
+    if (arg?.value === 'tag' && hit.prefix !== prefixes[0].prefix) {
+      const alias = splitRawReference(use.expansion.value).repository;
+      if (!parent.aliases.includes(alias)) parent.aliases.push(alias);
     }
   }
 
@@ -141,13 +203,28 @@ export function analyzeDockerfile(dockerfile: string | ParsedDockerfile, ctx: St
   return { parents, externalBases, finalBase, parentAt, problems };
 }
 
-/** The stack image name a use's repository is, when it is `<registry>/<namespace>/<name>`. */
-function stackName(use: ImageUse, stackPrefix: string): string | undefined {
+/**
+ * The ARG through which a use names stack image `name`, when imagestack can pass it: the whole
+ * text is one declared ARG (`$BASE_IMAGE`: the reference), or the tag is one ARG
+ * (`:${BASE_TAG}`: the tag) that is not another stack image's `<NAME>_TAG` and has no digest
+ * after it. Undefined otherwise (a fixed tag, a digest, no tag, a tag made of more than one part).
+ */
+function parentSlot(use: ImageUse, name: string, declared: ReadonlySet<string>, images: readonly string[]): ParentArg | undefined {
+  const whole = wholeVariable(use.text.raw);
+  if (whole !== undefined && declared.has(whole)) return { name: whole, value: 'reference' };
+  const parts = splitRawReference(use.text.raw);
+  const tag = wholeVariable(parts.tag);
+  if (tag === undefined || parts.digest !== undefined) return undefined;
+  if (tag !== tagArgName(name) && images.some((i) => tagArgName(i) === tag)) return undefined;
+  return { name: tag, value: 'tag' };
+}
+
+/** Where a use's repository falls under one of the stack's prefixes: the prefix, how the user spells it, and the rest. */
+function stackHit(use: ImageUse, prefixes: ReadonlyArray<{ prefix: string; spelled: string }>): { prefix: string; spelled: string; rest: string } | undefined {
   if (use.target.kind !== 'image') return undefined;
   const repository = `${use.target.parsed.registry}/${use.target.parsed.path}`;
-  if (!repository.startsWith(stackPrefix)) return undefined;
-  const name = repository.slice(stackPrefix.length);
-  return name.includes('/') ? undefined : name;
+  const p = prefixes.find((x) => repository.startsWith(x.prefix));
+  return p ? { ...p, rest: repository.slice(p.prefix.length) } : undefined;
 }
 
 /**
@@ -160,91 +237,5 @@ export function stackRepositoryPrefix(registry: string, namespace: string): stri
   return `${ref.registry}/${ref.path.slice(0, -'x'.length)}`;
 }
 
-function unknownParentProblem(ctx: StackContext, use: ImageUse, name: string): Problem {
-  const closest = closestName(name, ctx.images);
-  const shown = use.text.raw === use.expansion.value ? `"${use.text.raw}"` : `"${use.text.raw}" (resolved: "${use.expansion.value}")`;
-  return {
-    file: ctx.file,
-    line: use.text.line,
-    column: use.text.column,
-    message:
-      `${use.text.instruction} names ${shown}, a repository of this stack (${ctx.registry}/${ctx.namespace}), ` +
-      `but "${name}" is not an image of specs.yml (images: ${ctx.images.join(', ') || 'none'})` +
-      (closest ? `; did you mean "${closest}"?` : ''),
-    fix: closest
-      ? `correct the name to "${closest}", or add "${name}" to specs.yml \`images:\``
-      : `add "${name}" to specs.yml \`images:\`, or correct the name`,
-  };
-}
-
-function tagProblem(ctx: StackContext, use: ImageUse, name: string, declared: ReadonlySet<string>): Problem {
-  const tagArg = tagArgName(name);
-  const parts = splitRawReference(use.text.raw);
-  const written =
-    parts.digest !== undefined
-      ? `digest "@${parts.digest}"`
-      : parts.tag !== undefined
-        ? `tag "${parts.tag}"`
-        : 'no tag';
-  // Keep the repository as written when it is visibly `<something>/<name>`; otherwise (e.g.
-  // the whole reference comes from one variable) write the canonical form.
-  const repository = parts.repository.endsWith(`/${name}`) ? parts.repository : `\${${REGISTRY_ARG}}/${name}`;
-  const wanted = `${repository}:\${${tagArg}}`;
-  const { lineText, column } = use.text;
-  const start = column - 1;
-  const fixedLine =
-    lineText.slice(start, start + use.text.raw.length) === use.text.raw
-      ? `${lineText.slice(0, start)}${wanted}${lineText.slice(start + use.text.raw.length)}`.trim()
-      : use.text.instruction === 'FROM'
-        ? `FROM ${wanted}`
-        : `COPY --from=${wanted} …`;
-  const missing = [tagArg, ...(wanted.includes(`\${${REGISTRY_ARG}}`) ? [REGISTRY_ARG] : [])].filter((a) => !declared.has(a));
-  return {
-    file: ctx.file,
-    line: use.text.line,
-    column: use.text.column,
-    message:
-      `${use.text.instruction} names stack image "${name}" with ${written}; ` +
-      `a parent's tag must be the build arg \${${tagArg}}, which imagestack sets to the tag it builds or finds for "${name}"`,
-    fix:
-      `write \`${fixedLine}\`` +
-      (missing.length ? ` and declare ${missing.map((a) => `\`ARG ${a}\``).join(', ')} before the first FROM` : ''),
-  };
-}
-
-/**
- * `COPY --from=${REGISTRY}/x:${X_TAG}`: the edge is real, but the Docker engine does not
- * expand build args in `--from` (the classic builder takes the text literally, BuildKit
- * refuses it: moby/buildkit dockerfile2llb), so the build would fail. The fix is a stage.
- */
-function copyFromVariableProblem(ctx: StackContext, use: ImageUse, name: string): Problem {
-  const stage = name.replace(/[^a-z0-9]/g, '-');
-  return {
-    file: ctx.file,
-    line: use.text.line,
-    column: use.text.column,
-    message:
-      `COPY --from=${use.text.raw} names stack image "${name}" through build args, ` +
-      'but the Docker engine does not expand build args in COPY --from (the build would fail)',
-    fix:
-      `add a stage \`FROM \${${REGISTRY_ARG}}/${name}:\${${tagArgName(name)}} AS ${stage}\` ` +
-      `before this line and write \`COPY --from=${stage} …\``,
-  };
-}
-
-/** The name in `names` closest to `name` by edit distance, when at most 2 (ties: first in order). */
-export function closestName(name: string, names: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const candidate of names) {
-    const d = editDistance(name, candidate);
-    if (d < bestDistance) {
-      best = candidate;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
-
-/** Levenshtein distance, shared with the specs loader's suggestions. */
-export { editDistance };
+/** Levenshtein distance and the closest name, shared with the specs loader's suggestions. */
+export { closestName, editDistance };

@@ -1,6 +1,6 @@
 /**
  * Reading one Dockerfile: its global ARGs, its stages and every image it pulls (each
- * stage's `FROM` and every `COPY --from=`). No I/O, no knowledge of the stack: naming stack
+ * stage's `FROM`, every `COPY --from=` and every `RUN --mount=…,from=`). No I/O, no knowledge of the stack: naming stack
  * images is {@link ./analyze}'s job; resolving the image texts with build args is
  * ./resolve.ts's (re-exported here).
  *
@@ -14,7 +14,7 @@ import { scanPlainDockerfile } from './scan';
 import { BUILDKIT_FLAGS, isHeredoc } from './legacy-builder';
 import type { BuildkitFeature, DockerfileStage, GlobalArg, ImageText, ParsedDockerfile } from './types';
 
-export type { BuildkitFeature, DockerfileStage, GlobalArg, ImageText, ParsedDockerfile } from './types';
+export type { BuildkitFeature, DockerfileStage, GlobalArg, ImageInstruction, ImageText, ParsedDockerfile } from './types';
 export * from './resolve';
 
 /** A source range as dockerfile-ast gives it (0-based lines and characters). */
@@ -80,6 +80,15 @@ export function parseDockerfileWithAst(text: string): ParsedDockerfile {
         if (!BUILDKIT_FLAGS[instruction].has(f.getName())) continue;
         const start = f.getRange().start;
         buildkitFeatures.push({ kind: 'flag', text: `--${f.getName()}`, instruction, line: start.line + 1, column: start.character + 1 });
+      }
+      if (ins instanceof Run && stages.length > 0) {
+        for (const f of ins.getFlags()) {
+          if (f.getName() !== 'mount') continue;
+          const from = f.getOptions().find((o) => o.getName() === 'from');
+          const value = from?.getValue();
+          const range = from?.getValueRange();
+          if (value && range) imageTexts.push(textAt(value, range, 'RUN --mount', instructionLine, stages.length - 1));
+        }
       }
       const heredoc = ins.getArguments().find((a) => isHeredoc(a.getValue()));
       if (heredoc) {

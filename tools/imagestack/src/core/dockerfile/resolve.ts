@@ -1,6 +1,7 @@
 /**
  * Resolving the image texts of a parsed Dockerfile (./parse.ts) with build args the way
- * Docker does: which stage, image or `scratch` each `FROM` and `COPY --from=` names. No I/O.
+ * Docker does: which stage, image or `scratch` each `FROM`, `COPY --from=` and
+ * `RUN --mount=…,from=` names. No I/O.
  *
  * Scoping, from the Dockerfile reference ("Understand how ARG and FROM interact", "Scope"):
  * - `FROM` may only use ARGs declared before the first `FROM` (global ARGs). A build arg
@@ -11,7 +12,8 @@
  * - `FROM <name>` names an earlier stage when `<name>` equals that stage's `AS` name
  *   (stage names are case-insensitive); otherwise it names an image. `FROM scratch` is the
  *   empty image.
- * - `COPY --from=<x>` names a stage by `AS` name or by 0-based index, otherwise an image.
+ * - `COPY --from=<x>` (and `RUN --mount=…,from=<x>`) names a stage by `AS` name or by
+ *   0-based index, otherwise an image.
  *   Note: BuildKit (moby/buildkit `dockerfile2llb/convert.go`, `toCommand`) rejects
  *   variables in `--from` ("variable expansion is not supported for --from"); we still
  *   resolve them with the global ARGs so the edge is known.
@@ -61,6 +63,8 @@ export interface ImageUse {
    * passes, the unknown name is the problem to report).
    */
   deferredProblems: Problem[];
+  /** The variable each of {@link deferredProblems} is about (same order). */
+  deferredVariables: string[];
 }
 
 /** The result of {@link resolveDockerfile}. */
@@ -179,9 +183,12 @@ export function resolveDockerfile(parsed: ParsedDockerfile, options: ResolveOpti
     const placeholders = new Map(fatal.map((f) => [f.name, options.placeholder?.(f.name)]));
     const deferred = fatal.length > 0 && [...placeholders.values()].every((v) => v !== undefined);
     const deferredProblems: Problem[] = [];
+    const deferredVariables: string[] = [];
     for (const f of fatal) {
-      if (deferred) deferredProblems.push(f.problem);
-      else if (!reported.has(f.name)) {
+      if (deferred) {
+        deferredProblems.push(f.problem);
+        deferredVariables.push(f.name);
+      } else if (!reported.has(f.name)) {
         reported.add(f.name);
         problems.push(f.problem);
       }
@@ -191,7 +198,7 @@ export function resolveDockerfile(parsed: ParsedDockerfile, options: ResolveOpti
     }
     const target: ResolvedTarget =
       fatal.length > 0 && !deferred ? { kind: 'error' } : classify(parsed, text, expansion.value, file, problems);
-    uses.push({ text, expansion, target, deferredProblems });
+    uses.push({ text, expansion, target, deferredProblems, deferredVariables });
   }
 
   let finalBase: ImageUse | undefined;
@@ -239,7 +246,7 @@ function classify(parsed: ParsedDockerfile, text: ImageText, value: string, file
         file,
         line: text.line,
         column: text.column,
-        message: `COPY --from=${value} refers to stage ${index}, but the Dockerfile has ${parsed.stages.length} stage(s) (numbered from 0)`,
+        message: `${text.instruction === 'COPY --from' ? 'COPY --from=' : 'RUN --mount=…,from='}${value} refers to stage ${index}, but the Dockerfile has ${parsed.stages.length} stage(s) (numbered from 0)`,
         fix: `use the index or \`AS\` name of an existing stage`,
       });
       return { kind: 'error' };

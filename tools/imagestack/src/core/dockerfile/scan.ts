@@ -25,7 +25,8 @@
  * - a `COPY` with `--from` has it as one of its leading flags, as `--from=<value>` with a
  *   non-empty value, and no quote in its flags;
  * - `RUN` and `ADD` written in capitals, with no quote in their leading flags (which are
- *   read for the BuildKit-only ones, as `COPY`'s are);
+ *   read for the BuildKit-only ones, as `COPY`'s are); a `RUN --mount=` whose options are
+ *   plain comma-separated `key=value` pairs (its `from=` names an image or stage);
  * - the first line is not a comment with a `=` (a possible parser directive, `# syntax=`).
  * Other instructions are not looked at beyond their keyword.
  */
@@ -83,6 +84,11 @@ export function scanPlainDockerfile(text: string): ParsedDockerfile | undefined 
         if (!word.startsWith('--')) break;
         if (hasQuote(word)) return undefined;
         buildkitFlag(upper, word, at, lineNo, buildkitFeatures);
+        if (upper === 'RUN' && word.startsWith('--mount=') && stages.length > 0) {
+          const from = mountFrom(word);
+          if (from === null) return undefined;
+          if (from) imageTexts.push({ raw: from[0], instruction: 'RUN --mount', instructionLine: lineNo, line: lineNo, column: at + from[1] + 1, lineText: line, stage: stages.length - 1 });
+        }
       }
     } else if (upper === 'FROM') {
       if (hasQuote(line)) return undefined;
@@ -131,6 +137,22 @@ export function scanPlainDockerfile(text: string): ParsedDockerfile | undefined 
     }
   }
   return { escapeChar: '\\', globalArgs, stages, imageTexts, emptyFroms: [], buildkitFeatures };
+}
+
+/**
+ * The `from=` option of a `--mount=<options>` word, as `[value, offset in word]`; undefined
+ * when it has none, null when the options are not plain `key=value` pairs (left to
+ * dockerfile-ast).
+ */
+function mountFrom(word: string): [string, number] | undefined | null {
+  let offset = '--mount='.length;
+  for (const option of word.slice(offset).split(',')) {
+    const eq = option.indexOf('=');
+    if (option === '' || eq === 0) return null;
+    if (eq > 0 && option.slice(0, eq) === 'from') return eq === option.length - 1 ? null : [option.slice(eq + 1), offset + eq + 1];
+    offset += option.length + 1;
+  }
+  return undefined;
 }
 
 /** Adds the flag `word` (at 0-based `at` of line `line`) to `out` when only BuildKit knows it. */

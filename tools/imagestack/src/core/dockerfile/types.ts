@@ -16,12 +16,19 @@ export interface GlobalArg {
   column: number;
 }
 
-/** The text naming an image or stage: a `FROM`'s image or a `COPY --from=` value. */
+/** The instructions that name an image or stage, as shown in messages. */
+export type ImageInstruction = 'FROM' | 'COPY --from' | 'RUN --mount';
+
+/**
+ * The text naming an image or stage: a `FROM`'s image, a `COPY --from=` value or the `from=`
+ * option of a `RUN --mount=` (BuildKit; "RUN --mount", option `from`: "build stage, context,
+ * or image name for the root of the source").
+ */
 export interface ImageText {
   /** The text exactly as written, e.g. `${REGISTRY}/python:${PYTHON_TAG}`. */
   raw: string;
   /** Which instruction it belongs to. */
-  instruction: 'FROM' | 'COPY --from';
+  instruction: ImageInstruction;
   /** 1-based line of the instruction (its keyword). */
   instructionLine: number;
   /** 1-based line where `raw` starts. */
@@ -73,7 +80,7 @@ export interface ParsedDockerfile {
   globalArgs: GlobalArg[];
   /** Stages in order; empty when the Dockerfile has no usable `FROM`. */
   stages: DockerfileStage[];
-  /** Every image text in document order: each stage's base and each `COPY --from=`. */
+  /** Every image text in document order: each stage's base, each `COPY --from=` and each `RUN --mount=…,from=`. */
   imageTexts: ImageText[];
   /** `FROM` instructions with no image (1-based positions), which Docker rejects. */
   emptyFroms: Array<{ line: number; column: number }>;

@@ -64,6 +64,25 @@ export class DockerEngine implements ImageEngine {
     }
   }
 
+  /** See {@link ImageEngine.tagImage}. */
+  async tagImage(reference: string, alias: string): Promise<void> {
+    const colon = alias.lastIndexOf(':');
+    try {
+      await this.#docker.getImage(reference).tag({ repo: alias.slice(0, colon), tag: alias.slice(colon + 1) });
+    } catch (e) {
+      throw new EngineError(`could not tag ${reference} as ${alias}: ${(e as Error).message}`);
+    }
+  }
+
+  /** See {@link ImageEngine.untagImage}. */
+  async untagImage(alias: string): Promise<void> {
+    try {
+      await this.#docker.getImage(alias).remove({ noprune: true });
+    } catch {
+      // already gone, or the engine refuses: a tag is all that stays
+    }
+  }
+
   /** See {@link ImageEngine.inspectImage}. */
   async inspectImage(reference: string): Promise<LocalImage | undefined> {
     const info = await inspectLocal(this.#docker, reference);
@@ -100,6 +119,8 @@ export function lazyDockerEngine(docker?: Docker): ImageEngine {
     build: (req) => get().build(req),
     ping: () => get().ping(),
     removeUntagged: (imageId) => get().removeUntagged(imageId),
+    tagImage: (reference, alias) => get().tagImage(reference, alias),
+    untagImage: (alias) => get().untagImage(alias),
     inspectImage: (reference) => get().inspectImage(reference),
     ensureLocal: (reference, auth, log, signal) => get().ensureLocal(reference, auth, log, signal),
     push: (reference, auth, log, signal) => get().push(reference, auth, log, signal),

@@ -89,9 +89,9 @@ describe('readStack: a six-image stack', () => {
     const toolbox = (await readStack(specs())).images.get('toolbox')!;
     expect(toolbox.dockerfile).toBe('images/toolbox/Dockerfile');
     expect(toolbox.parents).toEqual([
-      { image: 'gcc', instruction: 'FROM', line: 6, tagArg: 'GCC_TAG' },
-      { image: 'python', instruction: 'FROM', line: 8, tagArg: 'PYTHON_TAG' },
-      { image: 'scipy', instruction: 'FROM', line: 10, tagArg: 'SCIPY_TAG' },
+      { image: 'gcc', instruction: 'FROM', line: 6, tagArg: 'GCC_TAG', args: [{ name: 'GCC_TAG', value: 'tag' }], aliases: [] },
+      { image: 'python', instruction: 'FROM', line: 8, tagArg: 'PYTHON_TAG', args: [{ name: 'PYTHON_TAG', value: 'tag' }], aliases: [] },
+      { image: 'scipy', instruction: 'FROM', line: 10, tagArg: 'SCIPY_TAG', args: [{ name: 'SCIPY_TAG', value: 'tag' }], aliases: [] },
     ]);
     expect(toolbox.externalBases).toEqual([{ reference: 'busybox:1.36', raw: 'busybox:1.36', line: 14 }]);
     expect(toolbox.finalBase).toEqual({ image: 'python' });

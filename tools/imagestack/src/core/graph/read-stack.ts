@@ -11,7 +11,7 @@ import type { BuildArgs, ImageSpec, Specs, VersionSpec } from '../specs/types';
 import { analyzeDockerfile, stackRepositoryPrefix, TAG_PLACEHOLDER, type DockerfileAnalysis } from '../dockerfile/analyze';
 import { parseDockerfile, type ParsedDockerfile } from '../dockerfile/parse';
 import { DependencyGraph, type Cycle } from './graph';
-import { REGISTRY_ARG, tagArgName, type ExternalBase, type ParentRef, type Stack, type StackImage } from './types';
+import { stackArgs, tagArgName, type ExternalBase, type ParentRef, type Stack, type StackImage } from './types';
 
 export { TAG_PLACEHOLDER };
 
@@ -19,7 +19,7 @@ export { TAG_PLACEHOLDER };
  * The build args a Dockerfile is resolved with for one version (or, with no version, for
  * an image built for none): every stack image's tag arg ({@link TAG_PLACEHOLDER}), then the
  * version's `args`, the image's `args` and its `versionArgs[version]` (later ones win), then
- * `REGISTRY` = `<registry>/<namespace>`.
+ * the stack's own args ({@link stackArgs}: `REGISTRY`, and the `references.args`).
  */
 export function resolutionArgs(specs: Specs, spec: ImageSpec, version?: VersionSpec): BuildArgs {
   const tags: BuildArgs = {};
@@ -29,7 +29,7 @@ export function resolutionArgs(specs: Specs, spec: ImageSpec, version?: VersionS
     ...(version?.args ?? {}),
     ...spec.args,
     ...(version ? (spec.versionArgs[version.name] ?? {}) : {}),
-    [REGISTRY_ARG]: `${specs.registry}/${specs.namespace}`,
+    ...stackArgs(specs),
   };
 }
 
@@ -42,10 +42,11 @@ export function resolutionArgs(specs: Specs, spec: ImageSpec, version?: VersionS
 function resolutionArgsFor(specs: Specs, spec: ImageSpec, version: VersionSpec | undefined, only: ReadonlySet<string>): Array<[string, string]> {
   const layers = [version ? spec.versionArgs[version.name] : undefined, spec.args, version?.args].filter((l): l is BuildArgs => l !== undefined);
   const tags = tagArgNames(specs);
+  const own = stackArgs(specs);
   const out: Array<[string, string]> = [];
   for (const name of only) {
-    if (name === REGISTRY_ARG) {
-      out.push([name, `${specs.registry}/${specs.namespace}`]);
+    if (Object.prototype.hasOwnProperty.call(own, name)) {
+      out.push([name, own[name]]);
       continue;
     }
     const layer = layers.find((l) => Object.prototype.hasOwnProperty.call(l, name));
@@ -224,7 +225,15 @@ function readImage(
     let a = byArgs.get(key);
     if (!a) {
       const provided = Object.fromEntries(args);
-      a = analyzeDockerfile(parsed, { file: dockerfile, registry: specs.registry, namespace: specs.namespace, images: imageNames, provided, stackPrefix });
+      a = analyzeDockerfile(parsed, {
+        file: dockerfile,
+        registry: specs.registry,
+        namespace: specs.namespace,
+        references: specs.references,
+        images: imageNames,
+        provided,
+        stackPrefix,
+      });
       byArgs.set(key, a);
     }
     first ??= a;
@@ -237,7 +246,12 @@ function readImage(
       }
     }
     for (const p of a.parents) {
-      if (!parents.some((q) => q.image === p.image)) parents.push(p);
+      const known = parents.find((q) => q.image === p.image);
+      if (!known) parents.push({ ...p, args: [...p.args], aliases: [...p.aliases] });
+      else {
+        for (const arg of p.args) if (!known.args.some((x) => x.name === arg.name)) known.args.push(arg);
+        for (const alias of p.aliases) if (!known.aliases.includes(alias)) known.aliases.push(alias);
+      }
       if (!first.parentAt.has(p.image)) first.parentAt.set(p.image, a.parentAt.get(p.image)!);
     }
     for (const e of a.externalBases) {

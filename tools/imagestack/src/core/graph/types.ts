@@ -2,21 +2,50 @@
  * The stack as a graph: images and the edges their Dockerfiles declare.
  * Produced by `readStack` (graph/read-stack.ts) from validated {@link Specs}.
  */
+import type { ImageInstruction } from '../dockerfile/types';
 import type { Specs, ImageSpec } from '../specs/types';
+
+/**
+ * A build arg imagestack passes for a parent: one of the child Dockerfile's global ARGs that
+ * carries the parent's tag (`FROM ${REGISTRY}/python:${PYTHON_TAG}`,
+ * `FROM ghcr.io/org/base:${BASE_TAG}`) or its whole reference (`FROM $BASE_IMAGE`).
+ */
+export interface ParentArg {
+  /** The ARG's name as declared, e.g. `PYTHON_TAG`, `BASE_TAG`, `BASE_IMAGE`. */
+  name: string;
+  /**
+   * `tag`: the parent's tag (`2026.1-0a1b2c3`); `reference`: the parent's reference where
+   * imagestack builds and pushes it, `<registry>/<namespace>/<image>:<tag>` (no `@digest`).
+   */
+  value: 'tag' | 'reference';
+}
 
 /** An edge to a stack image, found in the child's Dockerfile. */
 export interface ParentRef {
   /** The parent's image name (a key of `specs.yml` `images:`). */
   image: string;
-  /** Which instruction names it. */
-  instruction: 'FROM' | 'COPY --from';
+  /** Which instruction first names it. */
+  instruction: ImageInstruction;
   /** 1-based line of that instruction in the Dockerfile. */
   line: number;
-  /** Build arg carrying the parent's tag, e.g. `PYTHON_TAG` (see {@link tagArgName}). */
+  /**
+   * The conventional build arg for the parent's tag, `<NAME>_TAG` (see {@link tagArgName});
+   * imagestack passes it only when it is in {@link args}.
+   */
   tagArg: string;
+  /** Every ARG of the Dockerfile that carries this parent (all its uses), in Dockerfile order. */
+  args: ParentArg[];
+  /**
+   * The repositories, as the build resolves them, through which the Dockerfile names this
+   * parent with a tag ARG when they are not where imagestack pushes it (`ghcr.io/org/base`
+   * for `FROM ghcr.io/org/base:${BASE_TAG}` with `references:`). Before the build, the
+   * parent is tagged `<alias>:<tag>` in the engine, so the build uses it and pulls nothing;
+   * the tag is removed afterwards.
+   */
+  aliases: string[];
 }
 
-/** A `FROM` (or `COPY --from=`) naming an image outside the stack. */
+/** A `FROM` (or `COPY --from=`, `RUN --mount=…,from=`) naming an image outside the stack. */
 export interface ExternalBase {
   /** The reference with ARG defaults substituted, e.g. `debian:bookworm-slim`. */
   reference: string;
@@ -34,7 +63,10 @@ export interface StackImage {
   dockerfile: string;
   /** Stack parents, deduplicated by image name, in Dockerfile order (first occurrence). */
   parents: ParentRef[];
-  /** External bases in Dockerfile order. */
+  /**
+   * External bases in Dockerfile order: every image the Dockerfile names that is not a stack
+   * image (with `scratch`), as resolved with the build args imagestack passes.
+   */
   externalBases: ExternalBase[];
   /**
    * The base of the final stage (what `org.opencontainers.image.base.name` names): a stack
@@ -69,3 +101,18 @@ export function tagArgName(image: string): string {
 
 /** The build arg that carries `<registry>/<namespace>`, for `FROM ${REGISTRY}/python:${PYTHON_TAG}`. */
 export const REGISTRY_ARG = 'REGISTRY';
+
+/**
+ * The build args imagestack passes to every image of the stack, whatever its parents:
+ * `REGISTRY` = `<registry>/<namespace>`, and with `references.args` the Dockerfiles' own
+ * ARGs for the registry (= `<registry>`, the host imagestack pushes to) and the namespace
+ * (= `<namespace>`). When `references.args.registry` is `REGISTRY` itself, `REGISTRY` is the
+ * host only (the Dockerfiles' meaning wins).
+ */
+export function stackArgs(specs: Pick<Specs, 'registry' | 'namespace' | 'references'>): Record<string, string> {
+  const out: Record<string, string> = { [REGISTRY_ARG]: `${specs.registry}/${specs.namespace}` };
+  const args = specs.references?.args;
+  if (args?.registry) out[args.registry] = specs.registry;
+  if (args?.namespace) out[args.namespace] = specs.namespace;
+  return out;
+}

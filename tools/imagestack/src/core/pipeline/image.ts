@@ -15,6 +15,8 @@ import { StepLog } from '../engine/log';
 import type { PlanEntry } from '../plan/types';
 import { redact } from '../registry/redact';
 import type { RunContext } from './context';
+import { stackArgs } from '../graph/types';
+import { holdAliases } from './steps/aliases';
 import { buildStep, type Timed } from './steps/build';
 import { runGates } from './steps/gates';
 import { imageLabels } from './steps/labels';
@@ -57,12 +59,12 @@ export async function runImage(run: RunContext, key: string, signal: AbortSignal
     }
   };
   try {
-    const { tagArgs } = await timed('pull', () => resolveParents(run, e, log, signal, (detail) => run.emit({ type: 'step', key, step: 'pull', detail })));
+    const { tagArgs, aliases } = await timed('pull', () => resolveParents(run, e, log, signal, (detail) => run.emit({ type: 'step', key, step: 'pull', detail })));
     const buildArgs: Record<string, string> = {
       ...(specs.versions.find((v) => v.name === e.version)?.args ?? {}),
       ...node.spec.args,
       ...(node.spec.versionArgs[e.version] ?? {}),
-      REGISTRY: `${specs.registry}/${specs.namespace}`,
+      ...stackArgs(specs),
       ...tagArgs,
     };
     // org.opencontainers.image.created: the source commit's committer date (the same inputs
@@ -70,7 +72,13 @@ export async function runImage(run: RunContext, key: string, signal: AbortSignal
     const createdAt = e.dirty ? run.clock.now().toISOString() : await run.commitDate(e);
     const labels = await imageLabels(run, e, createdAt);
     const onStep = (detail: string) => run.emit({ type: 'step', key, step: 'build', detail });
-    const image = await buildStep(run, { entry: e, buildArgs, labels, log, signal, timed, onStep });
+    const release = await holdAliases(run, run.engine, aliases);
+    let image: Awaited<ReturnType<typeof buildStep>>;
+    try {
+      image = await buildStep(run, { entry: e, buildArgs, labels, log, signal, timed, onStep });
+    } finally {
+      await release();
+    }
     result.imageId = image.imageId;
     result.size = image.size;
     if (!image.reused) builtId = image.imageId;

@@ -27,7 +27,7 @@ export interface RegistryTag {
 export interface StackImageInput {
   name: string;
   dockerfile: string;
-  parents: Array<{ image: string; instruction: 'FROM' | 'COPY --from' }>;
+  parents: Array<{ image: string; instruction: 'FROM' | 'COPY --from' | 'RUN --mount' }>;
   externalBases: string[];
   /** The stack parent of the final stage, if the final stage is FROM a stack image. */
   finalParent?: string;

@@ -99,7 +99,7 @@ export interface SiteImage {
   /** Dockerfile path relative to the workspace root. */
   dockerfile: string;
   /** Stack parents in Dockerfile order. */
-  parents: Array<{ image: string; instruction: 'FROM' | 'COPY --from'; final: boolean }>;
+  parents: Array<{ image: string; instruction: 'FROM' | 'COPY --from' | 'RUN --mount'; final: boolean }>;
   /** External bases (outside the stack), as written after substitution. */
   externalBases: string[];
   /** Versions this image is built for (others are skipped by specs.yml). */

@@ -118,7 +118,7 @@ export function renderImagePage(model: SiteModel, img: SiteImage): string {
   const body = html`<nav aria-label="Breadcrumb"><a href="../index.html">Stack</a> › ${img.name}</nav>
 <h1>${img.name}</h1>
 <dl class="kv"><dt>repository</dt><dd><code>${img.repository}</code></dd><dt>Dockerfile</dt><dd><code>${img.dockerfile}</code></dd>
-<dt>parents</dt><dd>${img.parents.length ? img.parents.map((p, i) => html`${i ? ', ' : ''}${known.has(p.image) ? html`<a href="${imageFile(p.image)}">${p.image}</a>` : p.image} <span class="lead">(${p.final ? 'FROM' : p.instruction === 'FROM' ? 'build stage FROM' : 'COPY --from'})</span>`) : 'none in the stack'}</dd>
+<dt>parents</dt><dd>${img.parents.length ? img.parents.map((p, i) => html`${i ? ', ' : ''}${known.has(p.image) ? html`<a href="${imageFile(p.image)}">${p.image}</a>` : p.image} <span class="lead">(${p.final ? 'FROM' : p.instruction === 'FROM' ? 'build stage FROM' : p.instruction})</span>`) : 'none in the stack'}</dd>
 ${img.externalBases.length ? html`<dt>external bases</dt><dd>${img.externalBases.map((b, i) => html`${i ? ', ' : ''}<code>${b}</code>`)}</dd>` : ''}
 ${children(model, img).length ? html`<dt>children</dt><dd>${children(model, img).map((c, i) => html`${i ? ', ' : ''}<a href="${imageFile(c)}">${c}</a>`)}</dd>` : ''}</dl>
 ${img.versions.map(

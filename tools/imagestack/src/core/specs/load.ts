@@ -15,6 +15,7 @@ import type { CheckContext, SpecsOverrides } from './context';
 import { ALIAS_BOMB_MESSAGE, keyText, MAX_ALIAS_COUNT, parseSpecsDocument } from './document';
 import { locate } from './positions';
 import type { DocPath } from './positions';
+import { readReferences } from './references';
 import { checkRules } from './rules';
 import { checkSchema } from './schema';
 import { attachSections, hidden, normalizeSections, type PlainSpecs, type Sections } from './sections';
@@ -157,12 +158,14 @@ function normalize(ctx: CheckContext, root: string, sections: Sections): Specs {
     };
   });
   const source = valueAt(json, ['source']);
+  const references = readReferences(json);
   const plain: PlainSpecs = {
     file: path.resolve(root, ctx.file),
     root,
     registry: ctx.overrides.registry ?? String(valueAt(json, ['registry'])),
     namespace: ctx.overrides.namespace ?? String(valueAt(json, ['namespace'])),
     ...(typeof source === 'string' ? { source } : {}),
+    ...(references ? { references } : {}),
     inputs: stringsAt(json, ['inputs']).map(normalizeGlob),
     versions,
     images,

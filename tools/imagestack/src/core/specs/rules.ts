@@ -14,6 +14,7 @@
  */
 import { isPathComponent, isRegistryHost, isRepositoryPath, isTag, MAX_NAME_LENGTH } from '../reference/reference';
 import { qualifiedRepositoryOf } from '../reference/repository';
+import { referencesArgs, referencesRule } from './references';
 import { asObject, report, valueAt } from './context';
 import type { CheckContext } from './context';
 import type { DocPath } from './positions';
@@ -231,6 +232,9 @@ function argsPaths(ctx: CheckContext): DocPath[] {
 
 const buildArgsRule: Rule = (ctx) => {
   const reserved = new Map<string, string>([[REGISTRY_ARG, 'imagestack passes REGISTRY to every build itself']]);
+  for (const [what, name] of Object.entries(referencesArgs(ctx.json))) {
+    reserved.set(name, `imagestack passes ${name}, the ${what} it pushes to, to every build itself (\`references.args\`)`);
+  }
   for (const image of imageNames(ctx)) {
     const arg = tagArgName(image);
     if (!reserved.has(arg)) reserved.set(arg, `imagestack passes ${arg}, the tag of image "${image}", to every build itself`);
@@ -363,6 +367,7 @@ export const RULES: readonly Rule[] = [
   imageVersionsRule,
   inputsRule,
   dockerfileRule,
+  referencesRule,
 ];
 
 /** Runs every rule of {@link RULES} on `ctx`, adding problems to `ctx.problems`. */

@@ -61,6 +61,19 @@ export interface ImageSpec {
   readonly test: TestSpec;
 }
 
+/**
+ * How the Dockerfiles spell the stack's repositories when not `<registry>/<namespace>`
+ * (`references:` in specs.yml), and which of their ARGs carry the registry and the namespace.
+ */
+export interface ReferencesSpec {
+  /** The registry host the Dockerfiles name, e.g. `quay.io`. */
+  registry: string;
+  /** The namespace the Dockerfiles name, e.g. `jupyter`. */
+  namespace: string;
+  /** The Dockerfiles' ARGs imagestack sets to `<registry>` and `<namespace>` (where it pushes). */
+  args: { registry?: string; namespace?: string };
+}
+
 /** The whole stack definition. */
 export interface Specs {
   /** Absolute path of specs.yml. */
@@ -73,6 +86,8 @@ export interface Specs {
   namespace: string;
   /** URL of the source repository, for the `org.opencontainers.image.source` label. */
   source?: string;
+  /** How the Dockerfiles spell the stack's repositories (`references:`), when specs.yml says. */
+  references?: ReferencesSpec;
   /** Stack-wide inputs: globs relative to the workspace root; a change moves every tag. */
   inputs: string[];
   /** Versions in file order. */

@@ -215,6 +215,8 @@ export function makeStack(root: string, def: StackDef, specsText?: string): Stac
           instruction: 'FROM' as const,
           line: j + 1,
           tagArg: `${image.toUpperCase()}_TAG`,
+          args: [{ name: `${image.toUpperCase()}_TAG`, value: 'tag' as const }],
+          aliases: [],
         })),
         externalBases: [],
         finalBase: parentsOf(spec.name)[0] ? { image: parentsOf(spec.name)[0] } : { reference: 'debian:bookworm', raw: 'debian:bookworm' },

@@ -40,7 +40,7 @@ export function fakeStack(graph: Record<string, string[]>): Stack {
       name,
       spec: { name, context: `images/${name}`, dockerfile: 'Dockerfile', args: {}, versionArgs: {}, skip: [], inputs: [], line: 1, raw: {} } as StackImage['spec'],
       dockerfile: `images/${name}/Dockerfile`,
-      parents: parents.map((p, i) => ({ image: p, instruction: 'FROM' as const, line: i + 1, tagArg: tagArgName(p) })),
+      parents: parents.map((p, i) => ({ image: p, instruction: 'FROM' as const, line: i + 1, tagArg: tagArgName(p), args: [{ name: tagArgName(p), value: 'tag' as const }], aliases: [] })),
       externalBases: parents.length ? [] : [{ reference: 'debian:bookworm', raw: 'debian:bookworm', line: 1 }],
       finalBase: parents.length ? { image: parents[parents.length - 1] } : { reference: 'debian:bookworm', raw: 'debian:bookworm' },
     });
@@ -156,6 +156,18 @@ export class FakeEngine implements ImageEngine {
     if ([...this.local.values()].some((i) => i.id === imageId)) return false;
     this.journal.push(`remove ${imageId}`);
     return true;
+  }
+  /** Adds `alias` as another name of the local `reference` (the engine's `POST /images/{name}/tag`). */
+  async tagImage(reference: string, alias: string): Promise<void> {
+    this.#check();
+    const image = this.local.get(reference);
+    if (!image) throw new EngineError(`could not tag ${reference} as ${alias}: No such image`);
+    this.journal.push(`tag ${alias}`);
+    this.local.set(alias, image);
+  }
+  /** Removes the name `alias` (the engine's `DELETE /images/{name}` on a second tag). */
+  async untagImage(alias: string): Promise<void> {
+    if (this.local.delete(alias)) this.journal.push(`untag ${alias}`);
   }
   async inspectImage(reference: string): Promise<LocalImage | undefined> {
     this.#check();

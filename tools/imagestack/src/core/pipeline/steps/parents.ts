@@ -17,8 +17,17 @@ export { ParentFailedError };
 
 /** The outcome of {@link resolveParents}. */
 export interface ResolvedParents {
-  /** The parents' tag build args (`<PARENT>_TAG` → tag), in Dockerfile order. */
+  /**
+   * The build args that carry the parents (`ParentRef.args`), in Dockerfile order: a tag ARG
+   * (`PYTHON_TAG`, `BASE_TAG`) → the parent's tag; a reference ARG (`BASE_IMAGE`) → the
+   * parent's reference `<registry>/<namespace>/<image>:<tag>`, with no `@digest`.
+   */
   tagArgs: Record<string, string>;
+  /**
+   * The parents' other names the build needs (`ParentRef.aliases`): `<alias>:<tag>` → the
+   * parent's reference, tagged in the engine before the build (see ./aliases.ts).
+   */
+  aliases: Map<string, string>;
 }
 
 /**
@@ -37,11 +46,13 @@ export async function resolveParents(
 ): Promise<ResolvedParents> {
   const node = run.stack.images.get(e.image)!;
   const tagArgs: Record<string, string> = {};
+  const aliases = new Map<string, string>();
   const waitFor: ParentTag[] = [];
   for (const p of node.parents) {
     const parentKey = nodeKey(p.image, e.version);
     const parent = run.entries.get(parentKey)!;
-    tagArgs[p.tagArg] = parent.tag;
+    for (const arg of p.args) tagArgs[arg.name] = arg.value === 'tag' ? parent.tag : parent.reference;
+    for (const alias of p.aliases) aliases.set(`${alias}:${parent.tag}`, parent.reference);
     if (run.built.has(parentKey)) continue; // built in this run
     if (parent.action === 'build' && !run.needed.has(parentKey) && !(await run.engine.inspectImage(parent.reference))) {
       if (run.options.waitForParents) {
@@ -59,7 +70,7 @@ export async function resolveParents(
     await waitForParents(run, waitFor, log, signal, onWait);
     for (const p of waitFor) await run.engine.ensureLocal(p.reference, run.auth, log, signal);
   }
-  return { tagArgs };
+  return { tagArgs, aliases };
 }
 
 /** Waits for parent tags another CI job pushes (matrix mode), with progress every 30 s. */
