@@ -51,4 +51,28 @@ describe('scanPlainDockerfile', () => {
     }
     expect(answered).toBeGreaterThan(1000);
   });
+
+  it('reads RUN --mount=…,from= as dockerfile-ast does, or leaves it to dockerfile-ast', () => {
+    const mounts = [
+      'RUN --mount=type=bind,from=${REGISTRY}/tools:${TOOLS_TAG},source=/opt,target=/t cp /t/x /x',
+      'RUN --mount=type=cache,target=/c,from=tools cat /c/x',
+      'RUN --mount=from=ghcr.io/org/tools:$T,target=/t --network=none true',
+      'RUN --mount=type=cache,target=/c true',
+      'RUN --mount=type=bind,,from=x,target=/t true',
+      'RUN --mount=type=bind,from=,target=/t true',
+      'RUN --mount=from true',
+      'RUN --mount=type=secret,id=x --mount=from=y,target=/y true',
+    ];
+    let answered = 0;
+    for (const run of mounts) {
+      const text = `ARG REGISTRY\nFROM debian AS tools\n${run}\n`;
+      const scanned = scanPlainDockerfile(text);
+      if (!scanned) continue;
+      answered++;
+      expect(scanned, text).toEqual(parseDockerfileWithAst(text));
+    }
+    expect(answered).toBeGreaterThanOrEqual(5);
+    const first = parseDockerfileWithAst(`FROM debian\n${mounts[0]}\n`).imageTexts[1];
+    expect(first).toMatchObject({ raw: '${REGISTRY}/tools:${TOOLS_TAG}', instruction: 'RUN --mount', instructionLine: 2, line: 2, column: 28 });
+  });
 });

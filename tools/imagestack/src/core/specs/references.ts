@@ -46,7 +46,7 @@ export const referencesRule: Rule = (ctx) => {
   }
   const args = referencesArgs(ctx.json);
   if (args.registry !== undefined && args.registry === args.namespace) {
-    report(ctx, ['references', 'args', 'namespace'], 'value', `references.args names ${args.registry} for both the registry and the namespace`, 'name the ARG that carries the namespace (e.g. OWNER), or remove one of them');
+    report(ctx, ['references', 'args', 'namespace'], 'value', `references.args names ${args.registry} for both the registry and the namespace`, 'name two different ARGs, the one for the registry host (e.g. REGISTRY) and the one for the namespace (e.g. OWNER), or remove one of them');
   }
   const images = Object.keys(asObject(valueAt(ctx.json, ['images'])) ?? {});
   for (const what of ['registry', 'namespace'] as const) {
