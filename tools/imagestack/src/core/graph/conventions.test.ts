@@ -251,3 +251,20 @@ describe('RUN --mount=…,from=<stack image> is an edge', () => {
     expect(p.fix).toBe('write `RUN --mount=type=bind,from=127.0.0.1:5000/mount-from/tools:${TOOLS_TAG},target=/t true` and declare `ARG TOOLS_TAG` before the first FROM');
   });
 });
+
+describe('a parent ARG also set in specs.yml', () => {
+  it('is refused at the image in specs.yml: imagestack passes the parent there', async () => {
+    const dir = copyOf('datahub-style', { 'specs.yml': [['  r-notebook: {}', '  r-notebook:\n    args: { BASE_TAG: "2024.01" }']] });
+    expect(await problemsOf(dir)).toEqual([
+      {
+        file: 'specs.yml',
+        line: 23,
+        column: 3,
+        message:
+          'build arg BASE_TAG is set in specs.yml (args of "r-notebook"), but images/r-notebook/Dockerfile names its parent "datascience-notebook" with it, ' +
+          "so imagestack passes the parent's tag there",
+        fix: 'remove BASE_TAG from args in specs.yml',
+      },
+    ]);
+  });
+});

@@ -260,9 +260,38 @@ function readImage(
   }
   // Versions may name different images on different lines: keep Dockerfile order overall.
   parents.sort((x, y) => x.line - y.line);
+  reading.problems.push(...argsSetProblems(specs, spec, parents, at, dockerfile));
   externals.sort((x, y) => x.line - y.line);
   reading.analysis = { ...first!, parents, externalBases: externals, problems: reading.problems };
   return reading;
+}
+
+/**
+ * A build arg set in specs.yml (`args:` of a version, of the image, or of the image at a
+ * version) that the Dockerfile uses to name a parent (`FROM …:${BASE_TAG}`, `FROM $BASE_IMAGE`):
+ * imagestack passes the parent's tag or reference there, so the value written would be ignored.
+ */
+function argsSetProblems(specs: Specs, spec: ImageSpec, parents: readonly ParentRef[], at: Omit<Problem, 'message' | 'fix'>, dockerfile: string): Problem[] {
+  const layers: Array<[string, BuildArgs | undefined]> = [
+    ['args', spec.args],
+    ...Object.entries(spec.versionArgs).map(([v, a]): [string, BuildArgs] => [`versions."${v}".args`, a]),
+    ...specs.versions.map((v): [string, BuildArgs] => [`top-level versions."${v.name}".args`, v.args]),
+  ];
+  const out: Problem[] = [];
+  for (const p of parents) {
+    for (const arg of p.args) {
+      const where = layers.find(([, a]) => a && Object.prototype.hasOwnProperty.call(a, arg.name));
+      if (!where) continue;
+      out.push({
+        ...at,
+        message:
+          `build arg ${arg.name} is set in specs.yml (${where[0]} of "${spec.name}"), but ${dockerfile} ` +
+          `names its parent "${p.image}" with it, so imagestack passes the parent's ${arg.value} there`,
+        fix: `remove ${arg.name} from ${where[0]} in specs.yml`,
+      });
+    }
+  }
+  return out;
 }
 
 /** An image built for a version its parent skips has no parent tag to build FROM. */
