@@ -2,6 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../errors';
 import { parseSpecs } from './load';
+import { specsMeaningChanges } from './meaning-changes';
+import { SpecsBlob } from './specs-blob';
 
 const BASE = 'registry: 127.0.0.1:5000\nnamespace: ci\nversions:\n  "1": {}\nimages:\n  base: {}\n  base-notebook: {}\n';
 
@@ -44,5 +46,21 @@ describe('specs.yml references:', () => {
     expect(problems(text)).toEqual([
       '7:13 build arg OWNER is reserved: imagestack passes OWNER, the namespace it pushes to, to every build itself (`references.args`) | remove OWNER from "args"',
     ]);
+  });
+});
+
+describe('references: moves every tag when its meaning changes', () => {
+  const text = (refs: string) => `registry: r.example\nnamespace: ci\n${refs}versions:\n  "1": {}\n  "2": {}\nimages:\n  base: {}\n  mid:\n    args: { A: "1" }\n`;
+  const changes = (a: string, b: string, fast: boolean) => specsMeaningChanges(new SpecsBlob(text(a)), new SpecsBlob(text(b)), ['base', 'mid'], ['1', '2'], () => true, { fast });
+  const ALL = [[0, 0], [0, 1], [1, 0], [1, 1]];
+  it('added, changed or its args changed: every image at every version; comments and spelling: none', () => {
+    const refs = 'references:\n  registry: ghcr.io\n  namespace: org\n';
+    for (const fast of [true, false]) {
+      expect(changes('', refs, fast)).toEqual(ALL);
+      expect(changes(refs, refs.replace('org', 'other'), fast)).toEqual(ALL);
+      expect(changes(refs, `${refs}  args: { registry: REGISTRY }\n`, fast)).toEqual(ALL);
+      expect(changes(refs, refs.replace('org\n', 'org   # the org\n'), fast)).toEqual([]);
+      expect(changes(refs, 'references: { namespace: org, registry: ghcr.io }\n', fast)).toEqual([]);
+    }
   });
 });

@@ -46,9 +46,9 @@ export class SpecsDoc {
     return s;
   }
 
-  /** Canonical JSON of the stack-wide `inputs` (`''` when the text does not parse). */
+  /** Canonical JSON of the stack-wide `inputs` and `references` (`''` when the text does not parse). */
   inputs(): string {
-    this.#inputs ??= this.parsed.ok ? canonicalJson(field(this.parsed.value, 'inputs')) : '';
+    this.#inputs ??= this.parsed.ok ? canonicalJson([field(this.parsed.value, 'inputs'), field(this.parsed.value, 'references')]) : '';
     return this.#inputs;
   }
 
