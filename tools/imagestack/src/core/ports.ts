@@ -38,6 +38,11 @@ export interface LocalImage {
   labels: Record<string, string>;
   /** `<qualified repository>@<registry digest>` for each registry it was pushed to or pulled from. */
   repoDigests: string[];
+  /**
+   * Image ID of the local image it was built on (`Parent`: the classic builder's image of the
+   * step before the last); undefined for pulled and loaded images and BuildKit's.
+   */
+  parent?: string;
 }
 
 /** What to build: one image, tagged with one reference. */
@@ -99,6 +104,16 @@ export interface ImageEngine extends ImageBuilder {
    * @returns true when it was removed
    */
   removeUntagged(imageId: string): Promise<boolean>;
+  /**
+   * Tags the local image `imageId` as `reference` (moving the tag if it named another image).
+   * @throws EngineError when the engine refuses (no such image, a bad reference)
+   */
+  tagImage(imageId: string, reference: string): Promise<void>;
+  /**
+   * Removes the tag `reference`, never another tag nor an image a child image or another tag
+   * still keeps (`docker rmi --no-prune`). Never throws: a tag already gone is fine.
+   */
+  untagImage(reference: string): Promise<void>;
   /** The container side, handed to the gates. */
   readonly containers: ContainerEngine;
 }

@@ -137,6 +137,8 @@ export class FakeEngine implements ImageEngine {
   readonly builds: BuildRequest[] = [];
   /** True: the engine does not answer (every call fails as dockerode does on a missing socket). */
   unreachable = false;
+  /** `tag <reference>` / `untag <reference>`, in order (kept out of the journal). */
+  readonly tags: string[] = [];
   /** Called after each build, before it returns (a test makes a concurrent run re-tag the reference here). */
   onBuilt?: (req: BuildRequest, imageId: string) => void;
   constructor(
@@ -159,7 +161,18 @@ export class FakeEngine implements ImageEngine {
   }
   async inspectImage(reference: string): Promise<LocalImage | undefined> {
     this.#check();
-    return this.local.get(reference);
+    return this.local.get(reference) ?? [...this.local.values()].find((i) => i.id === reference);
+  }
+  /** Names the local image `imageId` (found by ID among the local ones) `reference` too. */
+  async tagImage(imageId: string, reference: string): Promise<void> {
+    const image = [...this.local.values()].find((i) => i.id === imageId);
+    if (!image) throw new EngineError(`cannot tag ${imageId} as ${reference}: no such image`);
+    this.tags.push(`tag ${reference}`);
+    this.local.set(reference, image);
+  }
+  async untagImage(reference: string): Promise<void> {
+    this.tags.push(`untag ${reference}`);
+    this.local.delete(reference);
   }
   async build(req: BuildRequest): Promise<{ imageId: string }> {
     this.#check();
