@@ -57,8 +57,9 @@ export async function buildStep(run: RunContext, input: BuildStepInput): Promise
   } else if (!run.options.build) {
     throw new EngineError(`${e.reference} is not in the engine: build it first (imagestack build --no-push ${e.image}, or nx run ${e.image}:build)`);
   } else {
-    ({ imageId } = await input.timed('build', () =>
-      withSharedLayers(run, e, input.buildArgs, input.log, input.onStep, (buildArgs) =>
+    // The wait for another version's build of the same image is not part of this build's time.
+    ({ imageId } = await withSharedLayers(run, e, input.buildArgs, input.log, input.onStep, (buildArgs) =>
+      input.timed('build', () =>
         run.engine.build({
           contextDir: path.join(run.stack.specs.root, node.spec.context),
           dockerfile: node.spec.dockerfile,
