@@ -38,6 +38,11 @@ export interface LocalImage {
   labels: Record<string, string>;
   /** `<qualified repository>@<registry digest>` for each registry it was pushed to or pulled from. */
   repoDigests: string[];
+  /**
+   * Image ID of the local image it was built on (`Parent`: the classic builder's image of the
+   * step before the last); undefined for pulled and loaded images and BuildKit's.
+   */
+  parent?: string;
 }
 
 /** What to build: one image, tagged with one reference. */
@@ -100,14 +105,19 @@ export interface ImageEngine extends ImageBuilder {
    */
   removeUntagged(imageId: string): Promise<boolean>;
   /**
-   * Tags the local image `reference` also as `alias` (`<repository>:<tag>`), as `docker tag`
-   * does: how a parent the Dockerfile spells another way (`references:` in specs.yml) is found
-   * by the build without a pull.
-   * @throws EngineError when `reference` is not local or the engine refuses the tag
+   * Tags the local image `source` (an image ID or a reference) also as `reference`
+   * (`<repository>:<tag>`), as `docker tag` does, moving the tag if it named another image.
+   * Used for build-time tags only: the unlabelled parent a child builds on
+   * (`steps/layers.ts`), and a parent the Dockerfile spells another way (`references:` in
+   * specs.yml, `steps/aliases.ts`), found by the build without a pull.
+   * @throws EngineError when the engine refuses (no such image, a bad reference)
    */
-  tagImage(reference: string, alias: string): Promise<void>;
-  /** Removes the tag `alias` only (as `docker rmi` of a second tag: the image stays). Never throws. */
-  untagImage(alias: string): Promise<void>;
+  tagImage(source: string, reference: string): Promise<void>;
+  /**
+   * Removes the tag `reference`, never another tag nor an image a child image or another tag
+   * still keeps (`docker rmi --no-prune`). Never throws: a tag already gone is fine.
+   */
+  untagImage(reference: string): Promise<void>;
   /** The container side, handed to the gates. */
   readonly containers: ContainerEngine;
 }

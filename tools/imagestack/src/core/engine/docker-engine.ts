@@ -12,6 +12,7 @@ import { buildImage } from './build';
 import type { StepLog } from './log';
 import { ensureLocal, inspectLocal, pushImage } from './push';
 import { EngineError } from '../errors';
+import { formatReference, parseReference } from '../reference/reference';
 
 /** How long {@link DockerEngine.ping} waits for the engine's answer, in ms. */
 export const PING_TIMEOUT_MS = 10_000;
@@ -64,30 +65,32 @@ export class DockerEngine implements ImageEngine {
     }
   }
 
-  /** See {@link ImageEngine.tagImage}. */
-  async tagImage(reference: string, alias: string): Promise<void> {
-    const colon = alias.lastIndexOf(':');
-    try {
-      await this.#docker.getImage(reference).tag({ repo: alias.slice(0, colon), tag: alias.slice(colon + 1) });
-    } catch (e) {
-      throw new EngineError(`could not tag ${reference} as ${alias}: ${(e as Error).message}`);
-    }
-  }
-
-  /** See {@link ImageEngine.untagImage}. */
-  async untagImage(alias: string): Promise<void> {
-    try {
-      await this.#docker.getImage(alias).remove({ noprune: true });
-    } catch {
-      // already gone, or the engine refuses: a tag is all that stays
-    }
-  }
-
   /** See {@link ImageEngine.inspectImage}. */
   async inspectImage(reference: string): Promise<LocalImage | undefined> {
     const info = await inspectLocal(this.#docker, reference);
     if (!info) return undefined;
-    return { id: info.Id, size: info.Size as number | undefined, labels: info.Config?.Labels ?? {}, repoDigests: info.RepoDigests ?? [] };
+    const parent = (info as { Parent?: string }).Parent || undefined;
+    return { id: info.Id, size: info.Size as number | undefined, labels: info.Config?.Labels ?? {}, repoDigests: info.RepoDigests ?? [], parent };
+  }
+
+  /** See {@link ImageEngine.tagImage}. */
+  async tagImage(source: string, reference: string): Promise<void> {
+    const ref = parseReference(reference);
+    if (!ref?.tag) throw new EngineError(`cannot tag ${source} as ${reference}: not a reference with a tag`);
+    try {
+      await this.#docker.getImage(source).tag({ repo: formatReference({ registry: ref.registry, path: ref.path }), tag: ref.tag });
+    } catch (e) {
+      throw new EngineError(`cannot tag ${source} as ${reference}: ${(e as Error).message}`);
+    }
+  }
+
+  /** See {@link ImageEngine.untagImage}. */
+  async untagImage(reference: string): Promise<void> {
+    try {
+      await this.#docker.getImage(reference).remove({ noprune: true });
+    } catch {
+      // already gone, or in use by a container: the tag stays, nothing else is touched
+    }
   }
 
   /** See {@link ImageEngine.ensureLocal}. */
@@ -119,8 +122,8 @@ export function lazyDockerEngine(docker?: Docker): ImageEngine {
     build: (req) => get().build(req),
     ping: () => get().ping(),
     removeUntagged: (imageId) => get().removeUntagged(imageId),
-    tagImage: (reference, alias) => get().tagImage(reference, alias),
-    untagImage: (alias) => get().untagImage(alias),
+    tagImage: (source, reference) => get().tagImage(source, reference),
+    untagImage: (reference) => get().untagImage(reference),
     inspectImage: (reference) => get().inspectImage(reference),
     ensureLocal: (reference, auth, log, signal) => get().ensureLocal(reference, auth, log, signal),
     push: (reference, auth, log, signal) => get().push(reference, auth, log, signal),

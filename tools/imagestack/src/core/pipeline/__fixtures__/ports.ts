@@ -137,6 +137,8 @@ export class FakeEngine implements ImageEngine {
   readonly builds: BuildRequest[] = [];
   /** True: the engine does not answer (every call fails as dockerode does on a missing socket). */
   unreachable = false;
+  /** `tag <reference>` / `untag <reference>`, in order (kept out of the journal). */
+  readonly tags: string[] = [];
   /** Called after each build, before it returns (a test makes a concurrent run re-tag the reference here). */
   onBuilt?: (req: BuildRequest, imageId: string) => void;
   constructor(
@@ -157,22 +159,35 @@ export class FakeEngine implements ImageEngine {
     this.journal.push(`remove ${imageId}`);
     return true;
   }
-  /** Adds `alias` as another name of the local `reference` (the engine's `POST /images/{name}/tag`). */
-  async tagImage(reference: string, alias: string): Promise<void> {
-    this.#check();
-    const image = this.local.get(reference);
-    if (!image) throw new EngineError(`could not tag ${reference} as ${alias}: No such image`);
-    this.journal.push(`tag ${alias}`);
-    this.local.set(alias, image);
-  }
-  /** Removes the name `alias` (the engine's `DELETE /images/{name}` on a second tag). */
-  async untagImage(alias: string): Promise<void> {
-    if (this.local.delete(alias)) this.journal.push(`untag ${alias}`);
-  }
   async inspectImage(reference: string): Promise<LocalImage | undefined> {
     this.#check();
-    return this.local.get(reference);
+    return this.local.get(reference) ?? [...this.local.values()].find((i) => i.id === reference);
   }
+  /**
+   * Names the local image `source` (a local reference, or an image ID) `reference` too (the
+   * engine's `POST /images/{name}/tag`). Every tag and untag is recorded in `tags`; those of a
+   * named image (the aliases of `references:`, steps/aliases.ts) also in the journal, those of
+   * an image ID (the unlabelled parents of steps/layers.ts) not, so the journals older tests
+   * assert stay as they were.
+   */
+  async tagImage(source: string, reference: string): Promise<void> {
+    this.#check();
+    const image = this.local.get(source) ?? [...this.local.values()].find((i) => i.id === source);
+    if (!image) throw new EngineError(`cannot tag ${source} as ${reference}: no such image`);
+    this.tags.push(`tag ${reference}`);
+    if (this.local.has(source)) {
+      this.journal.push(`tag ${reference}`);
+      this.#named.add(reference);
+    }
+    this.local.set(reference, image);
+  }
+  /** Removes the name `reference` (the engine's `DELETE /images/{name}` on a second tag). */
+  async untagImage(reference: string): Promise<void> {
+    this.tags.push(`untag ${reference}`);
+    if (this.local.delete(reference) && this.#named.delete(reference)) this.journal.push(`untag ${reference}`);
+  }
+  /** Tags made from a named image (see {@link tagImage}). */
+  readonly #named = new Set<string>();
   async build(req: BuildRequest): Promise<{ imageId: string }> {
     this.#check();
     const image = req.labels['io.imagestack.image'];

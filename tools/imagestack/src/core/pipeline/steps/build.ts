@@ -1,6 +1,7 @@
 /**
  * Step 2 of an image, `build`: the image of the entry's tag, built with its parents' tags
- * and labels, or re-used when the engine already has that reference built from the same
+ * (on their layers without labels where the engine has them, and one version after the
+ * other: `layers.ts`) and labels, or re-used when the engine already has that reference built from the same
  * source commit (and `--force` is not given). With `build: false` (the Nx `manifest`, `test`
  * and `push` targets) the image must be in the engine already.
  */
@@ -10,6 +11,7 @@ import type { StepLog } from '../../engine/log';
 import type { PlanEntry } from '../../plan/types';
 import type { RunContext } from '../context';
 import type { Step } from '../types';
+import { withSharedLayers } from './layers';
 
 /** Runs `fn` as step `step` of the image (progress event, duration). */
 export type Timed = <T>(step: Step, fn: () => Promise<T>) => Promise<T>;
@@ -55,17 +57,20 @@ export async function buildStep(run: RunContext, input: BuildStepInput): Promise
   } else if (!run.options.build) {
     throw new EngineError(`${e.reference} is not in the engine: build it first (imagestack build --no-push ${e.image}, or nx run ${e.image}:build)`);
   } else {
-    ({ imageId } = await input.timed('build', () =>
-      run.engine.build({
-        contextDir: path.join(run.stack.specs.root, node.spec.context),
-        dockerfile: node.spec.dockerfile,
-        reference: e.reference,
-        buildArgs: input.buildArgs,
-        labels: input.labels,
-        log: input.log,
-        signal: input.signal,
-        onStep: input.onStep,
-      }),
+    // The wait for another version's build of the same image is not part of this build's time.
+    ({ imageId } = await withSharedLayers(run, e, input.buildArgs, input.log, input.onStep, (buildArgs) =>
+      input.timed('build', () =>
+        run.engine.build({
+          contextDir: path.join(run.stack.specs.root, node.spec.context),
+          dockerfile: node.spec.dockerfile,
+          reference: e.reference,
+          buildArgs,
+          labels: input.labels,
+          log: input.log,
+          signal: input.signal,
+          onStep: input.onStep,
+        }),
+      ),
     ));
   }
   const size = (await run.engine.inspectImage(e.reference))?.size;

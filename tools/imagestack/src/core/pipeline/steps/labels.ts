@@ -2,7 +2,8 @@
  * The image's labels: OCI annotations (image-spec "Pre-Defined Annotation Keys") and the
  * stack's own `io.imagestack.*`. The base's digest is the registry digest the engine
  * recorded for it (`RepoDigests`), the image ID of a base built and not pushed in this run,
- * or the local image ID when the engine knows no registry digest for it.
+ * or the local image ID when the engine knows no registry digest for it. A child built on
+ * its parent's unlabelled layers (layers.ts) still names the labelled parent tag here.
  */
 import type { PlanEntry } from '../../plan/types';
 import type { ImageEngine } from '../../ports';
