@@ -67,7 +67,7 @@ const lanes = new WeakMap<RunContext, Map<string, Promise<void>>>();
  *
  * @param buildArgs the build args, with the parents' tag args (`<PARENT>_TAG` → tag) as the pull step resolved them
  * @param onWait called when the build waits for another version's build of the same image
- * @param build receives `buildArgs` with each parent's tag arg set to its `unlabelled-…` tag where there is one
+ * @param build receives `buildArgs` with each parent's args (`ParentRef.args`) set to its `unlabelled-…` tag, or that tag's reference, where there is one
  * @throws whatever `build` throws; EngineError when a tag cannot be added
  */
 export async function withSharedLayers<T>(
@@ -91,10 +91,13 @@ export async function withSharedLayers<T>(
         continue;
       }
       const side = unlabelledReference(reference, id);
-      inUse.set(side.reference, (inUse.get(side.reference) ?? 0) + 1);
-      tags.push(side.reference);
-      await run.engine.tagImage(id, side.reference);
-      args[p.tagArg] = side.tag;
+      // The parent's own name, and each other spelling of it the Dockerfile uses (ParentRef.aliases).
+      for (const name of [side.reference, ...p.aliases.map((alias) => `${alias}:${side.tag}`)]) {
+        inUse.set(name, (inUse.get(name) ?? 0) + 1);
+        tags.push(name);
+        await run.engine.tagImage(id, name);
+      }
+      for (const a of p.args) args[a.name] = a.value === 'tag' ? side.tag : side.reference;
       from.push(id);
       log.line(`building on ${p.image}'s layers without its labels: ${id} (tagged ${side.reference} for this build; ${reference} is the labelled image)`);
     }
