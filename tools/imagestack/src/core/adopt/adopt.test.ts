@@ -1,0 +1,337 @@
+/**
+ * `imagestack init` on fixture trees written for these tests (not copies of anyone's files):
+ * __fixtures__/jupyter-style (registry/owner ARGs, a whole-reference ARG, a variant in a
+ * subfolder, a test folder) and __fixtures__/datahub-style (images/spec.yml with build args,
+ * info commands, depend_on and a tag prefix; `<repo>:${BASE_TAG}`; a nested Dockerfile that
+ * is no image), plus small trees made in each test for the bad inputs.
+ */
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseDocument } from 'yaml';
+import { InputError } from '../errors';
+import { parseSpecs } from '../specs/load';
+import { initStack } from './adopt';
+import { parseDatahubSpec } from './datahub';
+import { discoverImages, imageName } from './discover';
+import { inferStack, type InferInput } from './infer';
+
+const FIXTURES = path.join(__dirname, '__fixtures__');
+const NOW = new Date('2026-12-07T12:00:00Z');
+const dirs: string[] = [];
+
+/** A temporary copy of a fixture tree (or an empty folder), removed after the test. */
+function workspace(fixture?: string): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'imagestack-init-'));
+  dirs.push(dir);
+  if (fixture) cpSync(path.join(FIXTURES, fixture), dir, { recursive: true });
+  return dir;
+}
+
+function write(root: string, files: Record<string, string>): void {
+  for (const [rel, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+    writeFileSync(path.join(root, rel), text);
+  }
+}
+
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+/** The stack's JSON Schema, to tell which of the keys init writes it knows yet. */
+const schema = JSON.parse(readFileSync(path.join(__dirname, '../../../schemas/specs.schema.json'), 'utf8')) as {
+  properties: Record<string, unknown>;
+  definitions: { image: { properties: Record<string, unknown> } };
+};
+
+/**
+ * Validates init's specs.yml with the real loader. `references:` (issue 12, helper
+ * i12-conventions) and an image's `context:` (helper i12-context-host) are removed first
+ * while the schema of this branch does not know them yet; once merged, the whole text is
+ * validated as written.
+ */
+function loadWritten(text: string, root: string) {
+  const doc = parseDocument(text);
+  if (!('references' in schema.properties)) doc.delete('references');
+  if (!('context' in schema.definitions.image.properties)) {
+    for (const name of Object.keys((doc.toJS() as { images: Record<string, unknown> }).images)) doc.deleteIn(['images', name, 'context']);
+  }
+  return parseSpecs(doc.toString(), 'specs.yml', root);
+}
+
+describe('discoverImages', () => {
+  it('finds every folder with a Dockerfile under images/, variants in subfolders included', () => {
+    const d = discoverImages(path.join(FIXTURES, 'jupyter-style'));
+    expect(d.searched).toBe('images');
+    expect(d.images).toEqual([
+      { name: 'base-notebook', context: 'images/base-notebook', dockerfile: 'Dockerfile' },
+      { name: 'foundation', context: 'images/foundation', dockerfile: 'Dockerfile' },
+      { name: 'scipy-notebook', context: 'images/scipy-notebook', dockerfile: 'Dockerfile' },
+      { name: 'torch-notebook', context: 'images/torch-notebook', dockerfile: 'Dockerfile' },
+      { name: 'torch-notebook-cuda12', context: 'images/torch-notebook/cuda12', dockerfile: 'Dockerfile', variantOf: 'torch-notebook' },
+    ]);
+    expect(d.leftOut).toEqual([]);
+  });
+
+  it('searches the whole repository when there is no images/ folder, skipping hidden folders and node_modules', () => {
+    const root = workspace();
+    write(root, { 'web/Dockerfile': 'FROM nginx\n', '.devcontainer/Dockerfile': 'FROM x\n', 'node_modules/p/Dockerfile': 'FROM x\n', Dockerfile: 'FROM x\n' });
+    const d = discoverImages(root);
+    expect(d.searched).toBe('.');
+    expect(d.images).toEqual([{ name: 'web', context: 'web', dockerfile: 'Dockerfile' }]);
+    expect(d.leftOut).toEqual([{ context: '.', why: expect.stringMatching(/^a Dockerfile directly in the workspace root: move it into a folder of its own/) }]);
+  });
+
+  it('leaves out a folder whose image name is taken, and says by which', () => {
+    const root = workspace();
+    write(root, { 'images/a-b/Dockerfile': 'FROM x\n', 'images/a/b/Dockerfile': 'FROM x\n', 'images/a/Dockerfile': 'FROM x\n' });
+    const d = discoverImages(root);
+    expect(d.images.map((i) => i.name)).toEqual(['a', 'a-b']);
+    expect(d.leftOut).toEqual([{ context: 'images/a/b', why: 'its image name "a-b" is already that of images/a-b: rename one of the folders' }]);
+  });
+
+  it('makes a valid repository path component of any folder name', () => {
+    expect(imageName('PyTorch_Notebook/CUDA 12')).toBe('pytorch_notebook-cuda-12');
+    expect(imageName('a../b')).toBe('a-b');
+    expect(imageName('__')).toBe('');
+  });
+});
+
+/** The inputs of {@link inferStack} for some Dockerfiles under images/<name>/. */
+function inputs(files: Record<string, string>, args: Record<string, Record<string, string>> = {}): InferInput[] {
+  return Object.entries(files).map(([name, text]) => ({ name, context: `images/${name}`, dockerfile: 'Dockerfile', text, args: args[name] ?? {} }));
+}
+
+describe('inferStack', () => {
+  it('reads the Jupyter convention: the registry/owner ARGs, and a whole-reference ARG per edge, explained', () => {
+    const inf = inferStack(
+      inputs({
+        foundation: 'ARG ROOT_IMAGE=debian:bookworm-slim\nFROM $ROOT_IMAGE\n',
+        base: 'ARG REGISTRY=quay.io\nARG OWNER=jupyter\nARG BASE_IMAGE=$REGISTRY/$OWNER/foundation\nFROM $BASE_IMAGE\n',
+      }),
+    );
+    expect(inf.references).toEqual({ registry: 'quay.io', namespace: 'jupyter', args: { registry: 'REGISTRY', namespace: 'OWNER' } });
+    expect(inf.ownConvention).toBe(false);
+    expect(inf.images.get('base')?.edges).toEqual([
+      {
+        parent: 'foundation',
+        file: 'images/base/Dockerfile',
+        line: 4,
+        instruction: 'FROM',
+        raw: '$BASE_IMAGE',
+        resolved: 'quay.io/jupyter/foundation',
+        form: 'whole-reference',
+        arg: 'BASE_IMAGE',
+        via: 'BASE_IMAGE=$REGISTRY/$OWNER/foundation, REGISTRY=quay.io, OWNER=jupyter',
+      },
+    ]);
+    expect(inf.images.get('foundation')).toEqual({ edges: [], externals: [{ reference: 'debian:bookworm-slim', line: 2 }] });
+    expect(inf.decisions).toEqual([]);
+  });
+
+  it('reads the datahub convention <repo>:${ANY}, with build args, and never takes a same-named image elsewhere for a stack image', () => {
+    const inf = inferStack(
+      inputs(
+        {
+          notebook: 'ARG PYTHON_VERSION=python-3.9\nFROM jupyter/notebook:$PYTHON_VERSION\n',
+          rstudio: 'ARG BASE_TAG=latest\nFROM ghcr.io/org/notebook:${BASE_TAG}\n',
+        },
+        { notebook: { PYTHON_VERSION: 'python-3.11.9' } },
+      ),
+    );
+    expect(inf.references).toEqual({ registry: 'ghcr.io', namespace: 'org' });
+    expect(inf.images.get('rstudio')?.edges).toMatchObject([{ parent: 'notebook', form: 'tag-arg', arg: 'BASE_TAG', line: 2, resolved: 'ghcr.io/org/notebook:latest' }]);
+    expect(inf.images.get('notebook')).toEqual({
+      edges: [],
+      externals: [{ reference: 'jupyter/notebook:python-3.11.9', line: 2, note: 'named like this image itself, but not under ghcr.io/org: read as an external base' }],
+    });
+  });
+
+  it('recognises imagestack\'s own convention and needs no references', () => {
+    const inf = inferStack(inputs({ base: 'FROM debian\n', py: 'ARG REGISTRY\nARG BASE_TAG\nFROM ${REGISTRY}/base:${BASE_TAG}\n' }));
+    expect(inf.references).toBeUndefined();
+    expect(inf.ownConvention).toBe(true);
+    expect(inf.images.get('py')?.edges).toMatchObject([{ parent: 'base', form: 'tag-arg-own', arg: 'BASE_TAG' }]);
+  });
+
+  it('edges through COPY --from and stages too, one edge per parent', () => {
+    const inf = inferStack(
+      inputs({
+        base: 'FROM debian\n',
+        tools: 'FROM debian\n',
+        app: 'ARG TAG=1\nFROM ghcr.io/org/base:${TAG} AS b\nFROM b\nCOPY --from=ghcr.io/org/tools:1 /x /x\nCOPY --from=ghcr.io/org/base:1 /y /y\n',
+      }),
+    );
+    expect(inf.images.get('app')?.edges.map((e) => [e.parent, e.instruction, e.form, e.line])).toEqual([
+      ['base', 'FROM', 'tag-arg', 2],
+      ['tools', 'COPY --from', 'fixed', 4],
+    ]);
+  });
+
+  it('a stack parent with a fixed tag is a decision naming the file, line and the line to write', () => {
+    const inf = inferStack(inputs({ base: 'FROM debian\n', child: '# c\nFROM ghcr.io/org/base:2024.1\n', other: 'FROM ghcr.io/org/base\n' }));
+    expect(inf.decisions).toEqual([
+      {
+        image: 'child',
+        at: 'images/child/Dockerfile:2',
+        message:
+          'FROM ghcr.io/org/base:2024.1 names stack image "base" with tag "2024.1", which imagestack cannot replace by the tag it builds: write `FROM ghcr.io/org/base:${BASE_TAG}` and declare `ARG BASE_TAG=2024.1` before the first FROM',
+      },
+      {
+        image: 'other',
+        at: 'images/other/Dockerfile:1',
+        message: expect.stringContaining('with no tag (latest), which imagestack cannot replace by the tag it builds: write `FROM ghcr.io/org/base:${BASE_TAG}` and declare `ARG BASE_TAG=latest`'),
+      },
+    ]);
+  });
+
+  it('a FROM it cannot resolve, and an image naming itself, are decisions with file and line', () => {
+    const inf = inferStack(inputs({ a: 'FROM debian\n', b: 'ARG BASE_IMAGE\nFROM $BASE_IMAGE\n', c: 'FROM ghcr.io/org/a\nFROM ghcr.io/org/c\n' }));
+    expect(inf.decisions).toEqual([
+      expect.objectContaining({ image: 'b', at: 'images/b/Dockerfile:2', message: expect.stringMatching(/^FROM uses \$\{BASE_IMAGE\}, which has no value.*init cannot tell what it names/) }),
+      expect.objectContaining({ image: 'c', at: 'images/c/Dockerfile:1', message: expect.stringContaining('names stack image "a" with no tag') }),
+      { image: 'c', at: 'images/c/Dockerfile:2', message: 'FROM ghcr.io/org/c names this image itself (ghcr.io/org/c): an image cannot be its own parent; name its real base there' },
+    ]);
+  });
+
+  it('ARGs carrying the registry under different names are a decision; the most used is kept', () => {
+    const jup = (owner: string, parent: string) => `ARG REGISTRY=quay.io\nARG ${owner}=jupyter\nARG BASE_IMAGE=$REGISTRY/$${owner}/${parent}\nFROM $BASE_IMAGE\n`;
+    const inf = inferStack(inputs({ a: 'FROM debian\n', b: jup('OWNER', 'a'), c: jup('OWNER', 'b'), d: jup('ORG', 'c') }));
+    expect(inf.references?.args).toEqual({ registry: 'REGISTRY', namespace: 'OWNER' });
+    expect(inf.decisions).toEqual([{ message: 'the Dockerfiles carry the namespace in different ARGs (OWNER, ORG); references.args names OWNER, the most used: rename the others to it' }]);
+  });
+});
+
+describe('parseDatahubSpec', () => {
+  it('reads build args as written, info commands through all_info_cmds, depend_on and the tag prefix', () => {
+    const spec = parseDatahubSpec(readFileSync(path.join(FIXTURES, 'datahub-style/images/spec.yml'), 'utf8'));
+    expect(spec.tagPrefix).toBe('2024.10');
+    expect(spec.images.get('base-notebook')).toEqual({
+      imageName: 'ghcr.io/example-org/base-notebook',
+      args: { PYTHON_VERSION: 'python-3.11.9', PY_VER_SHORT: '3.10' },
+      dependOn: [],
+      manifest: [
+        { name: 'py-ver', description: 'Python Version', command: 'python --version' },
+        { name: 'pip-list', description: 'pip Packages', command: 'pip list' },
+      ],
+      integrationTests: false,
+    });
+    expect(spec.images.get('rstudio')).toMatchObject({ dependOn: ['base-notebook'], integrationTests: true });
+  });
+
+  it('refuses an info_cmds item missing from all_info_cmds, and a YAML error, with file and line', () => {
+    const bad = 'images:\n  a:\n    info_cmds: [PY_VER, NOPE]\nall_info_cmds:\n  PY_VER: { command: python --version }\n';
+    expect(() => parseDatahubSpec(bad)).toThrow(InputError);
+    try {
+      parseDatahubSpec(bad);
+    } catch (e) {
+      expect((e as InputError).problems).toEqual([
+        {
+          file: 'images/spec.yml',
+          line: 3,
+          column: 25,
+          message: 'info_cmds item "NOPE" of image "a" is not a key of all_info_cmds with a command',
+          fix: 'add "NOPE: { description: …, command: … }" under all_info_cmds, or remove the item',
+        },
+      ]);
+    }
+    expect(() => parseDatahubSpec('images:\n  a: [\n')).toThrow(/images\/spec\.yml:\d+:\d+: error: YAML syntax error/);
+    expect(() => parseDatahubSpec('images:\n  a:\n    build_args: [X]\n')).toThrow(/images\/spec\.yml:3:17: error: images\.a\.build_args is not a mapping/);
+  });
+});
+
+describe('initStack', () => {
+  it('writes a commented specs.yml for the Jupyter-style stack that the loader accepts', () => {
+    const root = workspace('jupyter-style');
+    const r = initStack({ root, now: NOW });
+    expect(r.replaced).toBe(false);
+    const text = readFileSync(path.join(root, 'specs.yml'), 'utf8');
+    expect(text).toBe(r.text);
+    expect(text.split('\n')[0]).toMatch(/^# yaml-language-server: \$schema=.*tools\/imagestack\/schemas\/specs\.schema\.json$/);
+    expect(text).toContain('references:');
+    expect(text).toContain('  args: { registry: REGISTRY, namespace: OWNER }');
+    expect(text).toContain('  torch-notebook-cuda12:\n    context: images/torch-notebook/cuda12\n');
+    expect(text).toContain('  # parent scipy-notebook: FROM $BASE_IMAGE (line 5), BASE_IMAGE=$REGISTRY/$OWNER/scipy-notebook, REGISTRY=quay.io, OWNER=jupyter; imagestack passes BASE_IMAGE=<scipy-notebook\'s repository>:<tag>\n  torch-notebook: {}');
+    expect(text).toContain('  # decide: a test: command for images/scipy-notebook/test/');
+    const specs = loadWritten(text, root);
+    expect(specs.registry).toBe('quay.io');
+    expect(specs.namespace).toBe('jupyter');
+    expect(specs.versions.map((v) => v.name)).toEqual(['2026.1']);
+    // Build order: parents first.
+    expect(specs.images.map((i) => i.name)).toEqual(['foundation', 'base-notebook', 'scipy-notebook', 'torch-notebook', 'torch-notebook-cuda12']);
+    expect(r.adoption.references).toEqual({ registry: 'quay.io', namespace: 'jupyter', args: { registry: 'REGISTRY', namespace: 'OWNER' } });
+  });
+
+  it('carries a datahub images/spec.yml over: build args, manifest commands (shared ones as defaults), version; leaves out what it does not list', () => {
+    const root = workspace('datahub-style');
+    const r = initStack({ root, now: NOW, registry: '127.0.0.1:5000', namespace: 'datahub' });
+    const specs = loadWritten(r.text, root);
+    expect(specs.registry).toBe('127.0.0.1:5000');
+    expect(specs.namespace).toBe('datahub');
+    expect(r.adoption.references).toEqual({ registry: 'ghcr.io', namespace: 'example-org' });
+    expect(specs.versions.map((v) => v.name)).toEqual(['2024.10']);
+    expect(specs.images.map((i) => i.name)).toEqual(['base-notebook', 'ml-notebook', 'rstudio']);
+    expect(specs.images[0].args).toEqual({ PYTHON_VERSION: 'python-3.11.9', PY_VER_SHORT: '3.10' });
+    expect(specs.raw.defaults).toEqual({
+      manifest: {
+        commands: [
+          { name: 'py-ver', description: 'Python Version', command: 'python --version' },
+          { name: 'pip-list', description: 'pip Packages', command: 'pip list' },
+        ],
+      },
+    });
+    expect(specs.images[2].raw.manifest).toEqual({ commands: [{ name: 'r-ver', description: 'R Version', command: 'R --version' }] });
+    expect(r.adoption.leftOut).toEqual([{ context: 'images/ml-notebook/grpc', why: 'not an image of images/spec.yml' }]);
+    expect(r.text).toContain('#   images/ml-notebook/grpc/: not an image of images/spec.yml');
+    expect(r.adoption.decisions.map((d) => d.message)).toEqual([
+      'push registry: 127.0.0.1:5000/datahub, from the --registry/--namespace given to init; imagestack pushes there unless --registry/--namespace (or IMAGESTACK_REGISTRY/IMAGESTACK_NAMESPACE) say otherwise at run time; the Dockerfiles keep referring to ghcr.io/example-org (references:)',
+      'integration_tests: true in images/spec.yml: give it a test: command in specs.yml to have its tests gate the push',
+      'test folders found (images/ml-notebook/test): imagestack runs no test until an image has a test: command; add one per image (see README "Verification before push")',
+    ]);
+  });
+
+  it('says where depend_on and the Dockerfiles disagree', () => {
+    const root = workspace();
+    write(root, {
+      'images/spec.yml': 'images:\n  a: {}\n  b:\n    depend_on: a\n  c:\n    depend_on: [a]\n',
+      'images/a/Dockerfile': 'FROM debian\n',
+      'images/b/Dockerfile': 'FROM debian\n',
+      'images/c/Dockerfile': 'ARG T=1\nFROM ghcr.io/org/b:$T\n',
+    });
+    const r = initStack({ root, now: NOW });
+    expect(r.adoption.decisions.filter((d) => d.at === 'images/spec.yml').map((d) => d.message)).toEqual([
+      'depend_on names a, but images/b/Dockerfile does not build on it: imagestack takes parents from the Dockerfiles only',
+      'depend_on names a, but images/c/Dockerfile does not build on it: imagestack takes parents from the Dockerfiles only',
+      'images/c/Dockerfile builds on b, which depend_on does not name: imagestack builds it first anyway',
+    ]);
+  });
+
+  it('never replaces an existing specs.yml unless forced', () => {
+    const root = workspace('jupyter-style');
+    write(root, { 'specs.yml': '# mine\n' });
+    expect(() => initStack({ root, now: NOW })).toThrow(InputError);
+    expect(() => initStack({ root, now: NOW })).toThrow(/specs\.yml: error: specs\.yml already exists; imagestack init never replaces it\n {2}fix: run `imagestack plan` to use it, or `imagestack init --force`/);
+    expect(readFileSync(path.join(root, 'specs.yml'), 'utf8')).toBe('# mine\n');
+    expect(initStack({ root, now: NOW, force: true }).replaced).toBe(true);
+    expect(readFileSync(path.join(root, 'specs.yml'), 'utf8')).toMatch(/^# yaml-language-server/);
+  });
+
+  it('refuses a repository with no Dockerfile folder, writing nothing', () => {
+    const root = workspace();
+    write(root, { 'images/README.md': 'x\n' });
+    expect(() => initStack({ root, now: NOW })).toThrow(/images\/: error: no folder with a Dockerfile was found under images\//);
+    expect(existsSync(path.join(root, 'specs.yml'))).toBe(false);
+  });
+
+  it('writes a default registry and a namespace from the folder when nothing names one', () => {
+    const root = workspace();
+    write(root, { 'images/app/Dockerfile': 'FROM debian\n' });
+    const r = initStack({ root, now: NOW });
+    const specs = loadWritten(r.text, root);
+    expect(specs.registry).toBe('127.0.0.1:5000');
+    expect(specs.namespace).toBe(path.basename(root).toLowerCase().replace(/[^a-z0-9._-]+/g, '-'));
+    expect(r.text).not.toContain('references:');
+  });
+});
