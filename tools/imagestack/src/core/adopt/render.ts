@@ -26,24 +26,24 @@ export function renderSpecs(a: Adoption, options: RenderOptions): string {
     `# Written by \`imagestack init\` from ${from}${a.datahubSpec ? ` and ${a.datahubSpec}` : ''}.`,
     '# Parents are not declared here: imagestack reads them from the Dockerfiles (FROM, COPY --from);',
     '# the edges init found are noted above each image. `imagestack plan` shows the stack as imagestack reads it.',
-    `registry: ${scalar(a.registry)}${pad(a.registry)}# where imagestack pushes (from ${a.pushFrom})`,
+    commented(`registry: ${scalar(a.registry)}`, `where imagestack pushes (from ${a.pushFrom})`),
     `namespace: ${scalar(a.namespace)}`,
   );
   if (a.references) {
     const r = a.references;
     out.push(
-      'references:                       # how the Dockerfiles spell the stack\'s repositories (kept when --registry overrides registry)',
+      commented('references:', "how the Dockerfiles spell the stack's repositories (kept when --registry overrides registry)"),
       `  registry: ${scalar(r.registry)}`,
       `  namespace: ${scalar(r.namespace)}`,
     );
     if (r.args) {
       const args = [r.args.registry ? `registry: ${r.args.registry}` : '', r.args.namespace ? `namespace: ${r.args.namespace}` : ''].filter(Boolean).join(', ');
-      out.push(`  args: { ${args} }${pad(args, 36)}# the Dockerfiles' own ARGs that carry them`);
+      out.push(commented(`  args: { ${args} }`, "the Dockerfiles' own ARGs that carry them"));
     }
   }
-  out.push('', 'versions:', `  ${JSON.stringify(a.version)}: ${flowArgs(a.versionArgs)}${pad(a.version, 26)}# tags are <version>-<sha7>`);
+  out.push('', 'versions:', commented(`  ${JSON.stringify(a.version)}: ${flowArgs(a.versionArgs)}`, 'tags are <version>-<sha7>'));
   if (a.defaultManifest.length) {
-    out.push('', 'defaults:', '  manifest:', `    commands:${a.datahubSpec ? `                    # info_cmds every image of ${a.datahubSpec} runs` : ''}`);
+    out.push('', 'defaults:', '  manifest:', a.datahubSpec ? commented('    commands:', `info_cmds every image of ${a.datahubSpec} runs`) : '    commands:');
     for (const c of a.defaultManifest) out.push(`      - ${command(c)}`);
   }
   out.push('', 'images:');
@@ -111,6 +111,7 @@ function scalar(s: string): string {
   return /^[A-Za-z0-9][A-Za-z0-9_./:-]*$/.test(s) && !/^[0-9.:_-]+$/.test(s) && !/^(?:true|false|null|yes|no|on|off|y|n)$/i.test(s) && !s.includes(': ') ? s : JSON.stringify(s);
 }
 
-function pad(s: string, width = 24): string {
-  return ' '.repeat(Math.max(1, width - s.length));
+/** `line`, then `# comment` from column 35 (or after one space when the line is longer). */
+function commented(line: string, comment: string): string {
+  return `${line}${' '.repeat(Math.max(1, 34 - line.length))}# ${comment}`;
 }
