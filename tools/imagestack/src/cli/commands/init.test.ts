@@ -23,7 +23,7 @@ describe('imagestack init', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^wrote specs\.yml: 3 images from the Dockerfiles under images\/ and images\/spec\.yml\n/);
-    expect(r.stdout).toMatch(/^rstudio +images\/rstudio\/ +base-notebook +-$/m);
+    expect(r.stdout).toMatch(/^rstudio +images\/rstudio\/Dockerfile +base-notebook +-$/m);
     expect(r.stdout).toContain(
       "  rstudio ← base-notebook: images/rstudio/Dockerfile:2 FROM ghcr.io/example-org/base-notebook:${BASE_TAG}, BASE_TAG=latest; imagestack passes BASE_TAG=<base-notebook's tag>\n",
     );

@@ -17,11 +17,11 @@ export function initReport(a: Adoption, file: string, replaced: boolean): string
   out.push(`${replaced ? 'replaced' : 'wrote'} ${file}: ${a.images.length} image${a.images.length === 1 ? '' : 's'} from ${source}${a.datahubSpec ? ` and ${a.datahubSpec}` : ''}`, '');
   const rows = a.images.map((i) => [
     i.name,
-    `${i.context}/`,
+    `${i.context}/${i.dockerfile}`,
     i.edges.map((e) => e.parent).join(', ') || '-',
     i.externals.map((x) => x.reference).join(', ') || '-',
   ]);
-  out.push(formatTable(['image', 'context', 'parents', 'external bases'], rows), '');
+  out.push(formatTable(['image', 'Dockerfile (in its context)', 'parents', 'external bases'], rows), '');
   const edges = a.images.flatMap((i) => i.edges.map((e) => `  ${i.name} ← ${e.parent}: ${e.file}:${describeEdge(e).replace(/ \(line \d+\)/, '').replace(/^/, `${e.line} `)}`));
   out.push(edges.length ? 'parent edges, and why:' : 'parent edges: none (no Dockerfile builds on another image of the stack)', ...edges);
   const notes = a.images.flatMap((i) => i.externals.filter((x) => x.note).map((x) => `  ${i.name}: ${x.reference} (${i.context}/${i.dockerfile}:${x.line}) ${x.note}`));
@@ -31,7 +31,7 @@ export function initReport(a: Adoption, file: string, replaced: boolean): string
     const args = [r.args?.registry ? `the registry in ARG ${r.args.registry}` : '', r.args?.namespace ? `the namespace in ARG ${r.args.namespace}` : ''].filter(Boolean).join(' and ');
     out.push('', `references: the Dockerfiles spell the stack's repositories ${r.registry}/${r.namespace}/<image>${args ? `, with ${args}` : ''}`);
   }
-  if (a.leftOut.length) out.push('', 'left out:', ...a.leftOut.map((l) => `  ${l.context}/: ${l.why}`));
+  if (a.leftOut.length) out.push('', 'left out:', ...a.leftOut.map((l) => `  ${l.path}: ${l.why}`));
   out.push('', 'to decide:', ...a.decisions.map((d) => `  - ${d.at ? `${d.at}: ` : d.image ? `${d.image}: ` : ''}${d.message}`));
   return `${out.join('\n')}\n`;
 }

@@ -81,7 +81,7 @@ describe('discoverImages', () => {
     const d = discoverImages(root);
     expect(d.searched).toBe('.');
     expect(d.images).toEqual([{ name: 'web', context: 'web', dockerfile: 'Dockerfile' }]);
-    expect(d.leftOut).toEqual([{ context: '.', why: expect.stringMatching(/^a Dockerfile directly in the workspace root: move it into a folder of its own/) }]);
+    expect(d.leftOut).toEqual([{ path: './', why: expect.stringMatching(/^a Dockerfile directly in the workspace root: move it into a folder of its own/) }]);
   });
 
   it('leaves out a folder whose image name is taken, and says by which', () => {
@@ -89,7 +89,24 @@ describe('discoverImages', () => {
     write(root, { 'images/a-b/Dockerfile': 'FROM x\n', 'images/a/b/Dockerfile': 'FROM x\n', 'images/a/Dockerfile': 'FROM x\n' });
     const d = discoverImages(root);
     expect(d.images.map((i) => i.name)).toEqual(['a', 'a-b']);
-    expect(d.leftOut).toEqual([{ context: 'images/a/b', why: 'its image name "a-b" is already that of images/a-b: rename one of the folders' }]);
+    expect(d.leftOut).toEqual([{ path: 'images/a/b/', why: 'its image name "a-b" is already that of images/a-b/: rename one of them' }]);
+  });
+
+  it('takes Dockerfile.<x> and <x>.Dockerfile too: alone, the folder\'s image; beside a Dockerfile, a variant with the same context', () => {
+    const root = workspace();
+    write(root, {
+      'images/nb/Dockerfile': 'FROM x\n',
+      'images/nb/Dockerfile.slim': 'FROM x\n',
+      'images/nb/Dockerfile.dockerignore': '*\n',
+      'images/nb/cuda11/cuda.Dockerfile': 'FROM x\n',
+      'images/nb/cuda11/cuda.Dockerfile.dockerignore': '*\n',
+      'images/nb/notes.txt': 'Dockerfile\n',
+    });
+    expect(discoverImages(root).images).toEqual([
+      { name: 'nb', context: 'images/nb', dockerfile: 'Dockerfile' },
+      { name: 'nb-slim', context: 'images/nb', dockerfile: 'Dockerfile.slim', variantOf: 'nb' },
+      { name: 'nb-cuda11', context: 'images/nb/cuda11', dockerfile: 'cuda.Dockerfile', variantOf: 'nb' },
+    ]);
   });
 
   it('makes a valid repository path component of any folder name', () => {
@@ -283,8 +300,8 @@ describe('initStack', () => {
       },
     });
     expect(specs.images[2].raw.manifest).toEqual({ commands: [{ name: 'r-ver', description: 'R Version', command: 'R --version' }] });
-    expect(r.adoption.leftOut).toEqual([{ context: 'images/ml-notebook/grpc', why: 'not an image of images/spec.yml' }]);
-    expect(r.text).toContain('#   images/ml-notebook/grpc/: not an image of images/spec.yml');
+    expect(r.adoption.leftOut).toEqual([{ path: 'images/ml-notebook/grpc/', why: 'not an image of images/spec.yml' }]);
+    expect(r.text).toContain('# Dockerfiles that are not images of this file:\n#   images/ml-notebook/grpc/: not an image of images/spec.yml');
     expect(r.adoption.decisions.map((d) => d.message)).toEqual([
       'push registry: 127.0.0.1:5000/datahub, from the --registry/--namespace given to init; imagestack pushes there unless --registry/--namespace (or IMAGESTACK_REGISTRY/IMAGESTACK_NAMESPACE) say otherwise at run time; the Dockerfiles keep referring to ghcr.io/example-org (references:)',
       'integration_tests: true in images/spec.yml: give it a test: command in specs.yml to have its tests gate the push',

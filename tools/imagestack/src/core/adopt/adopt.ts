@@ -75,7 +75,7 @@ export function initStack(options: InitOptions): InitResult {
   if (discovery.images.length === 0) {
     throw new InputError({
       file: discovery.searched === '.' ? '.' : `${discovery.searched}/`,
-      message: `no folder with a Dockerfile was found under ${discovery.searched === '.' ? root : `${discovery.searched}/`}${discovery.leftOut.length ? ` that can be an image (${discovery.leftOut.map((l) => `${l.context}: ${l.why}`).join('; ')})` : ''}`,
+      message: `no folder with a Dockerfile was found under ${discovery.searched === '.' ? root : `${discovery.searched}/`}${discovery.leftOut.length ? ` that can be an image (${discovery.leftOut.map((l) => `${l.path}: ${l.why}`).join('; ')})` : ''}`,
       fix: 'run imagestack init in the repository that holds the images, one folder per image (images/<name>/Dockerfile)',
     });
   }

@@ -46,7 +46,7 @@ export function assembleAdoption(input: AssembleInput): Adoption {
   if (datahub) {
     found = found.filter((i) => {
       if (datahub.images.has(i.name)) return true;
-      leftOut.push({ context: i.context, why: `not an image of ${DATAHUB_SPEC}` });
+      leftOut.push({ path: i.dockerfile === 'Dockerfile' ? `${i.context}/` : `${i.context}/${i.dockerfile}`, why: `not an image of ${DATAHUB_SPEC}` });
       return false;
     });
     for (const name of datahub.images.keys()) {

@@ -47,20 +47,22 @@ export function renderSpecs(a: Adoption, options: RenderOptions): string {
     for (const c of a.defaultManifest) out.push(`      - ${command(c)}`);
   }
   out.push('', 'images:');
+  const contexts = new Map(a.images.map((i) => [i.name, i.context]));
   a.images.forEach((image, i) => {
     if (i > 0) out.push('');
-    out.push(...imageLines(image));
+    out.push(...imageLines(image, image.variantOf !== undefined && contexts.get(image.variantOf) === image.context));
   });
   if (a.leftOut.length) {
-    out.push('', '# Folders with a Dockerfile that are not images of this file:');
-    for (const l of a.leftOut) out.push(`#   ${l.context}/: ${l.why}`);
+    out.push('', '# Dockerfiles that are not images of this file:');
+    for (const l of a.leftOut) out.push(`#   ${l.path}: ${l.why}`);
   }
   return `${out.join('\n')}\n`;
 }
 
-function imageLines(image: AdoptedImage): string[] {
+function imageLines(image: AdoptedImage, sameContext: boolean): string[] {
   const lines: string[] = [];
-  if (image.variantOf) lines.push(`  # a variant inside ${image.variantOf}'s folder, built with ${image.context}/ as its context`);
+  if (image.variantOf && sameContext) lines.push(`  # a variant of ${image.variantOf}: the same context, its own Dockerfile`);
+  else if (image.variantOf) lines.push(`  # a variant inside ${image.variantOf}'s folder, built with ${image.context}/ as its context`);
   if (image.edges.length === 0) lines.push('  # parents: none (a root of the stack)');
   for (const e of image.edges) lines.push(`  # parent ${e.parent}: ${describeEdge(e)}`);
   for (const x of image.externals) lines.push(`  # external base ${x.reference} (line ${x.line})${x.note ? `: ${x.note}` : ''}`);

@@ -118,7 +118,7 @@ export interface Adoption {
   /** Images in build order (parents first), then name. */
   images: AdoptedImage[];
   /** Folders with a Dockerfile that are not adopted, and why. */
-  leftOut: Array<{ context: string; why: string }>;
+  leftOut: Array<{ path: string; why: string }>;
   decisions: Decision[];
   /** Where the images were looked for (`images/`, or `.`), and whether images/spec.yml was read. */
   searched: string;
