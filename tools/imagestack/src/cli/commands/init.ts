@@ -21,7 +21,7 @@ export function initReport(a: Adoption, file: string, replaced: boolean): string
     i.edges.map((e) => e.parent).join(', ') || '-',
     i.externals.map((x) => x.reference).join(', ') || '-',
   ]);
-  out.push(formatTable(['image', 'Dockerfile (in its context)', 'parents', 'external bases'], rows), '');
+  out.push(formatTable(['image', 'Dockerfile', 'parents', 'external bases'], rows), '');
   const edges = a.images.flatMap((i) => i.edges.map((e) => `  ${i.name} ← ${e.parent}: ${e.file}:${describeEdge(e).replace(/ \(line \d+\)/, '').replace(/^/, `${e.line} `)}`));
   out.push(edges.length ? 'parent edges, and why:' : 'parent edges: none (no Dockerfile builds on another image of the stack)', ...edges);
   const notes = a.images.flatMap((i) => i.externals.filter((x) => x.note).map((x) => `  ${i.name}: ${x.reference} (${i.context}/${i.dockerfile}:${x.line}) ${x.note}`));

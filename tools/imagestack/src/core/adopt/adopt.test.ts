@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
 import { InputError } from '../errors';
 import { parseSpecs } from '../specs/load';
-import { initStack } from './adopt';
+import { checkAdoption, initStack } from './adopt';
 import { parseDatahubSpec } from './datahub';
 import { discoverImages, imageName } from './discover';
 import { inferStack, type InferInput } from './infer';
@@ -350,5 +350,46 @@ describe('initStack', () => {
     expect(specs.registry).toBe('127.0.0.1:5000');
     expect(specs.namespace).toBe(path.basename(root).toLowerCase().replace(/[^a-z0-9._-]+/g, '-'));
     expect(r.text).not.toContain('references:');
+  });
+});
+
+/** True once the schema knows both keys init writes for other conventions (issue 12's other parts merged). */
+const conventionsMerged = 'references' in schema.properties && 'context' in schema.definitions.image.properties;
+
+describe('checkAdoption (init, then read back as plan does: loadSpecs + readStack)', () => {
+  it('finds the same parents for a stack in imagestack\'s own convention, multi-stage and COPY --from included', async () => {
+    const root = workspace();
+    write(root, {
+      'images/base/Dockerfile': 'FROM debian:bookworm-slim\n',
+      'images/py/Dockerfile': 'ARG REGISTRY\nARG BASE_TAG\nFROM ${REGISTRY}/base:${BASE_TAG}\n',
+      'images/tool/Dockerfile': 'ARG REGISTRY\nARG PY_TAG\nARG BASE_TAG\nFROM ${REGISTRY}/py:${PY_TAG} AS build\nFROM ${REGISTRY}/base:${BASE_TAG}\nCOPY --from=build /x /x\n',
+    });
+    const r = initStack({ root, now: NOW });
+    expect(r.adoption.references).toBeUndefined();
+    expect(r.adoption.images.map((i) => [i.name, i.edges.map((e) => e.parent)])).toEqual([
+      ['base', []],
+      ['py', ['base']],
+      ['tool', ['py', 'base']],
+    ]);
+    expect(await checkAdoption(r.file, r.adoption)).toEqual([]);
+  });
+
+  it('says where imagestack reads other parents than init inferred, and what does not load', async () => {
+    const root = workspace();
+    write(root, { 'images/base/Dockerfile': 'FROM debian:bookworm-slim\n', 'images/py/Dockerfile': 'ARG REGISTRY\nARG BASE_TAG\nFROM ${REGISTRY}/base:${BASE_TAG}\n' });
+    const r = initStack({ root, now: NOW });
+    const wrong = { ...r.adoption, images: r.adoption.images.map((i) => ({ ...i, edges: [] })) };
+    expect(await checkAdoption(r.file, wrong)).toEqual(['py: init inferred parents [], imagestack reads [base]']);
+    writeFileSync(r.file, `${r.text}  bad: { agrs: {} }\n`);
+    expect(await checkAdoption(r.file, r.adoption)).toEqual([expect.stringMatching(/^specs\.yml:\d+: unknown key "agrs" in images\.bad/)]);
+  });
+
+  // Runs once `references:` (conventions) and `context:` (variants) are in the schema.
+  it.runIf(conventionsMerged)('finds the same parents for the Jupyter-style and datahub-style fixtures', async () => {
+    for (const fixture of ['jupyter-style', 'datahub-style']) {
+      const root = workspace(fixture);
+      const r = initStack({ root, now: NOW });
+      expect(await checkAdoption(r.file, r.adoption)).toEqual([]);
+    }
   });
 });

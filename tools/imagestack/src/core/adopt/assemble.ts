@@ -91,7 +91,7 @@ export function assembleAdoption(input: AssembleInput): Adoption {
   const registry = input.registry ?? refs?.registry ?? DEFAULT_REGISTRY;
   const namespace = input.namespace ?? refs?.namespace ?? (input.workspaceName.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[._-]+|[._-]+$/g, '') || 'images');
   const pushFrom =
-    input.registry || input.namespace ? 'the --registry/--namespace given to init' : refs ? 'the registry/namespace the Dockerfiles refer to' : 'nothing (a default)';
+    input.registry || input.namespace ? 'the --registry/--namespace given to init' : refs ? 'the registry/namespace the Dockerfiles refer to' : 'a default: no Dockerfile names one';
   decisions.unshift({
     message: `push registry: ${registry}/${namespace}, from ${pushFrom}; imagestack pushes there unless --registry/--namespace (or IMAGESTACK_REGISTRY/IMAGESTACK_NAMESPACE) say otherwise at run time${refs ? `; the Dockerfiles keep referring to ${refs.registry}/${refs.namespace} (references:)` : ''}`,
   });

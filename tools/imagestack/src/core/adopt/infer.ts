@@ -180,7 +180,7 @@ function edgeOf(r: Reading, use: ImageUse, parent: string): ParentEdge {
   const tagArg = tag?.[1] ?? tag?.[2];
   if (tagArg && (r.values.has(tagArg) || tagArg === tagArgName(parent))) {
     const own = tagArg === tagArgName(parent) && base.resolved.startsWith(`${OWN_PREFIX}/`);
-    return { ...base, form: own ? 'tag-arg-own' : 'tag-arg', arg: tagArg, ...withVia };
+    return own ? { ...base, form: 'tag-arg-own', arg: tagArg } : { ...base, form: 'tag-arg', arg: tagArg, ...withVia };
   }
   return { ...base, form: 'fixed', ...withVia };
 }

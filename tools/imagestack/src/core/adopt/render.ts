@@ -88,7 +88,7 @@ export function describeEdge(e: ParentEdge): string {
     case 'tag-arg':
       return `${what}; imagestack passes ${e.arg}=<${e.parent}'s tag>`;
     case 'tag-arg-own':
-      return `${what}; imagestack's own convention`;
+      return `${what}; imagestack's own convention (it passes REGISTRY and ${e.arg})`;
     default:
       return `${what}; a fixed tag: this line must change (see the decisions)`;
   }
