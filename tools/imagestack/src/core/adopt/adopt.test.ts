@@ -271,7 +271,7 @@ describe('initStack', () => {
     expect(text).toContain('  args: { registry: REGISTRY, namespace: OWNER }');
     expect(text).toContain('  torch-notebook-cuda12:\n    context: images/torch-notebook/cuda12\n');
     expect(text).toContain('  # parent scipy-notebook: FROM $BASE_IMAGE (line 5), BASE_IMAGE=$REGISTRY/$OWNER/scipy-notebook, REGISTRY=quay.io, OWNER=jupyter; imagestack passes BASE_IMAGE=<scipy-notebook\'s repository>:<tag>\n  torch-notebook: {}');
-    expect(text).toContain('  # decide: a test: command for images/scipy-notebook/test/');
+    expect(text).toContain('  # decide: images/scipy-notebook/test/ holds pytest files; to run them on the host against the built image\n  # (its reference in IMAGESTACK_IMAGE), e.g.  test: { host: "python3 -m pytest -q images/scipy-notebook/test" }\n  scipy-notebook: {}\n');
     const specs = loadWritten(text, root);
     expect(specs.registry).toBe('quay.io');
     expect(specs.namespace).toBe('jupyter');
@@ -305,7 +305,7 @@ describe('initStack', () => {
     expect(r.adoption.decisions.map((d) => d.message)).toEqual([
       'push registry: 127.0.0.1:5000/datahub, from the --registry/--namespace given to init; imagestack pushes there unless --registry/--namespace (or IMAGESTACK_REGISTRY/IMAGESTACK_NAMESPACE) say otherwise at run time; the Dockerfiles keep referring to ghcr.io/example-org (references:)',
       'integration_tests: true in images/spec.yml: give it a test: command in specs.yml to have its tests gate the push',
-      'test folders found (images/ml-notebook/test): imagestack runs no test until an image has a test: command; add one per image (see README "Verification before push")',
+      'test folders found (images/ml-notebook/test): imagestack runs no test until an image has test: settings; add them per image (specs.yml shows a suggestion above each: test.host for pytest suites that drive the image from the host, test.command inside the image)',
     ]);
   });
 
@@ -344,8 +344,9 @@ describe('initStack', () => {
 
   it('writes a default registry and a namespace from the folder when nothing names one', () => {
     const root = workspace();
-    write(root, { 'images/app/Dockerfile': 'FROM debian\n' });
+    write(root, { 'images/app/Dockerfile': 'FROM debian\n', 'images/app/test/run.sh': 'true\n' });
     const r = initStack({ root, now: NOW });
+    expect(r.text).toContain('  # decide: a test for images/app/test/, e.g. run inside the image:  test: { command: "sh /imagestack/test/run.sh" }\n  app: {}\n');
     const specs = loadWritten(r.text, root);
     expect(specs.registry).toBe('127.0.0.1:5000');
     expect(specs.namespace).toBe(path.basename(root).toLowerCase().replace(/[^a-z0-9._-]+/g, '-'));

@@ -5,7 +5,7 @@
  * (./assemble.ts, ./render.ts), writes it, then reads it back the way `plan` does
  * ({@link checkAdoption}) so that what init inferred and what imagestack reads are compared.
  */
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../errors';
 import { readStack } from '../graph/read-stack';
@@ -80,7 +80,11 @@ export function initStack(options: InitOptions): InitResult {
     });
   }
   const dockerfiles = new Map(discovery.images.map((i) => [i.name, readFileSync(path.join(root, i.context, i.dockerfile), 'utf8')]));
-  const testFolders = new Set(discovery.images.filter((i) => isDir(path.join(root, i.context, 'test'))).map((i) => i.name));
+  const testFolders = new Map<string, 'pytest' | 'files'>();
+  for (const i of discovery.images) {
+    const kind = testFolderKind(path.join(root, i.context, 'test'));
+    if (kind) testFolders.set(i.name, kind);
+  }
   const datahubFile = path.join(root, DATAHUB_SPEC);
   const datahub = existsSync(datahubFile) ? parseDatahubSpec(readFileSync(datahubFile, 'utf8')) : undefined;
   const adoption = assembleAdoption({
@@ -120,10 +124,13 @@ export async function checkAdoption(file: string, adoption: Adoption): Promise<s
   }
 }
 
-function isDir(p: string): boolean {
+/** `pytest` when the folder holds test_*.py, *_test.py or conftest.py (at its top level), `files` for another folder, undefined when there is none. */
+function testFolderKind(dir: string): 'pytest' | 'files' | undefined {
+  let names: string[];
   try {
-    return statSync(p).isDirectory();
+    names = readdirSync(dir);
   } catch {
-    return false;
+    return undefined;
   }
+  return names.some((n) => /^(?:test_.*|.*_test|conftest)\.py$/.test(n)) ? 'pytest' : 'files';
 }

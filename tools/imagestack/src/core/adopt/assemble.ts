@@ -15,8 +15,8 @@ export interface AssembleInput {
   discovery: Discovery;
   /** Dockerfile text by image name. */
   dockerfiles: ReadonlyMap<string, string>;
-  /** Image names whose context has a `test/` folder. */
-  testFolders: ReadonlySet<string>;
+  /** What the `test/` folder of an image's context holds, by image name, for those that have one. */
+  testFolders: ReadonlyMap<string, 'pytest' | 'files'>;
   /** The parsed images/spec.yml, when present. */
   datahub?: DatahubSpec;
   /** `--registry` / `--namespace` given to init, written instead of the inferred ones. */
@@ -69,7 +69,7 @@ export function assembleAdoption(input: AssembleInput): Adoption {
     externals: inference.images.get(i.name)?.externals ?? [],
     args: datahub?.images.get(i.name)?.args ?? {},
     manifest: perImage[k].filter((c) => !shared.some((s) => sameCommand(s, c))),
-    hasTestFolder: input.testFolders.has(i.name),
+    ...(input.testFolders.has(i.name) ? { testFolder: input.testFolders.get(i.name) } : {}),
   }));
 
   if (datahub) {
@@ -83,8 +83,14 @@ export function assembleAdoption(input: AssembleInput): Adoption {
       if (datahub.images.get(i.name)?.integrationTests) decisions.push({ image: i.name, message: `integration_tests: true in ${DATAHUB_SPEC}: give it a test: command in specs.yml to have its tests gate the push` });
     }
   }
-  const untested = images.filter((i) => i.hasTestFolder).map((i) => i.name);
-  if (untested.length) decisions.push({ message: `test folders found (${untested.map((n) => `${images.find((i) => i.name === n)?.context}/test`).join(', ')}): imagestack runs no test until an image has a test: command; add one per image (see README "Verification before push")` });
+  const untested = images.filter((i) => i.testFolder);
+  if (untested.length) {
+    decisions.push({
+      message:
+        `test folders found (${untested.map((i) => `${i.context}/test`).join(', ')}): imagestack runs no test until an image has test: settings; ` +
+        `add them per image (specs.yml shows a suggestion above each: test.host for pytest suites that drive the image from the host, test.command inside the image)`,
+    });
+  }
 
   const ordered = buildOrder(images, decisions);
   const refs = inference.references;

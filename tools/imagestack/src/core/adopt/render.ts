@@ -74,7 +74,14 @@ function imageLines(image: AdoptedImage, sameContext: boolean): string[] {
     body.push('    manifest:', '      commands:');
     for (const c of image.manifest) body.push(`        - ${command(c)}`);
   }
-  if (image.hasTestFolder) lines.push(`  # decide: a test: command for ${image.context}/test/ (see README "Verification before push")`);
+  if (image.testFolder === 'pytest') {
+    lines.push(
+      `  # decide: ${image.context}/test/ holds pytest files; to run them on the host against the built image`,
+      `  # (its reference in IMAGESTACK_IMAGE), e.g.  test: { host: "python3 -m pytest -q ${image.context}/test" }`,
+    );
+  } else if (image.testFolder === 'files') {
+    lines.push(`  # decide: a test for ${image.context}/test/, e.g. run inside the image:  test: { command: "sh /imagestack/test/run.sh" }`);
+  }
   lines.push(`  ${key(image.name)}:${body.length ? '' : ' {}'}`, ...body);
   return lines;
 }

@@ -96,8 +96,12 @@ export interface AdoptedImage extends FoundImage {
   args: BuildArgs;
   /** Package manifest commands of this image only (shared ones go to `defaults`). */
   manifest: ManifestCommandSpec[];
-  /** Whether the context has a `test/` folder (a test command needs deciding). */
-  hasTestFolder: boolean;
+  /**
+   * What the context's `test/` folder holds, when it has one (a test command needs deciding):
+   * `pytest` (test_*.py, *_test.py or conftest.py: suites that drive the image from the host),
+   * else `files`.
+   */
+  testFolder?: 'pytest' | 'files';
 }
 
 /** Everything `init` writes and prints. */
