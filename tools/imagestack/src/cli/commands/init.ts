@@ -56,7 +56,7 @@ export function registerInit(program: Command): void {
       if (differences.length === 0) {
         process.stdout.write(`\ncheck: imagestack reads ${shown} with the same parents for every image; next: imagestack plan\n`);
       } else {
-        process.stdout.write(`\ncheck: imagestack reads ${shown} differently from what init inferred (see "to decide" above):\n${differences.map((d) => `  - ${d}\n`).join('')}`);
+        process.stdout.write(`\ncheck: imagestack does not plan ${shown} as init inferred it:\n${differences.map((d) => `  - ${d}\n`).join('')}`);
       }
     });
 }

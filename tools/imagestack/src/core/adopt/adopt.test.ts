@@ -43,13 +43,13 @@ afterEach(() => {
 /** The stack's JSON Schema, to tell which of the keys init writes it knows yet. */
 const schema = JSON.parse(readFileSync(path.join(__dirname, '../../../schemas/specs.schema.json'), 'utf8')) as {
   properties: Record<string, unknown>;
-  definitions: { image: { properties: Record<string, unknown> } };
+  definitions: { image: { properties: Record<string, unknown> }; test: { properties: Record<string, unknown> } };
 };
 
 /**
  * Validates init's specs.yml with the real loader. `references:` (issue 12, helper
- * i12-conventions) and an image's `context:` (helper i12-context-host) are removed first
- * while the schema of this branch does not know them yet; once merged, the whole text is
+ * i12-conventions), an image's `context:` and `test.host` (helper i12-context-host) are removed
+ * first while the schema of this branch does not know them yet; once merged, the whole text is
  * validated as written.
  */
 function loadWritten(text: string, root: string) {
@@ -57,6 +57,11 @@ function loadWritten(text: string, root: string) {
   if (!('references' in schema.properties)) doc.delete('references');
   if (!('context' in schema.definitions.image.properties)) {
     for (const name of Object.keys((doc.toJS() as { images: Record<string, unknown> }).images)) doc.deleteIn(['images', name, 'context']);
+  }
+  if (!('host' in schema.definitions.test.properties)) {
+    for (const [name, image] of Object.entries((doc.toJS() as { images: Record<string, { test?: { host?: string } }> }).images)) {
+      if (image?.test?.host !== undefined) doc.deleteIn(['images', name, 'test']);
+    }
   }
   return parseSpecs(doc.toString(), 'specs.yml', root);
 }
@@ -271,7 +276,10 @@ describe('initStack', () => {
     expect(text).toContain('  args: { registry: REGISTRY, namespace: OWNER }');
     expect(text).toContain('  torch-notebook-cuda12:\n    context: images/torch-notebook/cuda12\n');
     expect(text).toContain('  # parent scipy-notebook: FROM $BASE_IMAGE (line 5), BASE_IMAGE=$REGISTRY/$OWNER/scipy-notebook, REGISTRY=quay.io, OWNER=jupyter; imagestack passes BASE_IMAGE=<scipy-notebook\'s repository>:<tag>\n  torch-notebook: {}');
-    expect(text).toContain('  # decide: images/scipy-notebook/test/ holds pytest files; to run them on the host against the built image\n  # (its reference in IMAGESTACK_IMAGE), e.g.  test: { host: "python3 -m pytest -q images/scipy-notebook/test" }\n  scipy-notebook: {}\n');
+    expect(text).toContain(
+      '  # decide: pytest files in images/scipy-notebook/test/, run on the host after the build; IMAGESTACK_IMAGE names the image\n' +
+        '  scipy-notebook:\n    test: { host: "python3 -m pytest -q images/scipy-notebook/test" }\n',
+    );
     const specs = loadWritten(text, root);
     expect(specs.registry).toBe('quay.io');
     expect(specs.namespace).toBe('jupyter');
@@ -305,7 +313,7 @@ describe('initStack', () => {
     expect(r.adoption.decisions.map((d) => d.message)).toEqual([
       'push registry: 127.0.0.1:5000/datahub, from the --registry/--namespace given to init; imagestack pushes there unless --registry/--namespace (or IMAGESTACK_REGISTRY/IMAGESTACK_NAMESPACE) say otherwise at run time; the Dockerfiles keep referring to ghcr.io/example-org (references:)',
       'integration_tests: true in images/spec.yml: give it a test: command in specs.yml to have its tests gate the push',
-      'test folders found (images/ml-notebook/test): imagestack runs no test until an image has test: settings; add them per image (specs.yml shows a suggestion above each: test.host for pytest suites that drive the image from the host, test.command inside the image)',
+      "images/ml-notebook/test/ holds pytest files: written as test.host (run on this machine after the build, the image's reference in IMAGESTACK_IMAGE); check that the suite reads the image from there",
     ]);
   });
 
@@ -335,6 +343,18 @@ describe('initStack', () => {
     expect(readFileSync(path.join(root, 'specs.yml'), 'utf8')).toMatch(/^# yaml-language-server/);
   });
 
+  it('writes a test command for every test folder (imagestack refuses a test folder without one), failing when it cannot tell how the tests run', () => {
+    const root = workspace();
+    write(root, { 'images/app/Dockerfile': 'FROM debian\n', 'images/app/test/a.bats': 'x\n', 'images/app/test/b.bats': 'x\n' });
+    const r = initStack({ root, now: NOW });
+    expect(r.text).toContain(
+      '  # decide: how the tests in images/app/test/ run; until then this test fails and nothing is pushed\n' +
+        '  app:\n    test: { command: "echo \\"write how images/app/test/ runs: specs.yml test.command (in the image) or test.host (on the host)\\" >&2; exit 1" }\n',
+    );
+    expect(loadWritten(r.text, root).images[0].raw.test).toEqual({ command: 'echo "write how images/app/test/ runs: specs.yml test.command (in the image) or test.host (on the host)" >&2; exit 1' });
+    expect(r.adoption.decisions.map((d) => d.message)).toContain('images/app/test/ holds tests init cannot tell how to run: written as a test.command that fails (so nothing is pushed untested) until you write the real one');
+  });
+
   it('refuses a repository with no Dockerfile folder, writing nothing', () => {
     const root = workspace();
     write(root, { 'images/README.md': 'x\n' });
@@ -346,7 +366,7 @@ describe('initStack', () => {
     const root = workspace();
     write(root, { 'images/app/Dockerfile': 'FROM debian\n', 'images/app/test/run.sh': 'true\n' });
     const r = initStack({ root, now: NOW });
-    expect(r.text).toContain('  # decide: a test for images/app/test/, e.g. run inside the image:  test: { command: "sh /imagestack/test/run.sh" }\n  app: {}\n');
+    expect(r.text).toContain('  # decide: images/app/test/run.sh, run inside a container of the image\n  app:\n    test: { command: "sh /imagestack/test/run.sh" }\n');
     const specs = loadWritten(r.text, root);
     expect(specs.registry).toBe('127.0.0.1:5000');
     expect(specs.namespace).toBe(path.basename(root).toLowerCase().replace(/[^a-z0-9._-]+/g, '-'));
@@ -381,6 +401,8 @@ describe('checkAdoption (init, then read back as plan does: loadSpecs + readStac
     const r = initStack({ root, now: NOW });
     const wrong = { ...r.adoption, images: r.adoption.images.map((i) => ({ ...i, edges: [] })) };
     expect(await checkAdoption(r.file, wrong)).toEqual(['py: init inferred parents [], imagestack reads [base]']);
+    write(root, { 'images/py/test/run.sh': 'true\n' });
+    expect(await checkAdoption(r.file, r.adoption)).toEqual([expect.stringMatching(/^specs\.yml:\d+: images\/py\/test\/ holds tests, but images\.py\.test has no command to run them/)]);
     writeFileSync(r.file, `${r.text}  bad: { agrs: {} }\n`);
     expect(await checkAdoption(r.file, r.adoption)).toEqual([expect.stringMatching(/^specs\.yml:\d+: unknown key "agrs" in images\.bad/)]);
   });

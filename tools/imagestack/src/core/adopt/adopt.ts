@@ -10,11 +10,12 @@ import * as path from 'node:path';
 import { InputError } from '../errors';
 import { readStack } from '../graph/read-stack';
 import { loadSpecs } from '../specs/load';
+import { checkTestSettings } from '../verify/test/suites';
 import { assembleAdoption } from './assemble';
 import { DATAHUB_SPEC, parseDatahubSpec } from './datahub';
 import { discoverImages } from './discover';
 import { renderSpecs } from './render';
-import type { Adoption } from './types';
+import type { Adoption, TestFolder } from './types';
 
 /** Options of {@link initStack}. */
 export interface InitOptions {
@@ -80,7 +81,7 @@ export function initStack(options: InitOptions): InitResult {
     });
   }
   const dockerfiles = new Map(discovery.images.map((i) => [i.name, readFileSync(path.join(root, i.context, i.dockerfile), 'utf8')]));
-  const testFolders = new Map<string, 'pytest' | 'files'>();
+  const testFolders = new Map<string, TestFolder>();
   for (const i of discovery.images) {
     const kind = testFolderKind(path.join(root, i.context, 'test'));
     if (kind) testFolders.set(i.name, kind);
@@ -103,14 +104,17 @@ export function initStack(options: InitOptions): InitResult {
 }
 
 /**
- * Reads the written specs.yml back as `plan` does (loadSpecs, then readStack: schema, rules,
- * every Dockerfile analysed) and compares each image's parents with what init inferred.
+ * Reads the written specs.yml back as `plan` does before it asks git or the registry
+ * (loadSpecs, readStack, checkTestSettings: schema, rules, every Dockerfile analysed, test
+ * folders) and compares each image's parents with what init inferred.
  *
  * @returns one line per difference or problem; empty when imagestack reads the stack exactly as init inferred it
  */
 export async function checkAdoption(file: string, adoption: Adoption): Promise<string[]> {
   try {
     const stack = await readStack(await loadSpecs(file));
+    const testProblems = checkTestSettings(stack);
+    if (testProblems.length) throw new InputError(testProblems);
     const out: string[] = [];
     for (const image of adoption.images) {
       const read = stack.images.get(image.name)?.parents.map((p) => p.image).sort() ?? [];
@@ -124,13 +128,15 @@ export async function checkAdoption(file: string, adoption: Adoption): Promise<s
   }
 }
 
-/** `pytest` when the folder holds test_*.py, *_test.py or conftest.py (at its top level), `files` for another folder, undefined when there is none. */
-function testFolderKind(dir: string): 'pytest' | 'files' | undefined {
+/** What a test folder holds, from the names at its top level (see {@link TestFolder}); undefined when there is no such folder. */
+export function testFolderKind(dir: string): TestFolder | undefined {
   let names: string[];
   try {
     names = readdirSync(dir);
   } catch {
     return undefined;
   }
-  return names.some((n) => /^(?:test_.*|.*_test|conftest)\.py$/.test(n)) ? 'pytest' : 'files';
+  if (names.some((n) => /^(?:test_.*|.*_test|conftest)\.py$/.test(n))) return { kind: 'pytest' };
+  const scripts = names.filter((n) => n.endsWith('.sh'));
+  return scripts.length === 1 ? { kind: 'script', script: scripts[0] } : { kind: 'files' };
 }

@@ -8,7 +8,7 @@ import type { DatahubSpec } from './datahub';
 import { DATAHUB_SPEC } from './datahub';
 import type { Discovery } from './discover';
 import { inferStack, type InferInput } from './infer';
-import type { Adoption, AdoptedImage, Decision, ManifestCommandSpec } from './types';
+import type { Adoption, AdoptedImage, Decision, ManifestCommandSpec, TestFolder } from './types';
 
 /** What {@link assembleAdoption} reads besides the discovery. */
 export interface AssembleInput {
@@ -16,7 +16,7 @@ export interface AssembleInput {
   /** Dockerfile text by image name. */
   dockerfiles: ReadonlyMap<string, string>;
   /** What the `test/` folder of an image's context holds, by image name, for those that have one. */
-  testFolders: ReadonlyMap<string, 'pytest' | 'files'>;
+  testFolders: ReadonlyMap<string, TestFolder>;
   /** The parsed images/spec.yml, when present. */
   datahub?: DatahubSpec;
   /** `--registry` / `--namespace` given to init, written instead of the inferred ones. */
@@ -83,13 +83,16 @@ export function assembleAdoption(input: AssembleInput): Adoption {
       if (datahub.images.get(i.name)?.integrationTests) decisions.push({ image: i.name, message: `integration_tests: true in ${DATAHUB_SPEC}: give it a test: command in specs.yml to have its tests gate the push` });
     }
   }
-  const untested = images.filter((i) => i.testFolder);
-  if (untested.length) {
-    decisions.push({
-      message:
-        `test folders found (${untested.map((i) => `${i.context}/test`).join(', ')}): imagestack runs no test until an image has test: settings; ` +
-        `add them per image (specs.yml shows a suggestion above each: test.host for pytest suites that drive the image from the host, test.command inside the image)`,
-    });
+  for (const i of images) {
+    const t = i.testFolder;
+    if (!t) continue;
+    const message =
+      t.kind === 'pytest'
+        ? `${i.context}/test/ holds pytest files: written as test.host (run on this machine after the build, the image's reference in IMAGESTACK_IMAGE); check that the suite reads the image from there`
+        : t.kind === 'script'
+          ? `${i.context}/test/ holds ${t.script}: written as test.command, run inside a container of the image; check that it is the suite's entry point`
+          : `${i.context}/test/ holds tests init cannot tell how to run: written as a test.command that fails (so nothing is pushed untested) until you write the real one`;
+    decisions.push({ image: i.name, message });
   }
 
   const ordered = buildOrder(images, decisions);

@@ -96,7 +96,8 @@ export function inferStack(images: readonly InferInput[]): Inference {
             ? `named like this image itself, but not under ${shown(prefix)}: read as an external base`
             : `named like stack image "${s.last}", but not under ${shown(prefix)}: read as an external base`
           : undefined;
-        externals.push({ reference: use.target.reference, line, ...(note ? { note } : {}) });
+        const reference = use.target.reference;
+        if (!externals.some((x) => x.reference === reference)) externals.push({ reference, line, ...(note ? { note } : {}) });
         continue;
       }
       if (s.last === r.image.name) {

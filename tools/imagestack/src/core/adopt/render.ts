@@ -3,7 +3,7 @@
  * a JSON string where quoting matters (JSON strings are YAML double-quoted scalars), so the
  * text reads back as written; version keys are always quoted (`"2026.10"` is not 2026.1).
  */
-import type { Adoption, AdoptedImage, ManifestCommandSpec, ParentEdge } from './types';
+import type { Adoption, AdoptedImage, ManifestCommandSpec, ParentEdge, TestFolder } from './types';
 
 /** Options of {@link renderSpecs}. */
 export interface RenderOptions {
@@ -74,16 +74,34 @@ function imageLines(image: AdoptedImage, sameContext: boolean): string[] {
     body.push('    manifest:', '      commands:');
     for (const c of image.manifest) body.push(`        - ${command(c)}`);
   }
-  if (image.testFolder === 'pytest') {
-    lines.push(
-      `  # decide: ${image.context}/test/ holds pytest files; to run them on the host against the built image`,
-      `  # (its reference in IMAGESTACK_IMAGE), e.g.  test: { host: "python3 -m pytest -q ${image.context}/test" }`,
-    );
-  } else if (image.testFolder === 'files') {
-    lines.push(`  # decide: a test for ${image.context}/test/, e.g. run inside the image:  test: { command: "sh /imagestack/test/run.sh" }`);
+  const test = image.testFolder ? testSetting(image.context, image.testFolder) : undefined;
+  if (test) {
+    lines.push(`  # decide: ${test.comment}`);
+    body.push(`    test: { ${test.key}: ${JSON.stringify(test.command)} }`);
   }
   lines.push(`  ${key(image.name)}:${body.length ? '' : ' {}'}`, ...body);
   return lines;
+}
+
+/**
+ * The test setting written for a `test/` folder (imagestack refuses a test folder with no
+ * command): pytest files run on the host (`test.host`), one script inside the image
+ * (`test.command`), anything else a command that fails with what to do, so that nothing is
+ * pushed untested.
+ */
+export function testSetting(context: string, folder: TestFolder): { key: 'host' | 'command'; command: string; comment: string } {
+  switch (folder.kind) {
+    case 'pytest':
+      return { key: 'host', command: `python3 -m pytest -q ${context}/test`, comment: `pytest files in ${context}/test/, run on the host after the build; IMAGESTACK_IMAGE names the image` };
+    case 'script':
+      return { key: 'command', command: `sh /imagestack/test/${folder.script}`, comment: `${context}/test/${folder.script}, run inside a container of the image` };
+    default:
+      return {
+        key: 'command',
+        command: `echo "write how ${context}/test/ runs: specs.yml test.command (in the image) or test.host (on the host)" >&2; exit 1`,
+        comment: `how the tests in ${context}/test/ run; until then this test fails and nothing is pushed`,
+      };
+  }
 }
 
 /** One edge in words: the instruction as written, its line, the ARGs it goes through and what imagestack passes. */

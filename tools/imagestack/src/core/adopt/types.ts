@@ -86,6 +86,14 @@ export interface References {
   args?: { registry?: string; namespace?: string };
 }
 
+/**
+ * An image's `test/` folder, which imagestack refuses to plan without a command (README
+ * "Verification before push"), as init reads it: `pytest` (test_*.py, *_test.py or
+ * conftest.py: suites that drive the image from the host, as the datahub stacks' do), `script`
+ * (one shell script, run inside the image), or `files` (no way to tell how they run).
+ */
+export type TestFolder = { kind: 'pytest' } | { kind: 'script'; script: string } | { kind: 'files' };
+
 /** What `init` concluded for one image. */
 export interface AdoptedImage extends FoundImage {
   /** Stack parents, one edge per parent (first use), in Dockerfile order. */
@@ -96,12 +104,8 @@ export interface AdoptedImage extends FoundImage {
   args: BuildArgs;
   /** Package manifest commands of this image only (shared ones go to `defaults`). */
   manifest: ManifestCommandSpec[];
-  /**
-   * What the context's `test/` folder holds, when it has one (a test command needs deciding):
-   * `pytest` (test_*.py, *_test.py or conftest.py: suites that drive the image from the host),
-   * else `files`.
-   */
-  testFolder?: 'pytest' | 'files';
+  /** What the context's `test/` folder holds, when it has one: its tests need a command (see {@link TestFolder}). */
+  testFolder?: TestFolder;
 }
 
 /** Everything `init` writes and prints. */
