@@ -171,6 +171,12 @@ describe('inferStack', () => {
     });
   });
 
+  it('spells Docker Hub references with docker.io', () => {
+    const inf = inferStack(inputs({ base: 'FROM debian\n', app: 'ARG T=1\nFROM myorg/base:${T}\n' }));
+    expect(inf.references).toEqual({ registry: 'docker.io', namespace: 'myorg' });
+    expect(inf.images.get('app')?.edges).toMatchObject([{ parent: 'base', form: 'tag-arg', arg: 'T', resolved: 'myorg/base:1' }]);
+  });
+
   it('recognises imagestack\'s own convention and needs no references', () => {
     const inf = inferStack(inputs({ base: 'FROM debian\n', py: 'ARG REGISTRY\nARG BASE_TAG\nFROM ${REGISTRY}/base:${BASE_TAG}\n' }));
     expect(inf.references).toBeUndefined();
@@ -314,6 +320,22 @@ describe('initStack', () => {
       'push registry: 127.0.0.1:5000/datahub, from the --registry/--namespace given to init; imagestack pushes there unless --registry/--namespace (or IMAGESTACK_REGISTRY/IMAGESTACK_NAMESPACE) say otherwise at run time; the Dockerfiles keep referring to ghcr.io/example-org (references:)',
       'integration_tests: true in images/spec.yml: give it a test: command in specs.yml to have its tests gate the push',
       "images/ml-notebook/test/ holds pytest files: written as test.host (run on this machine after the build, the image's reference in IMAGESTACK_IMAGE); check that the suite reads the image from there",
+    ]);
+  });
+
+  it('does not carry over a build arg imagestack passes itself (a parent\'s tag arg, the namespace ARG)', () => {
+    const root = workspace();
+    write(root, {
+      'images/spec.yml': 'images:\n  a: {}\n  b:\n    depend_on: a\n    build_args: { BASE_TAG: "2024.1", OWNER: org, KEEP: "1" }\n',
+      'images/a/Dockerfile': 'FROM debian\n',
+      'images/b/Dockerfile': 'ARG OWNER=org\nARG BASE_TAG=latest\nFROM ghcr.io/$OWNER/a:${BASE_TAG}\n',
+    });
+    const r = initStack({ root, now: NOW });
+    expect(r.adoption.references).toEqual({ registry: 'ghcr.io', namespace: 'org', args: { namespace: 'OWNER' } });
+    expect(r.adoption.images.find((i) => i.name === 'b')?.args).toEqual({ KEEP: '1' });
+    expect(r.adoption.decisions.filter((d) => d.image === 'b').map((d) => d.message)).toEqual([
+      'build_args BASE_TAG is not carried over: imagestack passes BASE_TAG itself (it names the parent, or carries the registry or namespace)',
+      'build_args OWNER is not carried over: imagestack passes OWNER itself (it names the parent, or carries the registry or namespace)',
     ]);
   });
 

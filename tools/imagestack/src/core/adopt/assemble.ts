@@ -63,11 +63,23 @@ export function assembleAdoption(input: AssembleInput): Adoption {
   // Package manifest commands every image runs (same name and command) go to defaults.
   const perImage = found.map((i) => datahub?.images.get(i.name)?.manifest ?? []);
   const shared = (perImage[0] ?? []).filter((c) => perImage.length > 1 && perImage.every((l) => l.some((o) => sameCommand(o, c))));
+  // Build args imagestack passes itself (a parent's tag or reference, the references ARGs) are not carried over.
+  const passed = (name: string) =>
+    new Set([...(inference.images.get(name)?.edges ?? []).map((e) => e.arg), inference.references?.args?.registry, inference.references?.args?.namespace].filter((a): a is string => a !== undefined));
+  const carried = (name: string) => {
+    const args = { ...(datahub?.images.get(name)?.args ?? {}) };
+    for (const arg of passed(name)) {
+      if (!Object.prototype.hasOwnProperty.call(args, arg)) continue;
+      delete args[arg];
+      decisions.push({ image: name, at: DATAHUB_SPEC, message: `build_args ${arg} is not carried over: imagestack passes ${arg} itself (it names the parent, or carries the registry or namespace)` });
+    }
+    return args;
+  };
   const images: AdoptedImage[] = found.map((i, k) => ({
     ...i,
     edges: inference.images.get(i.name)?.edges ?? [],
     externals: inference.images.get(i.name)?.externals ?? [],
-    args: datahub?.images.get(i.name)?.args ?? {},
+    args: carried(i.name),
     manifest: perImage[k].filter((c) => !shared.some((s) => sameCommand(s, c))),
     ...(input.testFolders.has(i.name) ? { testFolder: input.testFolders.get(i.name) } : {}),
   }));

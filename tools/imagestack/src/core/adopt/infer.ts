@@ -18,7 +18,7 @@ import { expandWord, splitRawReference } from '../dockerfile/expand';
 import { TAG_PLACEHOLDER } from '../dockerfile/analyze';
 import { REGISTRY_ARG, tagArgName } from '../graph/types';
 import type { BuildArgs } from '../specs/types';
-import type { Decision, ExternalUse, FoundImage, ParentEdge, ParentForm, References } from './types';
+import type { Decision, ExternalUse, FoundImage, ParentEdge, References } from './types';
 
 /** The value given to an imagestack-convention `${REGISTRY}` with no default (a prefix no real registry has). */
 const OWN_PREFIX = 'imagestack.invalid/own';
@@ -252,4 +252,3 @@ function shown(prefix: string | undefined): string {
   return prefix === undefined ? 'the stack' : prefix === OWN_PREFIX ? '${REGISTRY}' : prefix;
 }
 
-export type { ParentForm };
