@@ -16,6 +16,7 @@ import { EXIT_CANCELLED, EXIT_INPUT, exitCodeOf, renderError } from '../terminal
  * not load the engine client, the site's layout library or the Kubernetes YAML writer.
  */
 const COMMANDS: ReadonlyArray<[string, (program: Command, signal: AbortSignal) => void]> = [
+  ['init', (p) => (require('./commands/init') as typeof import('./commands/init')).registerInit(p)],
   ['plan', (p) => (require('./commands/plan') as typeof import('./commands/plan')).registerPlan(p)],
   ['build', (p, s) => (require('./commands/build') as typeof import('./commands/build')).registerBuild(p, s)],
   ['promote', (p) => (require('./commands/promote') as typeof import('./commands/promote')).registerPromote(p)],
