@@ -46,6 +46,8 @@ export interface BuildRequest {
   contextDir: string;
   /** Dockerfile path relative to the context. */
   dockerfile: string;
+  /** Folders relative to the context that are not sent: the contexts of variants inside it (graph/contexts.ts). */
+  exclude?: readonly string[];
   /** The reference to tag the result with, `<registry>/<namespace>/<image>:<tag>`. */
   reference: string;
   buildArgs: Record<string, string>;

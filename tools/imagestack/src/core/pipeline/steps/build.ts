@@ -6,6 +6,7 @@
  */
 import * as path from 'node:path';
 import { EngineError } from '../../errors';
+import { innerContexts } from '../../graph/contexts';
 import type { StepLog } from '../../engine/log';
 import type { PlanEntry } from '../../plan/types';
 import type { RunContext } from '../context';
@@ -59,6 +60,7 @@ export async function buildStep(run: RunContext, input: BuildStepInput): Promise
       run.engine.build({
         contextDir: path.join(run.stack.specs.root, node.spec.context),
         dockerfile: node.spec.dockerfile,
+        exclude: innerContexts(run.stack, e.image),
         reference: e.reference,
         buildArgs: input.buildArgs,
         labels: input.labels,
