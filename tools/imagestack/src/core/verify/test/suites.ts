@@ -76,7 +76,7 @@ export function ownSuite(stack: Stack, image: string, exists: FolderExists = isF
       file,
       line: node.spec.line,
       message: `images.${image}.test.folder is ${settings.folder}, but ${rel}/ does not exist`,
-      fix: `create ${rel}/ or correct the folder (relative to images/${image}/)`,
+      fix: `create ${rel}/ or correct the folder (relative to ${node.spec.context}/)`,
     });
   }
   if (found && settings.command === undefined && settings.host === undefined) {
