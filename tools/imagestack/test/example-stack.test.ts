@@ -54,7 +54,7 @@ describe('the example stack', () => {
     const report = JSON.parse(ws.read('dist/imagestack/report.json'));
     for (const version of ['2026.1', '2026.2']) {
       const python = report.images.find((i: { image: string; version: string }) => i.image === 'python' && i.version === version);
-      expect(python.gates.test.items).toMatchObject([{ name: 'python', ok: true }, { name: 'python (host)', ok: true, found: 'exit 0' }]);
+      expect(python.gates.test.items).toMatchObject([{ name: 'base (inherited)', ok: true }, { name: 'python', ok: true }, { name: 'python (host)', ok: true, found: 'exit 0' }]);
     }
   });
 
