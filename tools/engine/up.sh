@@ -11,6 +11,8 @@
 #      --data-root, --exec-root and socket under $IMAGESTACK_STATE.
 # The registry: 127.0.0.1:$IMAGESTACK_REGISTRY_PORT (default 5000) if it answers /v2/,
 # otherwise Debian's `docker-registry` started there with its data under $IMAGESTACK_STATE.
+# The host tools it needs (docker CLI, openssl, pytest-3 for the example stack's host-side
+# test) come from Debian when missing.
 # The base image debian:bookworm-slim is pulled if the engine can, otherwise built from
 # Debian's archive with debootstrap (minbase) and `docker import`; the rootfs tarball is
 # cached under $IMAGESTACK_STATE/cache (never inside the repository).
@@ -57,6 +59,9 @@ engine_answers() { DOCKER_HOST="$1" docker version --format '{{.Server.Version}}
 command -v docker >/dev/null 2>&1 || apt_install docker.io
 # openssl: the registry auth tests make the token issuer's key and certificate with it.
 command -v openssl >/dev/null 2>&1 || apt_install openssl
+# pytest-3 (Debian's python3-pytest): the example stack's host-side test (images/python/host-test)
+# runs on this machine, driving the image from outside; PyPI may be unreachable.
+command -v pytest-3 >/dev/null 2>&1 || apt_install python3-pytest
 
 # --- the engine --------------------------------------------------------------------
 ENGINE=""

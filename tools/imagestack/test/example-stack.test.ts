@@ -50,6 +50,12 @@ describe('the example stack', () => {
     expect(await registryTags(ws)).toEqual(first.images.map((e) => `${e.image}:${e.tag}`).sort());
     const { config } = await client.getImageConfig(`${ws.namespace}/gcc-assert`, first.images.find((e) => e.image === 'gcc-assert')!.tag);
     expect(config.config.Labels['org.opencontainers.image.base.name']).toContain(`${ws.namespace}/gcc:`);
+    // python's host-side pytest suite (images/python/host-test) ran against each version's image, and passed.
+    const report = JSON.parse(ws.read('dist/imagestack/report.json'));
+    for (const version of ['2026.1', '2026.2']) {
+      const python = report.images.find((i: { image: string; version: string }) => i.image === 'python' && i.version === version);
+      expect(python.gates.test.items).toMatchObject([{ name: 'base (inherited)', ok: true }, { name: 'python', ok: true }, { name: 'python (host)', ok: true, found: 'exit 0' }]);
+    }
   });
 
   it('an immediate re-run builds nothing', async () => {

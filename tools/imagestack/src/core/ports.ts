@@ -51,6 +51,8 @@ export interface BuildRequest {
   contextDir: string;
   /** Dockerfile path relative to the context. */
   dockerfile: string;
+  /** Folders relative to the context that are not sent: the contexts of variants inside it (graph/contexts.ts). */
+  exclude?: readonly string[];
   /** The reference to tag the result with, `<registry>/<namespace>/<image>:<tag>`. */
   reference: string;
   buildArgs: Record<string, string>;
@@ -161,6 +163,14 @@ export interface EngineContainer {
 /** The engine's container side (and the few image calls the gates make), in dockerode's shape (`Docker` is one). */
 export interface ContainerEngine {
   createContainer(spec: ContainerSpec): Promise<EngineContainer>;
+  /**
+   * Containers matching `opts.filters` (Engine API v1.41 "ContainerList", e.g.
+   * `{ ancestor: ['sha256:…'] }`: made from that image or an image built on it); `all`
+   * includes stopped ones. `Created` is in seconds since the epoch.
+   */
+  listContainers(opts: { all?: boolean; filters?: Record<string, string[]> }): Promise<Array<{ Id: string; Created: number; Labels?: Record<string, string> }>>;
+  /** A container by ID, for removal (`force` kills it first; `v` removes its anonymous volumes). */
+  getContainer(id: string): { remove(opts: { force: boolean; v: boolean }): Promise<unknown> };
   getImage(reference: string): {
     inspect(): Promise<{ Id: string; Created?: string; Size?: number; Config?: { User?: string } }>;
     history(): Promise<unknown[]>;

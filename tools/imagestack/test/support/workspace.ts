@@ -117,6 +117,10 @@ export interface PlanJson {
     tag: string;
     reference: string;
     sourceCommit: string;
+    /** Build context, relative to the workspace root. */
+    context: string;
+    /** Dockerfile, relative to the workspace root. */
+    dockerfile: string;
     parents: string[];
     wave: number;
     action: 'build' | 'skip';

@@ -72,7 +72,7 @@ export function registerBuild(program: Command, signal: AbortSignal): void {
       /* eslint-enable @typescript-eslint/no-require-imports */
       const specsFile = findSpecsFile(g.specs);
       const listed = (toSpecsJson(readFileSync(specsFile, 'utf8')) as { images?: Record<string, unknown> } | null)?.images ?? {};
-      for (const w of unlistedImageFolders(path.dirname(specsFile), Object.keys(listed))) process.stderr.write(`imagestack: warning: ${w}\n`);
+      for (const w of unlistedImageFolders(path.dirname(specsFile), Object.keys(listed), listedContexts(listed))) process.stderr.write(`imagestack: warning: ${w}\n`);
       try {
         run = await runPipeline({
           specsFile,
@@ -109,4 +109,14 @@ export function registerBuild(program: Command, signal: AbortSignal): void {
       );
       if (!run.ok) process.exitCode = signal.aborted ? EXIT_CANCELLED : EXIT_FAILURE;
     });
+}
+
+/** The `context:` of each image of specs.yml `images:` (as parsed, before validation) that sets one as a string. */
+function listedContexts(listed: Record<string, unknown>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [name, entry] of Object.entries(listed)) {
+    const c = (entry as { context?: unknown } | null)?.context;
+    if (typeof c === 'string' && c !== '') out.set(name, c);
+  }
+  return out;
 }

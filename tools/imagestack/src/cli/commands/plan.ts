@@ -29,6 +29,8 @@ export function planJson(plan: Plan): unknown {
       action: e.action,
       reason: e.reason,
       dirty: e.dirty,
+      context: e.context,
+      dockerfile: e.dockerfile,
       ...(plan.why ? { why: plan.why.get(`${e.image}@${e.version}`) } : {}),
     })),
   };
@@ -94,7 +96,7 @@ export function registerPlan(program: Command): void {
       }
       // Folders of the working tree: only when it is what is planned.
       if (o.head === 'HEAD') {
-        for (const w of unlistedImageFolders(path.dirname(specsFile), plan.images.map((e) => e.image))) process.stderr.write(`imagestack: warning: ${w}\n`);
+        for (const w of unlistedImageFolders(path.dirname(specsFile), plan.images.map((e) => e.image), new Map(plan.images.map((e) => [e.image, e.context])))) process.stderr.write(`imagestack: warning: ${w}\n`);
       }
       if (o.json) process.stdout.write(`${JSON.stringify(planJson(plan), null, 2)}\n`);
       else process.stdout.write(o.explain === undefined ? planTable(plan) : `${planTable(plan)}\n${planExplanation(plan, only)}`);

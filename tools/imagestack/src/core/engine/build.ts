@@ -18,7 +18,7 @@ export type { BuildRequest } from '../ports';
  * @throws EngineError with the last lines of the log when the build fails or is aborted
  */
 export async function buildImage(docker: Docker, req: BuildRequest): Promise<{ imageId: string }> {
-  const context = packContext(req.contextDir, req.dockerfile, req.labels);
+  const context = packContext(req.contextDir, req.dockerfile, req.labels, req.exclude);
   let stream: NodeJS.ReadableStream;
   try {
     stream = await docker.buildImage(context as unknown as NodeJS.ReadableStream, {

@@ -85,3 +85,23 @@ describe('specialFiles (issue 11: a FIFO in a context is named before the build)
     expect(specialFiles(path.join(dir, 'missing'))).toEqual([]);
   });
 });
+
+describe('packContext and specialFiles with inner contexts left out (variants)', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'imagestack-context-inner-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(path.join(dir, 'cuda12/deep'), { recursive: true });
+  mkdirSync(path.join(dir, 'cuda12x'), { recursive: true });
+  writeFileSync(path.join(dir, 'Dockerfile'), 'FROM debian:bookworm-slim\nCOPY . /ctx\n');
+  writeFileSync(path.join(dir, 'setup.sh'), 'echo\n');
+  writeFileSync(path.join(dir, 'cuda12/Dockerfile'), 'FROM x\n');
+  writeFileSync(path.join(dir, 'cuda12/deep/a.txt'), 'a\n');
+  writeFileSync(path.join(dir, 'cuda12x/b.txt'), 'b\n');
+  execFileSync('mkfifo', [path.join(dir, 'cuda12/pipe')]);
+
+  it('sends nothing of an excluded folder, and only whole path segments match', async () => {
+    const names = [...(await entries(packContext(dir, 'Dockerfile', {}, ['cuda12']))).keys()].sort();
+    expect(names).toEqual(['.', 'Dockerfile', 'cuda12x', 'cuda12x/b.txt', 'setup.sh']);
+    expect(specialFiles(dir, 'Dockerfile', ['cuda12'])).toEqual([]);
+    expect(specialFiles(dir, 'Dockerfile').map((f) => f.path)).toEqual(['cuda12/pipe']);
+  });
+});

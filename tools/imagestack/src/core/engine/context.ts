@@ -31,10 +31,17 @@ import { EngineError } from '../errors';
  * @param contextDir absolute path of the build context
  * @param dockerfile the Dockerfile's path relative to the context (always included)
  * @param labels labels appended to the Dockerfile as one `LABEL` instruction (final stage)
+ * @param exclude folders relative to the context that are not sent (the contexts of variants
+ *   inside this one, see graph/contexts.ts), `/`-separated
  * @returns a readable tar stream (uncompressed)
  */
-export function packContext(contextDir: string, dockerfile = 'Dockerfile', labels: Record<string, string> = {}): Readable {
-  const ignored = contextFilter(contextDir, dockerfile);
+export function packContext(
+  contextDir: string,
+  dockerfile = 'Dockerfile',
+  labels: Record<string, string> = {},
+  exclude: readonly string[] = [],
+): Readable {
+  const ignored = contextFilter(contextDir, dockerfile, exclude);
   const dockerfileName = path.normalize(dockerfile).split(path.sep).join('/');
   const entries = Object.entries(labels);
   const rewritten = entries.length
@@ -60,11 +67,11 @@ export function packContext(contextDir: string, dockerfile = 'Dockerfile', label
 }
 
 /**
- * The context's `.dockerignore` as a predicate on absolute paths: true for a path the
- * engine is not sent. The Dockerfile and the `.dockerignore` are never ignored. An ignored
- * folder is not walked into (as tar-fs and the Docker CLI do).
+ * The context's `.dockerignore` and the `exclude` folders as a predicate on absolute paths:
+ * true for a path the engine is not sent. The Dockerfile and the `.dockerignore` are never
+ * ignored. An ignored folder is not walked into (as tar-fs and the Docker CLI do).
  */
-function contextFilter(contextDir: string, dockerfile: string): (name: string) => boolean {
+function contextFilter(contextDir: string, dockerfile: string, exclude: readonly string[] = []): (name: string) => boolean {
   const ignoreFile = path.join(contextDir, '.dockerignore');
   const ig = dockerignore({ ignorecase: false });
   if (existsSync(ignoreFile)) ig.add(readFileSync(ignoreFile, 'utf8'));
@@ -72,6 +79,7 @@ function contextFilter(contextDir: string, dockerfile: string): (name: string) =
   return (name: string) => {
     const rel = path.relative(contextDir, name).split(path.sep).join('/');
     if (rel === '' || keep.has(rel)) return false;
+    if (exclude.some((x) => rel === x || rel.startsWith(`${x}/`))) return true;
     return ig.ignores(rel);
   };
 }
@@ -101,10 +109,11 @@ export interface SpecialFile {
  *
  * @param contextDir absolute path of the build context
  * @param dockerfile the Dockerfile's path relative to the context
+ * @param exclude folders relative to the context that are not sent (as for {@link packContext})
  * @returns the special files in walk order
  */
-export function specialFiles(contextDir: string, dockerfile = 'Dockerfile'): SpecialFile[] {
-  const ignored = contextFilter(contextDir, dockerfile);
+export function specialFiles(contextDir: string, dockerfile = 'Dockerfile', exclude: readonly string[] = []): SpecialFile[] {
+  const ignored = contextFilter(contextDir, dockerfile, exclude);
   const found: SpecialFile[] = [];
   const queue = [contextDir];
   while (queue.length) {

@@ -25,3 +25,22 @@ describe('unlistedImageFolders', () => {
     expect(unlistedImageFolders(path.join(root, 'nowhere'), [])).toEqual([]);
   });
 });
+
+describe('unlistedImageFolders with variants (specs.yml `context:`)', () => {
+  const root = mkdtempSync(path.join(tmpdir(), 'imagestack-unlisted-variants-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('counts a folder named by an image’s context as listed, and warns about an unlisted variant with the context fix', () => {
+    for (const dir of ['nb', 'nb/cuda12', 'nb/cuda11', 'nb/docs', 'moved']) {
+      mkdirSync(path.join(root, 'images', dir), { recursive: true });
+      if (dir !== 'nb/docs') writeFileSync(path.join(root, 'images', dir, 'Dockerfile'), 'FROM scratch\n');
+    }
+    // "elsewhere" lives in images/moved; nb-cuda12 in images/nb/cuda12; images/nb/cuda11 is no image's.
+    const contexts = new Map([['nb-cuda12', './images/nb/cuda12/'], ['elsewhere', 'images/moved']]);
+    expect(unlistedImageFolders(root, ['nb', 'nb-cuda12', 'elsewhere'], contexts)).toEqual([
+      'images/nb/cuda11/ has a Dockerfile but is no image\'s context in specs.yml images:, so it is never built (its files are inputs of nb); ' +
+        'fix: add an image with "context: images/nb/cuda11" under images: in specs.yml (or remove the folder)',
+    ]);
+    expect(unlistedImageFolders(root, ['nb', 'nb-cuda12', 'nb-cuda11', 'elsewhere'], new Map([...contexts, ['nb-cuda11', 'images/nb/cuda11']]))).toEqual([]);
+  });
+});

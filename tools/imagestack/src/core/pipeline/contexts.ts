@@ -7,6 +7,7 @@
  */
 import * as path from 'node:path';
 import { specialFiles } from '../engine/context';
+import { innerContexts } from '../graph/contexts';
 import { InputError, type Problem } from '../errors';
 import type { RunContext } from './context';
 
@@ -28,7 +29,7 @@ export function checkContexts(run: RunContext, keys: Iterable<string>): void {
     const spec = run.stack.images.get(image)!.spec;
     const contextDir = path.join(root, spec.context);
     const ignoreFile = path.relative(root, path.join(contextDir, '.dockerignore')).split(path.sep).join('/');
-    for (const f of specialFiles(contextDir, spec.dockerfile)) {
+    for (const f of specialFiles(contextDir, spec.dockerfile, innerContexts(run.stack, image))) {
       problems.push({
         file: path.relative(root, path.join(contextDir, f.path)).split(path.sep).join('/'),
         message: `${f.kind} in the build context of image ${image}: the engine cannot receive it, so the build would fail`,

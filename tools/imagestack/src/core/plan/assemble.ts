@@ -69,6 +69,8 @@ export function assemblePlan(input: PlanInput): Plan {
         reference: `${repository}:${tag}`,
         sourceCommit,
         dirty: dirtyHash !== undefined,
+        context: node.spec.context,
+        dockerfile: node.dockerfile,
         parents: node.parents.map((p) => p.image),
         wave: stack.waves.get(image) ?? 0,
         action,

@@ -2,7 +2,7 @@
  * A build plan: per image and version, the tag it gets and what to do about it.
  * The JSON form (`imagestack plan --json`) is a stable interface: tests and CI consume
  * `head`, `dirty` and, per entry, `image`, `version`, `repository`, `tag`, `reference`,
- * `sourceCommit`, `parents`, `wave`, `action`, `reason`. Fields may be added, never renamed.
+ * `sourceCommit`, `context`, `dockerfile`, `parents`, `wave`, `action`, `reason`. Fields may be added, never renamed.
  */
 
 /** What the pipeline does with one image and version. */
@@ -25,6 +25,10 @@ export interface PlanEntry {
   sourceCommit: string;
   /** True when uncommitted changes touch the inputs of this image or an ancestor: the tag claims no commit. */
   dirty: boolean;
+  /** Build context, relative to the workspace root, e.g. `images/python` (specs.yml `context:`). */
+  context: string;
+  /** Dockerfile, relative to the workspace root, e.g. `images/python/Dockerfile`. */
+  dockerfile: string;
   /** Stack parents (image names), in Dockerfile order. */
   parents: string[];
   /** 0 when every parent is external; else 1 + the highest parent wave. */

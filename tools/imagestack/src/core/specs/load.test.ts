@@ -353,7 +353,7 @@ describe('parseSpecs: schema violations in plain English', () => {
       line: 6,
       column: 5,
       message: 'unknown key "dockerfle" in images.python',
-      fix: 'did you mean "dockerfile"? Rename the key; the keys allowed in images.python are "dockerfile", "args", "versions", "skip", "inputs", "manifest", "checks" and "test"',
+      fix: 'did you mean "dockerfile"? Rename the key; the keys allowed in images.python are "context", "dockerfile", "args", "versions", "skip", "inputs", "manifest", "checks" and "test"',
     });
   });
 
@@ -370,7 +370,7 @@ describe('parseSpecs: schema violations in plain English', () => {
     const p = problem(`${HEAD}images:\n  base:\n    platform: linux/arm64\n`);
     expect(p.message).toBe('unknown key "platform" in images.base');
     expect(p.fix).toBe(
-      'remove it; the keys allowed in images.base are "dockerfile", "args", "versions", "skip", "inputs", "manifest", "checks" and "test"',
+      'remove it; the keys allowed in images.base are "context", "dockerfile", "args", "versions", "skip", "inputs", "manifest", "checks" and "test"',
     );
     expect([p.line, p.column]).toEqual([8, 5]);
   });
@@ -664,6 +664,29 @@ images:
         fix: 'write a glob such as "scripts/common/**", or remove the item',
       },
     ]);
+  });
+
+  it('rejects a context that is absolute, outside the workspace or the workspace itself', () => {
+    const fix = (image: string) => `write a folder relative to the folder of specs.yml, e.g. "images/${image}" (the default)`;
+    expect(problem(`${HEAD}images:\n  a: { context: /srv/images/a }\n`)).toEqual({
+      file: 'specs.yml', line: 7, column: 17, message: 'context "/srv/images/a" of image "a" is an absolute path', fix: fix('a'),
+    });
+    expect(problem(`${HEAD}images:\n  a: { context: images/../../a }\n`)).toMatchObject({
+      line: 7, message: 'context "images/../../a" of image "a" reaches outside the folder of specs.yml', fix: fix('a'),
+    });
+    expect(problem(`${HEAD}images:\n  a: { context: ./ }\n`)).toMatchObject({
+      line: 7, message: 'context "./" of image "a" is the whole workspace: every file would be its input', fix: fix('a'),
+    });
+    expect(problem(`${HEAD}images:\n  a: { context: "" }\n`).message).toMatch(/images\.a\.context/);
+  });
+
+  it('normalizes a context and names it in the dockerfile problem', () => {
+    const specs = parseSpecs(`${HEAD}images:\n  a: { context: ./images/a/variant/ }\n  b: {}\n`, 'specs.yml', '/ws');
+    expect(specs.images.map((i) => i.context)).toEqual(['images/a/variant', 'images/b']);
+    expect(problem(`${HEAD}images:\n  a: { context: images/a/variant, dockerfile: ../Dockerfile }\n`)).toMatchObject({
+      message: 'dockerfile "../Dockerfile" of image "a" is outside its context images/a/variant/',
+      fix: 'move the Dockerfile into images/a/variant/ and write its path relative to that folder, e.g. "Dockerfile"',
+    });
   });
 
   it('rejects a dockerfile outside the context', () => {

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { isMap, visit } from 'yaml';
 import type { Document, Node, Pair } from 'yaml';
 import { InputError } from '../errors';
+import { normalizeFolder } from '../util/folder';
 import type { Problem } from '../errors';
 import { asObject, valueAt } from './context';
 import type { CheckContext, SpecsOverrides } from './context';
@@ -144,10 +145,11 @@ function normalize(ctx: CheckContext, root: string, sections: Sections): Specs {
       versionArgs[v] = argsAt(json, [...at, 'versions', v, 'args']);
     }
     const dockerfile = valueAt(json, [...at, 'dockerfile']);
+    const context = valueAt(json, [...at, 'context']);
     const keyStart = (pair.key as Node | null)?.range?.[0];
     return {
       name,
-      context: `images/${name}`,
+      context: typeof context === 'string' ? normalizeFolder(context) : `images/${name}`,
       dockerfile: typeof dockerfile === 'string' ? dockerfile : 'Dockerfile',
       args: argsAt(json, [...at, 'args']),
       versionArgs,

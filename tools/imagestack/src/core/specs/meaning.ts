@@ -9,10 +9,12 @@
  * Comments, key order, quoting style, other images' entries and other versions do not take
  * part, and an empty value means the same as the absent key: `args: {}` (image, per-version
  * or stack-wide), `inputs: []` (image or stack-wide), an empty per-version section
- * (`"2026.1": {}`, `"2026.1":` or `{ args: {} }`). The README's "How tags are computed"
+ * (`"2026.1": {}`, `"2026.1":` or `{ args: {} }`); a `context:` is compared as a folder
+ * (`./images/x/` is `images/x`), and `context: images/<I>` is the default. The README's "How tags are computed"
  * has the table of what moves a tag.
  */
 import { configure } from 'safe-stable-stringify';
+import { normalizeFolder } from '../util/folder';
 
 /** Deterministic (sorted keys); a cycle throws, as in `JSON.stringify` (parsed specs have none). */
 const stableStringify = configure({ deterministic: true, circularValue: TypeError });
@@ -83,6 +85,12 @@ export function entryMeaning(raw: unknown, image: string, version: string): stri
   const entry = asRecord(asRecord(doc?.images)?.[image]);
   if (!entry) return 'absent';
   const { versions, skip, ...rest } = entry;
+  // `context:` by meaning: `./images/x/` is `images/x`, and the default folder is the absent key.
+  if (typeof rest.context === 'string') {
+    const context = normalizeFolder(rest.context);
+    if (context === `images/${image}`) delete rest.context;
+    else rest.context = context;
+  }
   const skipped = Array.isArray(skip) && skip.map(String).includes(version);
   const wide = doc?.inputs;
   const references = doc?.references;

@@ -338,17 +338,39 @@ const inputsRule: Rule = (ctx) => {
   for (const image of imageNames(ctx)) checkGlobs(ctx, ['images', image, 'inputs']);
 };
 
+/** The image's `context:` as written, when it is a string, else its default `images/<name>`. */
+function contextOf(ctx: CheckContext, image: string): string {
+  const c = valueAt(ctx.json, ['images', image, 'context']);
+  return typeof c === 'string' && c !== '' ? c.replace(/\/+$/, '') : `images/${image}`;
+}
+
+const contextRule: Rule = (ctx) => {
+  for (const image of imageNames(ctx)) {
+    const c = valueAt(ctx.json, ['images', image, 'context']);
+    if (typeof c !== 'string' || c === '') continue;
+    const segments = c.split(/[\\/]/).filter((s) => s !== '' && s !== '.');
+    let message: string | undefined;
+    if (/^([\\/]|[A-Za-z]:)/.test(c)) message = `context ${quoteValue(c)} of image "${image}" is an absolute path`;
+    else if (segments.includes('..')) message = `context ${quoteValue(c)} of image "${image}" reaches outside the folder of specs.yml`;
+    else if (segments.length === 0) message = `context ${quoteValue(c)} of image "${image}" is the whole workspace: every file would be its input`;
+    if (message) {
+      report(ctx, ['images', image, 'context'], 'value', message, `write a folder relative to the folder of specs.yml, e.g. "images/${image}" (the default)`);
+    }
+  }
+};
+
 const dockerfileRule: Rule = (ctx) => {
   for (const image of imageNames(ctx)) {
     const f = valueAt(ctx.json, ['images', image, 'dockerfile']);
     if (typeof f !== 'string' || f === '') continue;
     if (f.startsWith('/') || f.split(/[\\/]/).includes('..')) {
+      const context = contextOf(ctx, image);
       report(
         ctx,
         ['images', image, 'dockerfile'],
         'value',
-        `dockerfile ${quoteValue(f)} of image "${image}" is outside its context images/${image}/`,
-        `move the Dockerfile into images/${image}/ and write its path relative to that folder, e.g. "Dockerfile"`,
+        `dockerfile ${quoteValue(f)} of image "${image}" is outside its context ${context}/`,
+        `move the Dockerfile into ${context}/ and write its path relative to that folder, e.g. "Dockerfile"`,
       );
     }
   }
@@ -366,6 +388,7 @@ export const RULES: readonly Rule[] = [
   skipRule,
   imageVersionsRule,
   inputsRule,
+  contextRule,
   dockerfileRule,
   referencesRule,
 ];

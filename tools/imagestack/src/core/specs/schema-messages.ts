@@ -38,7 +38,7 @@ const SECTION_KEYS: Record<string, readonly string[]> = {
   check: ['name', 'command', 'match', 'package', 'version', 'file', 'schema'],
   manifestCommand: ['name', 'description', 'command'],
   manifest: ['timeout', 'commands'],
-  test: ['command', 'folder', 'inherit', 'timeout', 'user', 'network', 'limits', 'memory', 'pids', 'cpus'],
+  test: ['command', 'host', 'folder', 'inherit', 'timeout', 'user', 'network', 'limits', 'memory', 'pids', 'cpus'],
 };
 
 /**
@@ -189,6 +189,7 @@ function manifestMessage(e: ErrorObject, rest: string[], path: DocPath): Section
 /** `test.<key>` messages: what each value must be, and an example. */
 const TEST_VALUES: Record<string, [string, string]> = {
   command: ['must be a non-empty string or a list of strings', 'write e.g. command: "sh /imagestack/test/run.sh"'],
+  host: ['must be a non-empty string (a shell command run on the host)', 'write e.g. host: "python3 -m pytest -q images/app/host-test"'],
   inherit: ['must be true or false', 'write inherit: true or inherit: false'],
   timeout: ['must be a positive number of seconds', 'write e.g. timeout: 120'],
   user: ['must be a user name or uid, optionally with :group', 'write e.g. user: "1000" or user: "sandbox:sandbox"'],

@@ -26,7 +26,11 @@ export interface VersionSpec {
 export interface ImageSpec {
   /** Image name: one path component of a repository name (`[a-z0-9]+([._-][a-z0-9]+)*`). */
   name: string;
-  /** Build context, relative to the workspace root: always `images/<name>`. */
+  /**
+   * Build context: a folder relative to the workspace root, `/`-separated, no trailing `/`
+   * (`context:` in specs.yml, default `images/<name>`). Never the root itself, never outside it.
+   * A context inside another image's context (a variant) is an input of the inner image only.
+   */
   context: string;
   /** Dockerfile path relative to the context (default `Dockerfile`). */
   dockerfile: string;

@@ -1,7 +1,9 @@
 /**
  * The input index of a stack (DESIGN.md, "source commit": an image's inputs are the files
  * of its context, its declared extra inputs (globs) and the stack-wide inputs): which
- * images a changed path is an input of. Used by the history walk (./source-commits.ts) for
+ * images a changed path is an input of. A context inside another image's context (a
+ * variant, `images/x/cuda12` inside `images/x`) takes its files out of the outer image's
+ * inputs: a path belongs to the deepest context holding it. Used by the history walk (./source-commits.ts) for
  * every changed path of every commit, and by ./dirty.ts for the working tree.
  */
 import * as path from 'node:path';
@@ -80,7 +82,9 @@ export function buildInputIndex(stack: Stack, prefix: string): InputIndex {
     if (p === specsPath || !p.startsWith(prefix)) return NONE;
     const rel = p.slice(prefix.length);
     if (stackWide?.(rel)) return ALL_IMAGES;
-    let hits: number[] | undefined;
+    // The deepest context holding the path wins: a variant's folder inside another image's
+    // context is an input of the variant only.
+    let deepest: number[] | undefined;
     let slash = -1;
     let depth = 0;
     for (const want of depthList) {
@@ -90,9 +94,9 @@ export function buildInputIndex(stack: Stack, prefix: string): InputIndex {
         depth++;
       }
       if (slash < 0) break;
-      const found = contexts.get(rel.slice(0, slash));
-      if (found) (hits ??= []).push(...found);
+      deepest = contexts.get(rel.slice(0, slash)) ?? deepest;
     }
+    let hits: number[] | undefined = deepest && [...deepest];
     if (anyImageGlob?.(rel)) {
       for (const g of imageGlobs) if (g.match(rel)) (hits ??= []).push(...g.images);
     }

@@ -81,6 +81,7 @@ const ROWS: Row[] = [
     files: { 'specs.yml': specs({ versions: `  "2026.1": { args: {} }\n${VERSION_2}` }) },
     moves: [],
   },
+  { change: 'context: set to the default folder (`context: ./images/c/`)', files: { 'specs.yml': specs({ c: '{ context: ./images/c/ }' }) }, moves: [] },
   { change: 'empty inputs added (`inputs: []`, image)', files: { 'specs.yml': specs({ c: '{ inputs: [] }' }) }, moves: [] },
   { change: 'empty inputs added (`inputs: []`, stack-wide)', files: { 'specs.yml': specs({ top: 'inputs: []\n' }) }, moves: [] },
   {

@@ -76,6 +76,8 @@ export function fakePlan(stack: Stack, inRegistry: readonly string[] = []): Plan
       reference: `${repository}:${tag}`,
       sourceCommit: 'a'.repeat(40),
       dirty: false,
+      context: stack.images.get(image)!.spec.context,
+      dockerfile: stack.images.get(image)!.dockerfile,
       parents: stack.images.get(image)!.parents.map((p) => p.image),
       wave: stack.waves.get(image)!,
       action: skip ? 'skip' : 'build',

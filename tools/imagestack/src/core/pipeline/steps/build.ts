@@ -7,6 +7,7 @@
  */
 import * as path from 'node:path';
 import { EngineError } from '../../errors';
+import { innerContexts } from '../../graph/contexts';
 import type { StepLog } from '../../engine/log';
 import type { PlanEntry } from '../../plan/types';
 import type { RunContext } from '../context';
@@ -63,6 +64,7 @@ export async function buildStep(run: RunContext, input: BuildStepInput): Promise
         run.engine.build({
           contextDir: path.join(run.stack.specs.root, node.spec.context),
           dockerfile: node.spec.dockerfile,
+          exclude: innerContexts(run.stack, e.image),
           reference: e.reference,
           buildArgs,
           labels: input.labels,

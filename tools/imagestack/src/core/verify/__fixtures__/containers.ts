@@ -91,6 +91,15 @@ export function fakeContainerEngine(part: (spec: ContainerSpec) => Part = () => 
       history: async () => [],
       remove: async () => undefined,
     }),
+    // Every container not removed; the filters are not applied (an ancestor filter would match them all here).
+    listContainers: async () => containers.filter((c) => !c.removed).map((c) => ({ Id: c.id, Created: 0, Labels: c.spec.Labels })),
+    getContainer: (id: string) => ({
+      remove: async () => {
+        const c = containers.find((x) => x.id === id);
+        if (!c) throw new Error(`no such container: ${id}`);
+        await c.remove();
+      },
+    }),
     pull: async () => Readable.from([]),
     // No framing in the fake: everything is stdout.
     modem: { demuxStream: (stream, stdout) => void stream.on('data', (c: Buffer) => stdout.write(c)) },

@@ -1,11 +1,12 @@
 /**
  * The `test` gate: runs an image's test suites (its own and the ones it inherits, see
  * suites.ts), each in a fresh, limited container (run-suite.ts), as a non-root user
- * (user.ts). Every suite runs even after one failed, so the report is complete; the gate
+ * (user.ts), or on the host for a `test.host` suite (run-host.ts). Every suite runs even after one failed, so the report is complete; the gate
  * fails with a {@link GateFailure} naming the first failed suite.
  */
 import { formatBytes } from './limits';
 import { GateFailure, type Gate, type GateContext, type GateItem, type GateReport } from '../../pipeline/types';
+import { runHostSuite } from './run-host';
 import { runTestSuite, type SuiteOutcome } from './run-suite';
 import { testSuites, type FolderExists, type TestSuite } from './suites';
 import { detectTestUser, type TestUser } from './user';
@@ -22,8 +23,8 @@ export const TEST_CONTAINER_LABELS = { 'io.imagestack.gate': 'test' } as const;
 /**
  * Creates the `test` gate.
  *
- * Its `run(ctx)` resolves with a report holding one item per suite (`name`: `python` or
- * `base (inherited)`; `found`: `exit 0`, `exit 3`, `exit 137 (out of memory)`, `timed out
+ * Its `run(ctx)` resolves with a report holding one item per suite (`name`: `python`,
+ * `python (host)`, `base (inherited)` or `base (host, inherited)`; `found`: `exit 0`, `exit 3`, `exit 137 (out of memory)`, `timed out
  * after 60 s`; `durationMs`), or with summary `no tests` when the image has none.
  *
  * `run(ctx)` throws:
@@ -33,7 +34,8 @@ export const TEST_CONTAINER_LABELS = { 'io.imagestack.gate': 'test' } as const;
  * - InputError when a test folder of the image or an ancestor is missing (the `test:`
  *   settings themselves are validated when specs.yml is loaded, see specs/sections.ts);
  * - EngineError when the engine fails, or when `ctx.signal` aborts (message ends in
- *   "cancelled"); every container started is killed and removed first.
+ *   "cancelled"); every container started is killed and removed first (for a host test:
+ *   its process group is stopped and the containers it made from the image are removed).
  */
 export function createTestGate(options: TestGateOptions = {}): Gate {
   return {
@@ -44,7 +46,8 @@ export function createTestGate(options: TestGateOptions = {}): Gate {
 
 /** What a failed suite is called in messages: `its own suite`, `the suite inherited from base`. */
 function describeSuite(suite: TestSuite): string {
-  return suite.inherited ? `the suite inherited from ${suite.owner}` : 'its own suite';
+  const kind = suite.host ? 'host test' : 'suite';
+  return suite.inherited ? `the ${kind} inherited from ${suite.owner}` : `its own ${kind}`;
 }
 
 /** What happened, for messages: `exited with code 3`, `timed out after 60 s`. */
@@ -72,27 +75,42 @@ async function runTestGate(ctx: GateContext, options: TestGateOptions): Promise<
   const items: GateItem[] = [];
   const failures: Array<{ suite: TestSuite; outcome: SuiteOutcome }> = [];
   for (const suite of suites) {
-    const { user, why } = await userFor(suite);
     const s = suite.settings;
-    ctx.log(
-      `test ${suite.name}: ${typeof s.command === 'string' ? s.command : JSON.stringify(suite.argv)} as ${user} (${why}); timeout ${s.timeoutSeconds} s, ` +
-        `memory ${formatBytes(s.limits.memoryBytes)} (no swap), pids ${s.limits.pids}, cpus ${s.limits.cpus}, network ${s.network ? 'default' : 'none'}`,
-    );
-    const outcome = await runTestSuite({
-      docker: ctx.docker,
-      imageId: ctx.imageId,
-      suite,
-      user,
-      labels: { ...TEST_CONTAINER_LABELS, 'io.imagestack.suite': suite.owner },
-      log: ctx.log,
-      signal: ctx.signal,
-    });
+    let outcome: SuiteOutcome;
+    if (suite.host) {
+      ctx.log(`test ${suite.name}: ${s.host} on the host, in ${ctx.stack.specs.root}; timeout ${s.timeoutSeconds} s; IMAGESTACK_IMAGE=${entry.reference}`);
+      outcome = await runHostSuite({ docker: ctx.docker, entry, imageId: ctx.imageId, suite, cwd: ctx.stack.specs.root, log: ctx.log, signal: ctx.signal });
+    } else {
+      outcome = await runInImage(ctx, suite, userFor);
+    }
     ctx.log(`test ${suite.name}: ${outcome.ok ? 'passed' : 'FAILED'}, ${outcome.found} (${(outcome.durationMs / 1000).toFixed(1)} s)`);
     items.push({ name: suite.name, ok: outcome.ok, found: outcome.found, durationMs: outcome.durationMs });
     if (!outcome.ok) failures.push({ suite, outcome });
   }
+  return verdict(key, suites.length, items, failures);
+}
 
-  const n = suites.length;
+/** Runs one in-image suite, logging how (user, limits, network) first. */
+async function runInImage(ctx: GateContext, suite: TestSuite, userFor: (suite: TestSuite) => Promise<TestUser>): Promise<SuiteOutcome> {
+  const { user, why } = await userFor(suite);
+  const s = suite.settings;
+  ctx.log(
+    `test ${suite.name}: ${typeof s.command === 'string' ? s.command : JSON.stringify(suite.argv)} as ${user} (${why}); timeout ${s.timeoutSeconds} s, ` +
+      `memory ${formatBytes(s.limits.memoryBytes)} (no swap), pids ${s.limits.pids}, cpus ${s.limits.cpus}, network ${s.network ? 'default' : 'none'}`,
+  );
+  return runTestSuite({
+    docker: ctx.docker,
+    imageId: ctx.imageId,
+    suite,
+    user,
+    labels: { ...TEST_CONTAINER_LABELS, 'io.imagestack.suite': suite.owner },
+    log: ctx.log,
+    signal: ctx.signal,
+  });
+}
+
+/** The gate's report, or a {@link GateFailure} naming the first failed suite (with its last lines). */
+function verdict(key: string, n: number, items: GateItem[], failures: Array<{ suite: TestSuite; outcome: SuiteOutcome }>): GateReport {
   if (failures.length === 0) {
     return { ok: true, summary: `${n} test suite${n === 1 ? '' : 's'} passed`, items };
   }

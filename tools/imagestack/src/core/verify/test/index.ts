@@ -1,11 +1,12 @@
 /**
  * The `test` gate and its parts: test settings of specs.yml, the suites an image runs
  * (inherited along the final-stage base chain), the limits, the user, the tar of the test
- * folder, and one suite's run in a container.
+ * folder, and one suite's run in a container or, for `test.host`, on the host.
  */
 export { createTestGate, TEST_CONTAINER_LABELS, type TestGateOptions } from './gate';
 export { runTestSuite, type RunSuiteOptions, type SuiteOutcome } from './run-suite';
-export { testSuites, ownSuite, finalBaseChain, checkTestSettings, type TestSuite, type FolderExists } from './suites';
+export { runHostSuite, hostTestEnv, type RunHostOptions } from './run-host';
+export { testSuites, ownSuite, hostSuite, finalBaseChain, checkTestSettings, type TestSuite, type FolderExists } from './suites';
 export {
   normalizeTestSettings,
   commandArgv,

@@ -59,8 +59,12 @@ const MAX_LINE = 64 * 1024;
 /** How long to wait for the last output after the container exited, in ms. */
 const DRAIN_MS = 5_000;
 
-/** Cuts chunks of one stream into lines; complete lines go to `emit`. */
-function lineSplitter(emit: (line: string) => void): { write(chunk: Buffer): void; flush(): void } {
+/**
+ * Cuts chunks of one stream into lines (`\n`, a trailing `\r` dropped; a run longer than
+ * 64 KiB without a newline is cut into pieces); complete lines go to `emit`, `flush` emits
+ * the rest.
+ */
+export function lineSplitter(emit: (line: string) => void): { write(chunk: Buffer): void; flush(): void } {
   let partial = '';
   return {
     write(chunk) {

@@ -127,6 +127,24 @@ images:
     expect(read('images:\n  app:\n    test: { timeout: 86400 }\n').settings).toMatchObject({ timeoutSeconds: 86400 });
   });
 
+  it('reads test.host of the image entry, and refuses it in defaults.test or blank', () => {
+    expect(read('images:\n  app:\n    test: { host: "pytest images/app/host-test" }\n').settings).toMatchObject({ host: 'pytest images/app/host-test' });
+    expect(read('images:\n  app:\n    test: { command: "true" }\n').settings).not.toHaveProperty('host');
+    expect(read('defaults: { test: { host: "pytest" } }\nimages: { app: {} }').problems).toEqual([
+      {
+        file: 'specs.yml', line: 4, column: 27,
+        message: 'defaults.test.host is not allowed: a host-side test drives one image from outside',
+        fix: 'move it to the test settings of the image it tests: images.<name>.test.host',
+      },
+    ]);
+    expect(read('images:\n  app:\n    test: { host: " " }\n').problems).toMatchObject([
+      { line: 6, message: 'images.app.test.host must be a non-empty string (a shell command run on the host)' },
+    ]);
+    expect(read('images:\n  app:\n    test: { host: [pytest] }\n').problems.map((p) => p.message)).toEqual([
+      'images.app.test.host must be a non-empty string (a shell command run on the host)',
+    ]);
+  });
+
   it('reports problems of defaults.test at their line', () => {
     const r = read('defaults: { test: { timeot: 5 } }\nimages: { app: {} }');
     expect(r.problems).toEqual([{ file: 'specs.yml', line: 4, column: 21, message: 'unknown key "timeot" in defaults.test', fix: 'did you mean "timeout"?' }]);

@@ -10,6 +10,7 @@
  *   python:
  *     test:
  *       command: "sh /imagestack/test/run.sh"  # or exec form: ["python3", "-m", "pytest", "/imagestack/test"]
+ *       host: "pytest images/python/host-test"  # on the host, cwd = workspace root (own entry only)
  *       folder: test             # relative to images/<name>/ (default "test")
  *       inherit: false           # descendants (final-stage base chain) run it too
  *       timeout: 300             # seconds of wall clock, then the container is killed
@@ -31,7 +32,7 @@ export const DEFAULT_TEST_FOLDER = 'test';
 export const TEST_MOUNT = '/imagestack/test';
 
 /** The keys allowed under `test:`. */
-export const TEST_KEYS = ['command', 'folder', 'inherit', 'timeout', 'user', 'network', 'limits'] as const;
+export const TEST_KEYS = ['command', 'host', 'folder', 'inherit', 'timeout', 'user', 'network', 'limits'] as const;
 
 /** An image's test settings with every default applied. */
 export interface TestSettings {
@@ -41,6 +42,11 @@ export interface TestSettings {
    * Undefined when neither the image nor `defaults.test` sets one.
    */
   command?: string | string[];
+  /**
+   * A shell command run on the host (`sh -c`, cwd = the workspace root) with the image's
+   * reference in its environment (see run-host.ts). Only from the image's own entry.
+   */
+  host?: string;
   /** Test folder relative to the image's context, `/`-separated (default `test`). */
   folder: string;
   /** True when `folder` was written in specs.yml (then it must exist). */
@@ -95,6 +101,16 @@ export function normalizeTestSettings(defaults: unknown, own: unknown, image: st
     if ((typeof c === 'string' && c.trim() !== '') || (Array.isArray(c) && c.length > 0 && c.every((x) => typeof x === 'string' && x !== ''))) {
       settings.command = c as string | string[];
       if (at[0] === 'images') ownCommand = true;
+    }
+    if (typeof raw.host === 'string' && raw.host.trim() !== '') {
+      if (at[0] === 'images') settings.host = raw.host;
+      else {
+        issues.push({
+          path: [...at, 'host'],
+          message: 'defaults.test.host is not allowed: a host-side test drives one image from outside',
+          fix: 'move it to the test settings of the image it tests: images.<name>.test.host',
+        });
+      }
     }
     if (typeof raw.folder === 'string' && raw.folder !== '') {
       const norm = path.posix.normalize(raw.folder.replace(/\\/g, '/')).replace(/\/+$/, '');

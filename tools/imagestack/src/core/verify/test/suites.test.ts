@@ -78,6 +78,30 @@ describe('testSuites', () => {
     expect(suites[2].argv).toEqual(['sh', '-c', 'sh /imagestack/test/run.sh']);
   });
 
+  it('adds host suites after the in-image suite of the same image, inherited ones too', () => {
+    const { stack: s, exists } = stack(
+      `images:
+  base: { test: { host: "pytest images/base/host", inherit: true } }
+  python: { test: { command: "sh /imagestack/test/run.sh", host: "pytest images/python/host" } }
+  scipy: { test: { host: "pytest images/scipy/test" } }
+  gcc: {}
+  gcc-assert: {}
+  toolbox: {}
+`,
+      ['images/python/test', 'images/scipy/test'],
+    );
+    const suites = testSuites(s, 'python', exists);
+    expect(suites.map((x) => [x.name, x.owner, x.inherited, x.host ?? false])).toEqual([
+      ['base (host, inherited)', 'base', true, true],
+      ['python', 'python', false, false],
+      ['python (host)', 'python', false, true],
+    ]);
+    expect(suites[2].argv).toEqual(['sh', '-c', 'pytest images/python/host']);
+    // scipy's test folder is its host suite's: no "holds tests, but no command" problem, nothing copied in.
+    expect(testSuites(s, 'scipy', exists).map((x) => x.name)).toEqual(['base (host, inherited)', 'scipy (host)']);
+    expect(checkTestSettings(s, exists)).toEqual([]);
+  });
+
   it('does not inherit from build-stage parents or COPY --from sources', () => {
     const { stack: s, exists } = stack(ALL, FOLDERS);
     // toolbox: a build stage FROM gcc (inherit: true) and files from python (inherit: true); final stage FROM base.

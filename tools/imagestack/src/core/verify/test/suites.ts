@@ -3,7 +3,9 @@
  * `inherit: true`, following only the final-stage base chain (`finalBase.image`, then its
  * `finalBase.image`, …). Build-stage parents and `COPY --from` sources are not followed:
  * a multi-stage image compiled in a gcc stage does not contain gcc, so it must not run
- * gcc's tests. Reads the file system only to ask whether test folders exist.
+ * gcc's tests. An image's suites are its in-image suite (`test.command`) and its host-side
+ * suite (`test.host`, run by run-host.ts), either or both. Reads the file system only to ask
+ * whether test folders exist.
  */
 import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
@@ -19,8 +21,10 @@ export interface TestSuite {
   owner: string;
   /** True when `owner` is an ancestor of the image under test. */
   inherited: boolean;
-  /** The container's `Cmd` (argv given to the image's ENTRYPOINT). */
+  /** The container's `Cmd` (argv given to the image's ENTRYPOINT); for a host suite, `['sh', '-c', host]`. */
   argv: string[];
+  /** True for a host-side suite (`test.host`): run on the host, not in a container (run-host.ts). */
+  host?: boolean;
   /** Absolute path of the test folder to copy in, when it exists; undefined for a command-only suite. */
   folder?: string;
   /** The owner's settings (timeout, limits, user, network). */
@@ -72,10 +76,10 @@ export function ownSuite(stack: Stack, image: string, exists: FolderExists = isF
       file,
       line: node.spec.line,
       message: `images.${image}.test.folder is ${settings.folder}, but ${rel}/ does not exist`,
-      fix: `create ${rel}/ or correct the folder (relative to images/${image}/)`,
+      fix: `create ${rel}/ or correct the folder (relative to ${node.spec.context}/)`,
     });
   }
-  if (found && settings.command === undefined) {
+  if (found && settings.command === undefined && settings.host === undefined) {
     problems.push({
       file,
       line: node.spec.line,
@@ -84,16 +88,27 @@ export function ownSuite(stack: Stack, image: string, exists: FolderExists = isF
     });
   }
   if (problems.length || settings.command === undefined || (!found && !ownCommand)) return { problems };
+  // A folder read by the host suite only (no in-image command of the image's own) is not copied in.
+  if (!ownCommand && settings.host !== undefined) return { problems };
   return {
     problems,
     suite: { name: image, owner: image, inherited: false, argv: commandArgv(settings.command), folder: found ? folder : undefined, settings },
   };
 }
 
+/** The host-side suite of one image (`test.host` of its own entry), or undefined. */
+export function hostSuite(stack: Stack, image: string): TestSuite | undefined {
+  const node = stack.images.get(image);
+  if (!node) throw new Error(`unknown image ${image}`);
+  const { settings } = node.spec.test;
+  if (settings.host === undefined) return undefined;
+  return { name: `${image} (host)`, owner: image, inherited: false, host: true, argv: ['sh', '-c', settings.host], settings };
+}
+
 /**
  * Every suite `image` runs, in order: inherited suites from the root of the final-stage base
- * chain down, then its own. An ancestor's suite is inherited when that ancestor's settings
- * say `inherit: true`.
+ * chain down, then its own; per image the in-image suite, then the host suite. An
+ * ancestor's suites are inherited when that ancestor's settings say `inherit: true`.
  *
  * @throws InputError listing every test folder problem (missing, outside the context) of the
  *   image and of the ancestors on its chain; the settings' shapes were checked at load time
@@ -105,10 +120,14 @@ export function testSuites(stack: Stack, image: string, exists: FolderExists = i
     const r = ownSuite(stack, ancestor, exists);
     problems.push(...r.problems);
     if (r.suite?.settings.inherit) suites.push({ ...r.suite, name: `${ancestor} (inherited)`, inherited: true });
+    const h = hostSuite(stack, ancestor);
+    if (h?.settings.inherit) suites.push({ ...h, name: `${ancestor} (host, inherited)`, inherited: true });
   }
   const own = ownSuite(stack, image, exists);
   problems.push(...own.problems);
   if (own.suite) suites.push(own.suite);
+  const h = hostSuite(stack, image);
+  if (h) suites.push(h);
   if (problems.length) throw new InputError(unique(problems));
   return suites;
 }
