@@ -18,7 +18,7 @@ import type { BuildArgs } from '../specs/types';
 import { parseReference } from '../reference/reference';
 import { tagArgName, REGISTRY_ARG, type ParentRef, type ExternalBase, type StackImage } from '../graph/types';
 import { splitRawReference } from './expand';
-import { legacyBuilderProblems } from './legacy-builder';
+import { builderProblems, classicCapabilities, type BuilderCapabilities } from './capabilities';
 import { parseDockerfile, resolveDockerfile, type ImageUse, type ParsedDockerfile } from './parse';
 
 /**
@@ -49,6 +49,12 @@ export interface StackContext {
    * of one stack and computes it once; computed here when absent.
    */
   stackPrefix?: string;
+  /**
+   * The builder whose capabilities the BuildKit features are checked against (default: the
+   * legacy builder); `null`: not checked here (the plan checks them once it knows the
+   * builder, from `ParsedDockerfile.buildkitFeatures`).
+   */
+  builder?: BuilderCapabilities | null;
 }
 
 /** The result of {@link analyzeDockerfile}: the Dockerfile's edges for one set of build args. */
@@ -77,8 +83,8 @@ export interface DockerfileAnalysis {
  * - a stack parent whose tag is not written `${<NAME>_TAG}` (or `$<NAME>_TAG`): a
  *   hard-coded tag, another image's tag arg, a digest or no tag at all. The fix shows the
  *   line to write;
- * - a feature the legacy builder cannot build (a heredoc, `COPY --link`, `RUN --mount`, …:
- *   see ./legacy-builder.ts).
+ * - a feature the builder (`ctx.builder`, default the legacy builder) cannot build (a
+ *   heredoc, `COPY --link`, `RUN --mount`, …: see ./capabilities.ts).
  */
 export function analyzeDockerfile(dockerfile: string | ParsedDockerfile, ctx: StackContext): DockerfileAnalysis {
   const parsed = typeof dockerfile === 'string' ? parseDockerfile(dockerfile) : dockerfile;
@@ -87,7 +93,8 @@ export function analyzeDockerfile(dockerfile: string | ParsedDockerfile, ctx: St
     provided: ctx.provided,
     placeholder: (name) => (name.endsWith('_TAG') ? TAG_PLACEHOLDER : undefined),
   });
-  const problems = [...resolved.problems, ...legacyBuilderProblems(parsed.buildkitFeatures, ctx.file)];
+  const features = ctx.builder === null ? [] : builderProblems(ctx.builder ?? classicCapabilities(), parsed.buildkitFeatures, ctx.file);
+  const problems = [...resolved.problems, ...features];
   const stackPrefix = ctx.stackPrefix ?? stackRepositoryPrefix(ctx.registry, ctx.namespace);
   const declared = new Set(parsed.globalArgs.map((a) => a.name));
   const parents: ParentRef[] = [];

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { InputError, type Problem } from '../errors';
 import type { BuildArgs, ImageSpec, Specs, VersionSpec } from '../specs/types';
 import { analyzeDockerfile, stackRepositoryPrefix, TAG_PLACEHOLDER, type DockerfileAnalysis } from '../dockerfile/analyze';
-import { parseDockerfile, type ParsedDockerfile } from '../dockerfile/parse';
+import { parseDockerfile, type BuildkitFeature, type ParsedDockerfile } from '../dockerfile/parse';
 import { DependencyGraph, type Cycle } from './graph';
 import { REGISTRY_ARG, tagArgName, type ExternalBase, type ParentRef, type Stack, type StackImage } from './types';
 
@@ -92,6 +92,8 @@ interface ImageReading {
   /** Workspace-relative Dockerfile path, `/`-separated. */
   dockerfile: string;
   analysis?: DockerfileAnalysis;
+  /** The Dockerfile's uses of BuildKit features, checked by the plan against the builder in use. */
+  buildkitFeatures?: BuildkitFeature[];
   /** Parents named per version built (version name, or '' when there are no versions). */
   parentsByVersion: Map<string, string[]>;
   problems: Problem[];
@@ -148,6 +150,7 @@ export async function readStack(specs: Specs): Promise<Stack> {
       parents: a.parents,
       externalBases: a.externalBases,
       finalBase: a.finalBase!,
+      ...(r.buildkitFeatures?.length ? { buildkitFeatures: r.buildkitFeatures } : {}),
     });
   }
   return {
@@ -224,7 +227,7 @@ function readImage(
     let a = byArgs.get(key);
     if (!a) {
       const provided = Object.fromEntries(args);
-      a = analyzeDockerfile(parsed, { file: dockerfile, registry: specs.registry, namespace: specs.namespace, images: imageNames, provided, stackPrefix });
+      a = analyzeDockerfile(parsed, { file: dockerfile, registry: specs.registry, namespace: specs.namespace, images: imageNames, provided, stackPrefix, builder: null });
       byArgs.set(key, a);
     }
     first ??= a;
@@ -248,6 +251,7 @@ function readImage(
   parents.sort((x, y) => x.line - y.line);
   externals.sort((x, y) => x.line - y.line);
   reading.analysis = { ...first!, parents, externalBases: externals, problems: reading.problems };
+  reading.buildkitFeatures = parsed.buildkitFeatures;
   return reading;
 }
 

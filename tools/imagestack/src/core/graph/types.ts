@@ -3,6 +3,7 @@
  * Produced by `readStack` (graph/read-stack.ts) from validated {@link Specs}.
  */
 import type { Specs, ImageSpec } from '../specs/types';
+import type { BuildkitFeature } from '../dockerfile/types';
 
 /** An edge to a stack image, found in the child's Dockerfile. */
 export interface ParentRef {
@@ -42,6 +43,11 @@ export interface StackImage {
    * written). Stage names are followed.
    */
   finalBase: { image: string } | { reference: string; raw: string };
+  /**
+   * The Dockerfile's uses of features only BuildKit builds (heredocs, `RUN --mount`, …), when
+   * there are any: the plan refuses those the builder in use cannot do (`dockerfile/capabilities.ts`).
+   */
+  buildkitFeatures?: BuildkitFeature[];
 }
 
 /** The validated stack: acyclic, every parent known. */

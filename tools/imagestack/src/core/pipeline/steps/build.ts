@@ -10,6 +10,7 @@ import type { StepLog } from '../../engine/log';
 import type { PlanEntry } from '../../plan/types';
 import type { RunContext } from '../context';
 import type { Step } from '../types';
+import { cacheFromReferences } from './cache-from';
 
 /** Runs `fn` as step `step` of the image (progress event, duration). */
 export type Timed = <T>(step: Step, fn: () => Promise<T>) => Promise<T>;
@@ -55,6 +56,8 @@ export async function buildStep(run: RunContext, input: BuildStepInput): Promise
   } else if (!run.options.build) {
     throw new EngineError(`${e.reference} is not in the engine: build it first (imagestack build --no-push ${e.image}, or nx run ${e.image}:build)`);
   } else {
+    const cacheFrom = run.options.cacheFrom ? await cacheFromReferences(run, e, run.options.cacheFrom.head) : undefined;
+    const secrets = run.options.secrets?.get(e.image);
     ({ imageId } = await input.timed('build', () =>
       run.engine.build({
         contextDir: path.join(run.stack.specs.root, node.spec.context),
@@ -65,6 +68,8 @@ export async function buildStep(run: RunContext, input: BuildStepInput): Promise
         log: input.log,
         signal: input.signal,
         onStep: input.onStep,
+        ...(cacheFrom?.length ? { cacheFrom } : {}),
+        ...(secrets?.length ? { secrets } : {}),
       }),
     ));
   }
