@@ -139,7 +139,7 @@ function what(f: BuildkitFeature): string {
   if (f.kind === 'flag') return f.text === '--mount' ? `${f.instruction} ${featureKey(f)}` : `${f.instruction} ${f.text}`;
   return f.kind === 'syntax'
     ? `the \`# syntax=\` parser directive selects a BuildKit frontend${f.value ? ` (${f.value})` : ''}`
-    : 'the `# check=` parser directive asks for build checks';
+    : 'the `# check=` parser directive (build checks)';
 }
 
 function fixOf(f: BuildkitFeature): string {

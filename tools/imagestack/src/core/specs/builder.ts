@@ -6,6 +6,7 @@
  * Shapes are specs.schema.json's; this module adds what a schema cannot say (an id declared
  * twice in one list) and where each secret is written (for the "missing secret" error).
  */
+import { InputError } from '../errors';
 import type { DocPath } from './positions';
 import type { BuildArgs } from './types';
 
@@ -149,4 +150,19 @@ export function specsCredentialWarnings(json: unknown): string[] {
     for (const [v, section] of Object.entries(asObject(asObject(entry)?.versions) ?? {})) found.push({ where: `specs.yml images.${name}.versions.${v}.args`, args: argsOf(section) });
   }
   return credentialArgWarnings(found);
+}
+
+/**
+ * The builder asked by the environment variable IMAGESTACK_BUILDER (for the façades that have
+ * no `--builder`: the Nx executors), with where it came from.
+ *
+ * @throws InputError when the value is not a {@link BuilderChoice}
+ */
+export function builderFromEnv(env: NodeJS.ProcessEnv = process.env): { builder?: BuilderChoice; builderFrom?: string } {
+  const value = env.IMAGESTACK_BUILDER;
+  if (value === undefined || value === '') return {};
+  if (!(BUILDER_CHOICES as readonly string[]).includes(value)) {
+    throw new InputError({ file: `IMAGESTACK_BUILDER=${value}`, message: 'not a builder', fix: `set it to one of ${BUILDER_CHOICES.join(', ')}, or unset it (specs.yml \`builder\` then decides)` });
+  }
+  return { builder: value as BuilderChoice, builderFrom: 'IMAGESTACK_BUILDER' };
 }
