@@ -99,6 +99,7 @@ export function registerBuild(program: Command, signal: AbortSignal): void {
         reporter.stop();
       }
       process.stdout.write(`\n${summaryTable(run)}\n\n`);
+      if (run.builder) process.stdout.write(`builder: ${run.builder}\n`);
       if (process.env.GITHUB_STEP_SUMMARY) {
         appendFileSync(process.env.GITHUB_STEP_SUMMARY, readFileSync(run.reportFiles.markdown, 'utf8'));
       }

@@ -111,6 +111,8 @@ export interface RunResult {
   /** The run report (also written as report.json / report.md in `outputDir`). */
   report: RunReport;
   reportFiles: { json: string; markdown: string };
+  /** The builder the run used, as messages name it (absent with a caller's own engine). */
+  builder?: string;
 }
 
 /**
@@ -207,7 +209,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
   const ok = results.every((r) => r.status === 'skipped' || r.status === 'built' || r.status === 'pushed');
   const report = makeReport(plan, results, startedAt, clock.now().getTime() - startedAt.getTime());
   const reportFiles = writeReport(report, outputDir);
-  return { plan, results, ok, outputDir, report, reportFiles };
+  return { plan, results, ok, outputDir, report, reportFiles, ...(builder ? { builder: builder.caps.description } : {}) };
 }
 
 /**
