@@ -67,21 +67,14 @@ export function readBuildSettings(json: unknown): { settings: BuildSettings; iss
   return { settings: { builder, secrets, imageSecrets }, issues };
 }
 
-/** The paths of every secret entry (for the caller to locate their lines), with the spec each fills. */
+/** Where each secret of `settings` is written in specs.yml, for the caller that has the document to locate its line. */
 export function secretPaths(settings: BuildSettings): Array<[DocPath, SecretSpec]> {
-  return [...secretEntries(settings)];
+  const all = new Set([...settings.secrets, ...[...settings.imageSecrets.values()].flat()]);
+  return [...all].map((s) => [PATHS.get(s) ?? [], s]);
 }
 
+/** The path of each secret read by {@link readBuildSettings}. */
 const PATHS = new WeakMap<SecretSpec, DocPath>();
-
-function* secretEntries(settings: BuildSettings): Iterable<[DocPath, SecretSpec]> {
-  const seen = new Set<SecretSpec>();
-  for (const s of [...settings.secrets, ...[...settings.imageSecrets.values()].flat()]) {
-    if (seen.has(s)) continue;
-    seen.add(s);
-    yield [PATHS.get(s) ?? [], s];
-  }
-}
 
 function readSecretList(value: unknown, at: Array<string | number>, issues: BuilderIssue[]): SecretSpec[] {
   if (!Array.isArray(value)) return [];
