@@ -22,10 +22,10 @@ function commits(root: string, n: number): string[] {
 }
 
 describe('cacheFromReferences', () => {
-  it('gives the two newest earlier tags of the version in history, then the parents; tags of other versions, branches or forced builds are left out', async () => {
+  it('gives the two newest earlier tags of the version in history, then the parents in the registry; tags of other versions, branches or forced builds are left out', async () => {
     const stack = fakeStack({ base: [], leaf: ['base'] });
     const [c0, c1, c2, c3] = commits(stack.specs.root, 4);
-    const plan = fakePlan(stack);
+    const plan = fakePlan(stack, ['base']);
     const entries = new Map(plan.images.map((e) => [nodeKey(e.image, e.version), e]));
     const leaf = entries.get(nodeKey('leaf', VERSION))!;
     const asked: string[] = [];
@@ -41,9 +41,9 @@ describe('cacheFromReferences', () => {
     expect(refs).toEqual([`${leaf.repository}:${VERSION}-${c2.slice(0, 7)}`, `${leaf.repository}:${VERSION}-${c1.slice(0, 7)}`, entries.get(nodeKey('base', VERSION))!.reference]);
   });
 
-  it('a registry that does not answer gives the parents only', async () => {
-    const stack = fakeStack({ base: [], leaf: ['base'] });
-    const entries = new Map(fakePlan(stack).images.map((e) => [nodeKey(e.image, e.version), e]));
+  it('a registry that does not answer gives the parents in the registry only', async () => {
+    const stack = fakeStack({ base: [], mid: ['base'], leaf: ['base', 'mid'] });
+    const entries = new Map(fakePlan(stack, ['base']).images.map((e) => [nodeKey(e.image, e.version), e]));
     const registry = { registry: REGISTRY, listTags: async () => Promise.reject(new Error('down')) };
     expect(await cacheFromReferences({ stack, entries, registry } as never, entries.get(nodeKey('leaf', VERSION))!, 'HEAD')).toEqual([entries.get(nodeKey('base', VERSION))!.reference]);
   });

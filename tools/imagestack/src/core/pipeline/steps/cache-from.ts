@@ -2,7 +2,7 @@
  * What a BuildKit build may take its unchanged layers from, besides the engine's own cache
  * (issue 13, layers shared across CI runners): the image's previous tags of the same version in
  * the registry (newest first, by the first-parent history of the planned commit) and its
- * parents' exact tags. Every image imagestack builds with BuildKit is pushed with inline cache
+ * parents' exact tags when they were in the registry at plan time. Every image imagestack builds with BuildKit is pushed with inline cache
  * metadata (`BUILDKIT_INLINE_CACHE=1`), so a fresh engine given these references with
  * `--cache-from` pulls the layers of the steps whose inputs did not change instead of running them.
  */
@@ -39,7 +39,11 @@ function firstParentHistory(root: string, head: string): Promise<string[]> {
  * @param head the planned commit (its first-parent history orders the previous tags)
  */
 export async function cacheFromReferences(run: Pick<RunContext, 'stack' | 'entries' | 'registry'>, e: PlanEntry, head: string): Promise<string[]> {
-  const parents = e.parents.map((p) => run.entries.get(nodeKey(p, e.version))?.reference).filter((r): r is string => r !== undefined);
+  // Parents whose tag was in the registry at plan time; one built by this run is in this engine already.
+  const parents = e.parents
+    .map((p) => run.entries.get(nodeKey(p, e.version)))
+    .filter((p) => p?.action === 'skip')
+    .map((p) => p!.reference);
   let tags: string[] = [];
   try {
     tags = await run.registry.listTags(repositoryOf(run.stack.specs.namespace, e.image));
