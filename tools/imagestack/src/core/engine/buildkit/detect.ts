@@ -79,8 +79,9 @@ const major = (version: string) => Number(/^(\d+)/.exec(version)?.[1] ?? 0);
  *
  * @returns the client, or why there is none (one clause per CLI tried)
  */
-export async function findBuildkitClient(env: NodeJS.ProcessEnv = process.env): Promise<BuildkitClient | { why: string }> {
+export async function findBuildkitClient(env: NodeJS.ProcessEnv = process.env): Promise<BuildkitClient | { why: string; engineDown?: boolean }> {
   const tried: string[] = [];
+  let answered = false;
   for (const command of dockerCandidates(env)) {
     const v = await run(command, ['version', '--format', '{{json .}}'], env);
     let info: { Client?: { Version?: string }; Server?: { Version?: string; Os?: string } | null } = {};
@@ -95,6 +96,7 @@ export async function findBuildkitClient(env: NodeJS.ProcessEnv = process.env): 
       tried.push(`${command}: the engine does not answer (${(v.stderr.trim().split('\n').pop() ?? '').slice(0, 200) || 'no version'})`);
       continue;
     }
+    answered = true;
     if (major(engineVersion) < 18 || (major(engineVersion) === 18 && !/^18\.09/.test(engineVersion)) || (info.Server?.Os && info.Server.Os !== 'linux')) {
       return { why: `the engine (Docker ${engineVersion}, ${info.Server?.Os ?? 'linux'}) has no BuildKit` };
     }
@@ -102,10 +104,10 @@ export async function findBuildkitClient(env: NodeJS.ProcessEnv = process.env): 
     if (major(clientVersion) > 0 && major(clientVersion) < 23) return { command, kind: 'builtin', clientVersion, engineVersion };
     tried.push(`${command} (${clientVersion}) has no buildx plugin, and a Docker CLI of 23 or later needs it for BuildKit`);
   }
-  return { why: tried.length ? tried.join('; ') : 'no docker CLI on PATH' };
+  return { why: tried.length ? tried.join('; ') : 'no docker CLI on PATH', ...(tried.length && !answered ? { engineDown: true } : {}) };
 }
 
-const memo = new Map<string, Promise<BuildkitClient | { why: string }>>();
+const memo = new Map<string, Promise<BuildkitClient | { why: string; engineDown?: boolean }>>();
 
 /**
  * Chooses the builder for `choice` (see the module comment); the CLI search is done once per
@@ -121,7 +123,8 @@ export async function selectBuilder(choice: BuilderChoice, from: string, env: No
   if (!memo.has(key)) memo.set(key, findBuildkitClient(env));
   const found = await memo.get(key)!;
   if ('why' in found) {
-    if (choice === 'buildkit') {
+    // An engine that does not answer is reported by the run's engine check (exit 5), not here.
+    if (choice === 'buildkit' && !found.engineDown) {
       throw new InputError({
         file: from === 'specs.yml' ? 'specs.yml' : `${from} ${choice}`,
         message: `${asked} asks for BuildKit, but no Docker CLI with a BuildKit client was found: ${found.why}`,
