@@ -52,12 +52,15 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{
   });
 }
 
-/** Every executable `docker` on PATH (first one first, each real file once), then /usr/bin/docker. */
-export function dockerCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
+/** Where a Docker CLI is looked for after PATH. */
+export const FALLBACK_CLIS: readonly string[] = ['/usr/bin/docker'];
+
+/** Every executable `docker` on PATH (first one first, each real file once), then `fallbacks`. */
+export function dockerCandidates(env: NodeJS.ProcessEnv = process.env, fallbacks: readonly string[] = FALLBACK_CLIS): string[] {
   const dirs = (env.PATH ?? '').split(path.delimiter).filter(Boolean);
   const out: string[] = [];
   const seen = new Set<string>();
-  for (const file of [...dirs.map((d) => path.join(d, 'docker')), '/usr/bin/docker']) {
+  for (const file of [...dirs.map((d) => path.join(d, 'docker')), ...fallbacks]) {
     try {
       accessSync(file, constants.X_OK);
       const real = realpathSync(file);
@@ -77,12 +80,13 @@ const major = (version: string) => Number(/^(\d+)/.exec(version)?.[1] ?? 0);
  * Finds a Docker CLI with a BuildKit client for the engine of `env.DOCKER_HOST` (see the module
  * comment for the order). Never throws.
  *
+ * @param fallbacks CLIs tried after PATH (default {@link FALLBACK_CLIS})
  * @returns the client, or why there is none (one clause per CLI tried)
  */
-export async function findBuildkitClient(env: NodeJS.ProcessEnv = process.env): Promise<BuildkitClient | { why: string; engineDown?: boolean }> {
+export async function findBuildkitClient(env: NodeJS.ProcessEnv = process.env, fallbacks: readonly string[] = FALLBACK_CLIS): Promise<BuildkitClient | { why: string; engineDown?: boolean }> {
   const tried: string[] = [];
   let answered = false;
-  for (const command of dockerCandidates(env)) {
+  for (const command of dockerCandidates(env, fallbacks)) {
     const v = await run(command, ['version', '--format', '{{json .}}'], env);
     let info: { Client?: { Version?: string }; Server?: { Version?: string; Os?: string } | null } = {};
     try {
