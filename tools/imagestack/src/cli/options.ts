@@ -12,17 +12,23 @@
 import { Command, Option } from 'commander';
 import { InputError } from '../core/errors';
 import { DURATION_FIX, parseDuration } from '../core/util/duration';
+import { BUILDER_CHOICES, type BuilderChoice } from '../core/specs/builder';
 
 /** Environment variable read when `--registry` is not given. */
 export const REGISTRY_ENV = 'IMAGESTACK_REGISTRY';
 /** Environment variable read when `--namespace` is not given. */
 export const NAMESPACE_ENV = 'IMAGESTACK_NAMESPACE';
 
+/** Environment variable read when `--builder` is not given. */
+export const BUILDER_ENV = 'IMAGESTACK_BUILDER';
+
 /** The global options every command reads (`cmd.optsWithGlobals()`). */
 export interface GlobalFlags {
   specs?: string;
   registry?: string;
   namespace?: string;
+  /** `--builder` / IMAGESTACK_BUILDER, over specs.yml `builder`. */
+  builder?: BuilderChoice;
 }
 
 /** Adds `--specs`, `--registry` (env {@link REGISTRY_ENV}) and `--namespace` (env {@link NAMESPACE_ENV}) to `program`. */
@@ -30,7 +36,27 @@ export function addGlobalOptions(program: Command): Command {
   return program
     .option('--specs <file>', 'path of specs.yml (default: the nearest one upwards)')
     .addOption(new Option('--registry <host>', 'registry host[:port], overriding specs.yml').env(REGISTRY_ENV))
-    .addOption(new Option('--namespace <path>', 'repository namespace, overriding specs.yml').env(NAMESPACE_ENV));
+    .addOption(new Option('--namespace <path>', 'repository namespace, overriding specs.yml').env(NAMESPACE_ENV))
+    .addOption(
+      new Option('--builder <builder>', 'auto (BuildKit where available, else the legacy builder), buildkit or classic, overriding specs.yml')
+        .env(BUILDER_ENV)
+        .argParser(builderChoice),
+    );
+}
+
+/** Parser of `--builder` (and IMAGESTACK_BUILDER). */
+export function builderChoice(value: string): BuilderChoice {
+  if (!(BUILDER_CHOICES as readonly string[]).includes(value)) {
+    throw optionError('--builder', value, 'not a builder', `write one of ${BUILDER_CHOICES.join(', ')} (--builder or ${BUILDER_ENV})`);
+  }
+  return value as BuilderChoice;
+}
+
+/** `builder` and where it came from (`--builder` or IMAGESTACK_BUILDER), for `runPipeline` / `makePlan`. */
+export function builderOverride(cmd: Command): { builder?: BuilderChoice; builderFrom?: string } {
+  const builder = globalFlags(cmd).builder;
+  if (builder === undefined) return {};
+  return { builder, builderFrom: cmd.getOptionValueSourceWithGlobals('builder') === 'env' ? BUILDER_ENV : '--builder' };
 }
 
 /** The global options of the command being run. */

@@ -1,4 +1,6 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { toSpecsJson } from '../core/specs/document';
+import { specsCredentialWarnings } from '../core/specs/builder';
 import * as path from 'node:path';
 import { InputError } from '../core/errors';
 
@@ -26,4 +28,16 @@ export function findSpecsFile(given: string | undefined, cwd = process.cwd()): s
     message: `no specs.yml in ${cwd} or any parent folder`,
     fix: 'run imagestack inside the workspace, or pass --specs <file>',
   });
+}
+
+/**
+ * The warnings for build args of `specsFile` whose name looks like a credential (see
+ * `specsCredentialWarnings`); none when the file does not parse (its errors come from loading).
+ */
+export function credentialArgWarningsOf(specsFile: string): string[] {
+  try {
+    return specsCredentialWarnings(toSpecsJson(readFileSync(specsFile, 'utf8')));
+  } catch {
+    return [];
+  }
 }

@@ -63,9 +63,19 @@ export interface BuildRequest {
   onStep?: (step: string) => void;
   /** Aborting closes the connection; the engine cancels the build and removes its containers. */
   signal?: AbortSignal;
+  /**
+   * Build secrets (BuildKit only), each an id and the source of its value: an environment
+   * variable of this process or an absolute file path. Never written into the image or a log.
+   */
+  secrets?: Array<{ id: string; env?: string; file?: string }>;
+  /**
+   * References whose layers the build may re-use as cache (BuildKit only, `--cache-from`;
+   * images pushed with inline cache metadata): the image's previous tags and its parents' tags.
+   */
+  cacheFrom?: string[];
 }
 
-/** Builds images. The classic builder (`engine/build.ts`) is one; BuildKit would be another. */
+/** Builds images. The classic builder (`engine/build.ts`) is one; BuildKit (`engine/buildkit/builder.ts`) another. */
 export interface ImageBuilder {
   /**
    * Builds the image and tags it `req.reference`.

@@ -7,8 +7,8 @@ import { toSpecsJson } from '../../core/specs/document';
 import { checkRunId } from '../../core/ci/markers';
 import type { RunResult } from '../../core/pipeline/run';
 import { terminalReporter } from '../../terminal/progress';
-import { findSpecsFile } from '../specs-file';
-import { collect, globalFlags, positiveDuration, wholeNumber } from '../options';
+import { credentialArgWarningsOf, findSpecsFile } from '../specs-file';
+import { builderOverride, collect, globalFlags, positiveDuration, wholeNumber } from '../options';
 import { formatDuration } from '../../terminal/table';
 import { summaryTable } from '../../terminal/summary';
 import { EXIT_CANCELLED, EXIT_FAILURE } from '../../terminal/render-error';
@@ -73,6 +73,7 @@ export function registerBuild(program: Command, signal: AbortSignal): void {
       const specsFile = findSpecsFile(g.specs);
       const listed = (toSpecsJson(readFileSync(specsFile, 'utf8')) as { images?: Record<string, unknown> } | null)?.images ?? {};
       for (const w of unlistedImageFolders(path.dirname(specsFile), Object.keys(listed), listedContexts(listed))) process.stderr.write(`imagestack: warning: ${w}\n`);
+      for (const w of credentialArgWarningsOf(specsFile)) process.stderr.write(`imagestack: warning: ${w}\n`);
       try {
         run = await runPipeline({
           specsFile,
@@ -92,11 +93,13 @@ export function registerBuild(program: Command, signal: AbortSignal): void {
           gates: [createManifestGate(), createChecksGate(), createTestGate()],
           reporter,
           signal,
+          ...builderOverride(cmd),
         });
       } finally {
         reporter.stop();
       }
       process.stdout.write(`\n${summaryTable(run)}\n\n`);
+      if (run.builder) process.stdout.write(`builder: ${run.builder}\n`);
       if (process.env.GITHUB_STEP_SUMMARY) {
         appendFileSync(process.env.GITHUB_STEP_SUMMARY, readFileSync(run.reportFiles.markdown, 'utf8'));
       }

@@ -9,7 +9,7 @@ import { InputError } from '../../core/errors';
 import { commitsBetween, revParse } from '../../core/git/git';
 import { makePlan } from '../../core/plan/make-plan';
 import { findSpecsFile } from '../specs-file';
-import { globalFlags } from '../options';
+import { builderOverride, globalFlags } from '../options';
 
 /**
  * The lines `imagestack matrix --github-output` appends to `$GITHUB_OUTPUT` ("Setting an
@@ -37,6 +37,8 @@ export function registerMatrix(program: Command): void {
         head: o.head,
         registry: g.registry,
         namespace: g.namespace,
+        // The Dockerfiles are checked against the builder the jobs will use (same PATH, same flag).
+        ...builderOverride(cmd),
       });
       const root = stack.specs.root;
       const changed = o.base ? await commitsBetween(root, await revParse(root, o.base), plan.head) : undefined;

@@ -5,8 +5,8 @@ import { unlistedImageFolders } from '../../core/graph/unlisted-folders';
 import { planHead } from '../../core/plan/plan-commit';
 import { InputError } from '../../core/errors';
 import type { Plan } from '../../core/plan/types';
-import { findSpecsFile } from '../specs-file';
-import { globalFlags } from '../options';
+import { credentialArgWarningsOf, findSpecsFile } from '../specs-file';
+import { builderOverride, globalFlags } from '../options';
 import { formatTable } from '../../terminal/table';
 
 /**
@@ -88,7 +88,9 @@ export function registerPlan(program: Command): void {
         offline: o.offline,
         registry: g.registry,
         namespace: g.namespace,
+        ...builderOverride(cmd),
       });
+      for (const w of credentialArgWarningsOf(specsFile)) process.stderr.write(`imagestack: warning: ${w}\n`);
       const only = typeof o.explain === 'string' ? o.explain : undefined;
       if (only !== undefined && !plan.images.some((e) => e.image === only)) {
         const known = [...new Set(plan.images.map((e) => e.image))].join(', ');

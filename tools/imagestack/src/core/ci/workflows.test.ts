@@ -91,6 +91,16 @@ describe('ci.yml', () => {
   const wf = load('ci.yml');
   const { plan, build, 'build-fork': fork, report } = wf.jobs;
 
+  it('plans and builds with one builder: every job that sets up imagestack passes the same one, and the setup action makes BuildKit available', () => {
+    for (const job of [plan, build, fork]) {
+      const setup = (job.steps as Yaml[]).find((s) => s.uses === './.github/actions/setup')!;
+      expect((setup.with as Yaml).builder).toBe("${{ vars.IMAGESTACK_BUILDER || 'auto' }}");
+    }
+    const action = readFileSync(path.join(ROOT, '.github/actions/setup/action.yml'), 'utf8');
+    expect(action).toContain('docker buildx version');
+    expect(action).toContain('IMAGESTACK_BUILDER=$BUILDER');
+  });
+
   it('runs on pull requests and pushes, with no permission by default and each job asking only for what it needs', () => {
     expect(Object.keys(wf.on).sort()).toEqual(['pull_request', 'push']);
     expect(wf.permissions).toEqual({});

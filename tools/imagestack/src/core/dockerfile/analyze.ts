@@ -25,8 +25,8 @@ import type { BuildArgs } from '../specs/types';
 import { parseReference } from '../reference/reference';
 import { tagArgName, type ParentArg, type ParentRef, type ExternalBase, type StackImage } from '../graph/types';
 import { splitRawReference } from './expand';
-import { legacyBuilderProblems } from './legacy-builder';
 import { argConflictProblem, closestName, copyFromVariableProblem, editDistance, tagProblem, unknownParentProblem } from './parent-problems';
+import { builderProblems, classicCapabilities, type BuilderCapabilities } from './capabilities';
 import { parseDockerfile, resolveDockerfile, type ImageUse, type ParsedDockerfile } from './parse';
 
 /**
@@ -60,6 +60,12 @@ export interface StackContext {
    * of one stack and computes it once; computed here when absent.
    */
   stackPrefix?: string;
+  /**
+   * The builder whose capabilities the BuildKit features are checked against (default: the
+   * legacy builder); `null`: not checked here (the plan checks them once it knows the
+   * builder, from `ParsedDockerfile.buildkitFeatures`).
+   */
+  builder?: BuilderCapabilities | null;
 }
 
 /** The result of {@link analyzeDockerfile}: the Dockerfile's edges for one set of build args. */
@@ -113,8 +119,8 @@ function tagVariables(parsed: ParsedDockerfile): Set<string> {
  *   to write;
  * - an ARG carrying two different parents (or a parent's tag and its reference);
  * - `COPY --from=` naming a parent through variables (the engine does not expand them);
- * - a feature the legacy builder cannot build (a heredoc, `COPY --link`, `RUN --mount`, …:
- *   see ./legacy-builder.ts).
+ * - a feature the builder (`ctx.builder`, default the legacy builder) cannot build (a
+ *   heredoc, `COPY --link`, `RUN --mount`, …: see ./capabilities.ts).
  */
 export function analyzeDockerfile(dockerfile: string | ParsedDockerfile, ctx: StackContext): DockerfileAnalysis {
   const parsed = typeof dockerfile === 'string' ? parseDockerfile(dockerfile) : dockerfile;
@@ -124,7 +130,8 @@ export function analyzeDockerfile(dockerfile: string | ParsedDockerfile, ctx: St
     provided: ctx.provided,
     placeholder: (name) => (name.endsWith('_TAG') || tagVars.has(name) ? TAG_PLACEHOLDER : undefined),
   });
-  const problems = [...resolved.problems, ...legacyBuilderProblems(parsed.buildkitFeatures, ctx.file)];
+  const features = ctx.builder === null ? [] : builderProblems(ctx.builder ?? classicCapabilities(), parsed.buildkitFeatures, ctx.file);
+  const problems = [...resolved.problems, ...features];
   const prefixes = [{ prefix: ctx.stackPrefix ?? stackRepositoryPrefix(ctx.registry, ctx.namespace), spelled: `${ctx.registry}/${ctx.namespace}` }];
   if (ctx.references) {
     const { registry, namespace } = ctx.references;

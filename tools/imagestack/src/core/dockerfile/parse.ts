@@ -7,11 +7,11 @@
  * Parsing uses `dockerfile-ast` (a real parser with source ranges), so continuation
  * lines, comments, parser directives (`# escape=`) and flags are handled as Docker does;
  * plain Dockerfiles take a private fast path (./scan.ts) to the same answer. Both also
- * note the uses of features only BuildKit builds (./legacy-builder.ts).
+ * note the uses of features only BuildKit builds (./capabilities.ts).
  */
 import type { From, Flag } from 'dockerfile-ast';
 import { scanPlainDockerfile } from './scan';
-import { BUILDKIT_FLAGS, isHeredoc } from './legacy-builder';
+import { BUILDKIT_FLAGS, isHeredoc } from './capabilities';
 import type { BuildkitFeature, DockerfileStage, GlobalArg, ImageText, ParsedDockerfile } from './types';
 
 export type { BuildkitFeature, DockerfileStage, GlobalArg, ImageInstruction, ImageText, ParsedDockerfile } from './types';
@@ -59,9 +59,10 @@ export function parseDockerfileWithAst(text: string): ParsedDockerfile {
   const emptyFroms: ParsedDockerfile['emptyFroms'] = [];
   const buildkitFeatures: BuildkitFeature[] = [];
   for (const d of df.getDirectives()) {
-    if (d.getName().toLowerCase() !== 'syntax') continue;
+    const name = d.getName().toLowerCase();
+    if (name !== 'syntax' && name !== 'check') continue;
     const start = d.getNameRange().start;
-    buildkitFeatures.push({ kind: 'syntax', text: 'syntax', line: start.line + 1, column: start.character + 1 });
+    buildkitFeatures.push({ kind: name, text: name, value: d.getValue(), line: start.line + 1, column: start.character + 1 });
   }
   const textAt = (raw: string, range: Range, instruction: ImageText['instruction'], instructionLine: number, stage: number): ImageText => ({
     raw,
@@ -79,7 +80,8 @@ export function parseDockerfileWithAst(text: string): ParsedDockerfile {
       for (const f of ins.getFlags()) {
         if (!BUILDKIT_FLAGS[instruction].has(f.getName())) continue;
         const start = f.getRange().start;
-        buildkitFeatures.push({ kind: 'flag', text: `--${f.getName()}`, instruction, line: start.line + 1, column: start.character + 1 });
+        const value = f.getValue();
+        buildkitFeatures.push({ kind: 'flag', text: `--${f.getName()}`, instruction, ...(value !== null ? { value } : {}), line: start.line + 1, column: start.character + 1 });
       }
       if (ins instanceof Run && stages.length > 0) {
         for (const f of ins.getFlags()) {

@@ -30,7 +30,7 @@
  * - the first line is not a comment with a `=` (a possible parser directive, `# syntax=`).
  * Other instructions are not looked at beyond their keyword.
  */
-import { BUILDKIT_FLAGS } from './legacy-builder';
+import { BUILDKIT_FLAGS } from './capabilities';
 import type { BuildkitFeature, GlobalArg, ImageText, ParsedDockerfile, DockerfileStage } from './types';
 
 const UNSAFE = /[\\`\r\t\uFEFF]|<<|onbuild/i;
@@ -159,5 +159,5 @@ function mountFrom(word: string): [string, number] | undefined | null {
 function buildkitFlag(instruction: 'RUN' | 'COPY' | 'ADD', word: string, at: number, line: number, out: BuildkitFeature[]): void {
   const eq = word.indexOf('=');
   const name = eq < 0 ? word.slice(2) : word.slice(2, eq);
-  if (BUILDKIT_FLAGS[instruction].has(name)) out.push({ kind: 'flag', text: `--${name}`, instruction, line, column: at + 1 });
+  if (BUILDKIT_FLAGS[instruction].has(name)) out.push({ kind: 'flag', text: `--${name}`, instruction, ...(eq < 0 ? {} : { value: word.slice(eq + 1) }), line, column: at + 1 });
 }

@@ -54,16 +54,22 @@ export interface DockerfileStage {
 /**
  * A use of a Dockerfile feature only BuildKit builds (Docker's legacy builder fails on it):
  * a heredoc in `RUN`/`COPY`/`ADD`, a BuildKit-only flag (`COPY`/`ADD --link`, `--chmod`;
- * `RUN --mount`, `--network`, `--security`) or a `# syntax=` parser directive.
+ * `RUN --mount`, `--network`, `--security`; `COPY --parents`, `--exclude`) or a `# syntax=` /
+ * `# check=` parser directive.
  */
 export interface BuildkitFeature {
-  /** `heredoc`, `flag` or `syntax` (the directive). */
-  kind: 'heredoc' | 'flag' | 'syntax';
+  /** `heredoc`, `flag`, or a parser directive: `syntax` or `check`. */
+  kind: 'heredoc' | 'flag' | 'syntax' | 'check';
   /**
    * The feature as written: the heredoc's opening word (`<<EOF`), the flag's name with its
-   * dashes and without its value (`--mount`), or the directive's name (`syntax`).
+   * dashes and without its value (`--mount`), or the directive's name (`syntax`, `check`).
    */
   text: string;
+  /**
+   * A flag's value as written after `=` (`type=cache,target=/root/.cache`), a directive's
+   * value (`docker/dockerfile:1`); absent for a heredoc and a flag without `=`.
+   */
+  value?: string;
   /** The instruction it is in, upper-case; absent for the directive. */
   instruction?: 'RUN' | 'COPY' | 'ADD';
   /** 1-based line of `text`. */

@@ -3,8 +3,9 @@
  * classic builder (`engine/build.ts`), pushes and pulls with retries (`engine/push.ts`). Its
  * `containers` is the dockerode client itself (it has the {@link ContainerEngine} shape).
  *
- * A second builder (BuildKit, per-platform builds) plugs in by giving the constructor another
- * {@link ImageBuilder}: inspect, pull and push stay the engine's.
+ * The BuildKit builder (`engine/buildkit/builder.ts`, chosen by `engine/buildkit/detect.ts`)
+ * plugs in by giving the constructor that {@link ImageBuilder}: inspect, pull and push stay the
+ * engine's.
  */
 import type Docker from 'dockerode';
 import type { AuthConfig, BuildRequest, ContainerEngine, ImageBuilder, ImageEngine, LocalImage } from '../ports';
@@ -110,11 +111,13 @@ export class DockerEngine implements ImageEngine {
  * starts fast.
  *
  * @param docker the client to use (default: `new Docker()`, which reads DOCKER_HOST)
+ * @param builder what builds images (default: the engine's classic builder; BuildKit:
+ *   `engine/buildkit/builder.ts`)
  */
-export function lazyDockerEngine(docker?: Docker): ImageEngine {
+export function lazyDockerEngine(docker?: Docker, builder?: ImageBuilder): ImageEngine {
   let engine: DockerEngine | undefined;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const get = (): DockerEngine => (engine ??= new DockerEngine(docker ?? new (require('dockerode') as typeof Docker)()));
+  const get = (): DockerEngine => (engine ??= new DockerEngine(docker ?? new (require('dockerode') as typeof Docker)(), builder));
   return {
     get containers() {
       return get().containers;

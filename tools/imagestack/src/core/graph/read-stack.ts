@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { InputError, type Problem } from '../errors';
 import type { BuildArgs, ImageSpec, Specs, VersionSpec } from '../specs/types';
 import { analyzeDockerfile, stackRepositoryPrefix, TAG_PLACEHOLDER, type DockerfileAnalysis } from '../dockerfile/analyze';
-import { parseDockerfile, type ParsedDockerfile } from '../dockerfile/parse';
+import { parseDockerfile, type BuildkitFeature, type ParsedDockerfile } from '../dockerfile/parse';
 import { DependencyGraph, type Cycle } from './graph';
 import { stackArgs, tagArgName, type ExternalBase, type ParentRef, type Stack, type StackImage } from './types';
 
@@ -93,6 +93,8 @@ interface ImageReading {
   /** Workspace-relative Dockerfile path, `/`-separated. */
   dockerfile: string;
   analysis?: DockerfileAnalysis;
+  /** The Dockerfile's uses of BuildKit features, checked by the plan against the builder in use. */
+  buildkitFeatures?: BuildkitFeature[];
   /** Parents named per version built (version name, or '' when there are no versions). */
   parentsByVersion: Map<string, string[]>;
   problems: Problem[];
@@ -149,6 +151,7 @@ export async function readStack(specs: Specs): Promise<Stack> {
       parents: a.parents,
       externalBases: a.externalBases,
       finalBase: a.finalBase!,
+      ...(r.buildkitFeatures?.length ? { buildkitFeatures: r.buildkitFeatures } : {}),
     });
   }
   return {
@@ -233,6 +236,7 @@ function readImage(
         images: imageNames,
         provided,
         stackPrefix,
+        builder: null,
       });
       byArgs.set(key, a);
     }
@@ -263,6 +267,7 @@ function readImage(
   reading.problems.push(...argsSetProblems(specs, spec, parents, at, dockerfile));
   externals.sort((x, y) => x.line - y.line);
   reading.analysis = { ...first!, parents, externalBases: externals, problems: reading.problems };
+  reading.buildkitFeatures = parsed.buildkitFeatures;
   return reading;
 }
 

@@ -4,6 +4,7 @@
  */
 import type { ImageInstruction } from '../dockerfile/types';
 import type { Specs, ImageSpec } from '../specs/types';
+import type { BuildkitFeature } from '../dockerfile/types';
 
 /**
  * A build arg imagestack passes for a parent: one of the child Dockerfile's global ARGs that
@@ -74,6 +75,11 @@ export interface StackImage {
    * written). Stage names are followed.
    */
   finalBase: { image: string } | { reference: string; raw: string };
+  /**
+   * The Dockerfile's uses of features only BuildKit builds (heredocs, `RUN --mount`, …), when
+   * there are any: the plan refuses those the builder in use cannot do (`dockerfile/capabilities.ts`).
+   */
+  buildkitFeatures?: BuildkitFeature[];
 }
 
 /** The validated stack: acyclic, every parent known. */

@@ -40,6 +40,13 @@ export interface RunContext {
     /** CI matrix mode: wait for parents another job builds. */
     waitForParents?: { timeoutMs: number; pollMs?: number };
     runId?: string;
+    /**
+     * BuildKit: give each build its previous tags and its parents as `--cache-from`, and the
+     * planned commit whose history orders the previous tags (`steps/cache-from.ts`).
+     */
+    cacheFrom?: { head: string };
+    /** Build secrets resolved for the run, by image (ids and sources; see `specs/builder.ts`). */
+    secrets?: ReadonlyMap<string, Array<{ id: string; env?: string; file?: string }>>;
   };
   emit(event: PipelineEvent): void;
   /**

@@ -18,7 +18,10 @@ import { commitsBetween, remoteUrl, revParse, runGit } from '../git/git';
 import { makePlan } from '../plan/make-plan';
 import type { Plan, PlanEntry } from '../plan/types';
 import { systemClock, type Clock, type ImageEngine } from '../ports';
-import { RegistryError } from '../errors';
+import { InputError, RegistryError } from '../errors';
+import { BuildkitBuilder } from '../engine/buildkit/builder';
+import { resolveSecrets } from '../plan/builder-check';
+import type { BuilderChoice } from '../specs/builder';
 import { dockerAuthConfig, RegistryClient, resolveCredentials } from '../registry';
 import { makeReport, writeReport, type RunReport } from '../report/report';
 import type { RunContext } from './context';
@@ -93,6 +96,10 @@ export interface RunOptions {
   client?: RegistryClient;
   /** The clock (default: the system's). */
   clock?: Clock;
+  /** The builder (`--builder`, IMAGESTACK_BUILDER), over specs.yml `builder` (default `auto`). */
+  builder?: BuilderChoice;
+  /** Where {@link builder} comes from, for messages (default `--builder`). */
+  builderFrom?: string;
 }
 
 /** The outcome of a run. `ok` is false when any image failed or the run was cancelled. */
@@ -104,6 +111,8 @@ export interface RunResult {
   /** The run report (also written as report.json / report.md in `outputDir`). */
   report: RunReport;
   reportFiles: { json: string; markdown: string };
+  /** The builder the run used, as messages name it (absent with a caller's own engine). */
+  builder?: string;
 }
 
 /**
@@ -117,9 +126,18 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
   const clock = opts.clock ?? systemClock;
   const startedAt = clock.now();
   const specsFile = path.resolve(opts.specsFile);
-  const { plan, stack, client: planClient } = await makePlan({ specsFile, registry: opts.registry, namespace: opts.namespace, client: opts.client, signal: opts.signal }).catch(
-    (e: unknown) => Promise.reject(unreachableRegistry(e)),
-  );
+  // The builder is selected (and the Dockerfiles checked against it) with the plan, unless the
+  // caller brings its own engine (a unit test's fake).
+  const { plan, stack, client: planClient, builder } = await makePlan({
+    specsFile,
+    registry: opts.registry,
+    namespace: opts.namespace,
+    client: opts.client,
+    signal: opts.signal,
+    builder: opts.builder,
+    builderFrom: opts.builderFrom,
+    selectBuilder: !opts.engine,
+  }).catch((e: unknown) => Promise.reject(unreachableRegistry(e)));
   const specs = stack.specs;
   // One client for the run: the plan's (its credentials resolved once, its tokens re-used).
   // Made here, it carries the run's signal: a cancel aborts its requests in flight at once.
@@ -139,6 +157,13 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
     now: clock.now(),
   });
 
+  // Build secrets of the images this run builds: a missing source stops the run before any build.
+  const toBuildImages = [...selection.toBuild].map((k) => selection.entries.get(k)?.image).filter((i): i is string => i !== undefined);
+  const { secrets, problems: secretProblems } = resolveSecrets(stack, toBuildImages);
+  if (secretProblems.length) throw new InputError(secretProblems);
+  const auth = dockerAuthConfig(specs.registry, creds);
+  const buildkit = builder?.client ? new BuildkitBuilder(builder.client, auth) : undefined;
+
   const commitDates = new Map<string, Promise<string>>();
   const run: RunContext = {
     stack,
@@ -146,9 +171,9 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
     needed: selection.needed,
     // dockerode (with ssh2 and gRPC, about half the code the CLI would load) is loaded only
     // when an image runs, so a run that builds nothing starts fast.
-    engine: opts.engine ?? lazyDockerEngine(opts.docker),
+    engine: opts.engine ?? lazyDockerEngine(opts.docker, buildkit),
     registry,
-    auth: dockerAuthConfig(specs.registry, creds),
+    auth,
     clock,
     outputDir,
     source: specs.source ?? (await remoteUrl(specs.root).catch(() => undefined)),
@@ -167,6 +192,8 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
       gates: opts.gates ?? [],
       waitForParents: opts.waitForParents,
       runId: opts.runId,
+      ...(buildkit ? { cacheFrom: { head: plan.head } } : {}),
+      ...(secrets.size ? { secrets } : {}),
     },
     emit: (e) => opts.reporter?.(e),
     built: new Map(),
@@ -182,7 +209,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
   const ok = results.every((r) => r.status === 'skipped' || r.status === 'built' || r.status === 'pushed');
   const report = makeReport(plan, results, startedAt, clock.now().getTime() - startedAt.getTime());
   const reportFiles = writeReport(report, outputDir);
-  return { plan, results, ok, outputDir, report, reportFiles };
+  return { plan, results, ok, outputDir, report, reportFiles, ...(builder ? { builder: builder.caps.description } : {}) };
 }
 
 /**

@@ -21,6 +21,9 @@ import { assemblePlan, type Decision } from './assemble';
 import type { Plan } from './types';
 import { mapLimit } from '../util/concurrency';
 import { repositoryOf } from '../reference/repository';
+import type { SelectedBuilder } from '../engine/buildkit/detect';
+import type { BuilderChoice } from '../specs/builder';
+import { checkBuilder, usesBuildkitFeatures } from './builder-check';
 
 /** Options of {@link makePlan}. */
 export interface PlanOptions {
@@ -47,6 +50,15 @@ export interface PlanOptions {
   concurrency?: number;
   /** Also say why each source commit is what it is (`Plan.why`). */
   explain?: boolean;
+  /** The builder asked for this run (`--builder`, IMAGESTACK_BUILDER), over specs.yml `builder`. */
+  builder?: BuilderChoice;
+  /** Where {@link builder} comes from, for messages (default `--builder`). */
+  builderFrom?: string;
+  /**
+   * Select the builder even when no Dockerfile uses a BuildKit feature (a run that builds needs
+   * it); otherwise it is selected, and the Dockerfiles checked against it, only when one does.
+   */
+  selectBuilder?: boolean;
 }
 
 /** A plan with the validated stack it was made from. */
@@ -55,6 +67,8 @@ export interface PlanResult {
   stack: Stack;
   /** The registry client the plan asked (registry mode only), for the caller to re-use its credentials and tokens. */
   client?: RegistryClient;
+  /** The builder selected and checked against (see {@link PlanOptions.selectBuilder}). */
+  builder?: SelectedBuilder;
 }
 
 /**
@@ -73,9 +87,16 @@ export async function makePlan(opts: PlanOptions): Promise<PlanResult> {
     const stack = await readStack(specs);
     const testProblems = checkTestSettings(stack);
     if (testProblems.length) throw new InputError(testProblems);
+    let builder: SelectedBuilder | undefined;
+    if (opts.selectBuilder || usesBuildkitFeatures(stack)) {
+      const checked = await checkBuilder(stack, opts.builder, opts.builderFrom);
+      if (checked.problems.length) throw new InputError(checked.problems);
+      builder = checked.builder;
+    }
     const root = specs.root;
     const { head, history } = await early.then((e) => (e.root === root ? e : { head: undefined, history: undefined }));
-    return await planFrom(opts, specs, stack, head ?? (await revParse(root, opts.head ?? 'HEAD')), history);
+    const result = await planFrom(opts, specs, stack, head ?? (await revParse(root, opts.head ?? 'HEAD')), history);
+    return builder ? { ...result, builder } : result;
   } finally {
     void early.then((e) => e.history?.close());
   }

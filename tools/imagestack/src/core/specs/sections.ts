@@ -15,6 +15,7 @@ import { readStampSpecs, stampSpecIssues, type StampSpec } from '../stamp/spec';
 import { resolveChecks, type CheckSpec } from '../verify/checks/spec';
 import { resolveManifestSpec, type ManifestSpec, type SpecIssue } from '../verify/manifest/spec';
 import { normalizeTestSettings, type TestSpec } from '../verify/test/settings';
+import { readBuildSettings, secretPaths, type BuildSettings } from './builder';
 import { asObject, report } from './context';
 import type { CheckContext } from './context';
 import { locate } from './positions';
@@ -32,6 +33,8 @@ export interface Sections {
   images: Map<string, ImageSections>;
   stamp: readonly StampSpec[];
   audit: AuditPolicy;
+  /** `builder` and `secrets` (issue 13). */
+  build: BuildSettings;
 }
 
 /**
@@ -57,7 +60,9 @@ export function readSections(json: unknown, read?: (rel: string) => string | und
     images.set(name, { manifest: manifest.spec, checks: checks.checks, test });
   }
   issues.push(...stampSpecIssues(doc, read), ...auditSpecIssues(doc));
-  return { sections: { images, stamp: readStampSpecs(doc), audit: readAuditPolicy(doc) }, issues };
+  const build = readBuildSettings(doc);
+  issues.push(...build.issues);
+  return { sections: { images, stamp: readStampSpecs(doc), audit: readAuditPolicy(doc), build: build.settings }, issues };
 }
 
 /**
@@ -71,11 +76,14 @@ export function normalizeSections(ctx: CheckContext): Sections {
     const { line, column } = locate(ctx.doc, ctx.lineCounter, i.path, 'value');
     if (!schemaPlaces.has(`${line}:${column}`)) report(ctx, i.path, 'value', i.message, i.fix);
   }
+  for (const [at, secret] of secretPaths(sections.build)) secret.line = locate(ctx.doc, ctx.lineCounter, at, 'key').line;
   return sections;
 }
 
 /** A Specs without its typed sections (as normalised, or made in code). */
-export type PlainSpecs = Omit<Specs, 'stamp' | 'audit' | 'images'> & { images: Array<Omit<ImageSpec, 'manifest' | 'checks' | 'test'>> };
+export type PlainSpecs = Omit<Specs, 'stamp' | 'audit' | 'images' | 'builder' | 'secrets'> & {
+  images: Array<Omit<ImageSpec, 'manifest' | 'checks' | 'test' | 'secrets'>>;
+};
 
 /**
  * Sets the typed sections on `specs` and its images as read-only, not enumerable properties:
@@ -85,9 +93,9 @@ export type PlainSpecs = Omit<Specs, 'stamp' | 'audit' | 'images'> & { images: A
 export function attachSections(specs: PlainSpecs, sections: Sections): Specs {
   for (const image of specs.images) {
     const s = sections.images.get(image.name) ?? readSections({ images: { [image.name]: {} } }).sections.images.get(image.name)!;
-    hidden(image, { manifest: s.manifest, checks: s.checks, test: s.test });
+    hidden(image, { manifest: s.manifest, checks: s.checks, test: s.test, secrets: sections.build.imageSecrets.get(image.name) ?? sections.build.secrets });
   }
-  return hidden(specs, { stamp: sections.stamp, audit: sections.audit }) as Specs;
+  return hidden(specs, { stamp: sections.stamp, audit: sections.audit, builder: sections.build.builder, secrets: sections.build.secrets }) as Specs;
 }
 
 /**

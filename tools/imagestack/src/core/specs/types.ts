@@ -8,6 +8,7 @@ import type { StampSpec } from '../stamp/spec';
 import type { CheckSpec } from '../verify/checks/spec';
 import type { ManifestSpec } from '../verify/manifest/spec';
 import type { TestSpec } from '../verify/test/settings';
+import type { BuilderChoice, SecretSpec } from './builder';
 
 /** Build args: name → value. Names match `[A-Za-z_][A-Za-z0-9_]*`. */
 export type BuildArgs = Record<string, string>;
@@ -63,6 +64,11 @@ export interface ImageSpec {
   readonly checks: readonly CheckSpec[];
   /** The test settings, `defaults.test` applied key by key, and whether the image sets its own command (not enumerable). */
   readonly test: TestSpec;
+  /**
+   * The build secrets of this image: the stack-wide `secrets`, replaced by same-id ones of the
+   * image's own `secrets` (not enumerable; absent when made in code).
+   */
+  readonly secrets?: readonly SecretSpec[];
 }
 
 /**
@@ -104,6 +110,10 @@ export interface Specs {
   readonly stamp: readonly StampSpec[];
   /** The `audit:` policy, the age parsed to milliseconds (set by `parseSpecs`; not enumerable). */
   readonly audit: AuditPolicy;
+  /** `builder:` (default `auto`; set by `parseSpecs`, not enumerable; absent when made in code: `auto`). */
+  readonly builder?: BuilderChoice;
+  /** The stack-wide `secrets:` (set by `parseSpecs`, not enumerable). */
+  readonly secrets?: readonly SecretSpec[];
   /**
    * The text that was parsed and validated (set by `parseSpecs`; absent for specs made in
    * code; not enumerable). A specs.yml blob with this text is known to parse without errors.

@@ -4,6 +4,7 @@
  */
 import * as path from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
+import { builderFromEnv } from '../../core/specs/builder';
 import { runPipeline } from '../../core/pipeline/run';
 import { createChecksGate, createManifestGate, createTestGate } from '../../core/verify';
 import { terminalReporter } from '../../terminal/progress';
@@ -52,6 +53,8 @@ export async function runImage(options: ImageExecutorOptions, context: ExecutorC
       push: step === 'push',
       reporter,
       signal: controller.signal,
+      // The same builder as the CLI: specs.yml `builder`, overridden by IMAGESTACK_BUILDER.
+      ...builderFromEnv(),
     });
     reporter.stop();
     process.stdout.write(`\n${summaryTable(run)}\n`);

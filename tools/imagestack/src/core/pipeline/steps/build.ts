@@ -13,6 +13,7 @@ import type { PlanEntry } from '../../plan/types';
 import type { RunContext } from '../context';
 import type { Step } from '../types';
 import { withSharedLayers } from './layers';
+import { cacheFromReferences } from './cache-from';
 
 /** Runs `fn` as step `step` of the image (progress event, duration). */
 export type Timed = <T>(step: Step, fn: () => Promise<T>) => Promise<T>;
@@ -58,6 +59,8 @@ export async function buildStep(run: RunContext, input: BuildStepInput): Promise
   } else if (!run.options.build) {
     throw new EngineError(`${e.reference} is not in the engine: build it first (imagestack build --no-push ${e.image}, or nx run ${e.image}:build)`);
   } else {
+    const cacheFrom = run.options.cacheFrom ? await cacheFromReferences(run, e, run.options.cacheFrom.head) : undefined;
+    const secrets = run.options.secrets?.get(e.image);
     // The wait for another version's build of the same image is not part of this build's time.
     ({ imageId } = await withSharedLayers(run, e, input.buildArgs, input.log, input.onStep, (buildArgs) =>
       input.timed('build', () =>
@@ -71,6 +74,8 @@ export async function buildStep(run: RunContext, input: BuildStepInput): Promise
           log: input.log,
           signal: input.signal,
           onStep: input.onStep,
+          ...(cacheFrom?.length ? { cacheFrom } : {}),
+          ...(secrets?.length ? { secrets } : {}),
         }),
       ),
     ));

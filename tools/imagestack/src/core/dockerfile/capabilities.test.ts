@@ -7,10 +7,11 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeDockerfile, type StackContext } from './analyze';
 import { parseDockerfileWithAst } from './parse';
+import { builderProblems, classicCapabilities, embeddedFrontend, type BuilderCapabilities } from './capabilities';
 
 const file = 'images/x/Dockerfile';
 const ctx: StackContext = { file, registry: '127.0.0.1:5000', namespace: 'ns', images: ['base'], provided: {} };
-const WHY = 'the legacy builder imagestack uses cannot do it (BuildKit support is issue 13)';
+const WHY = 'the legacy builder imagestack uses cannot do it (builder: classic)';
 
 function problems(text: string) {
   const viaParse = analyzeDockerfile(text, ctx).problems;
@@ -84,8 +85,9 @@ describe('refused for the legacy builder', () => {
         fix: 'remove the `# syntax=` line',
       },
     ]);
-    // Also after another directive; a comment line after FROM is no directive.
-    expect(problems('# check=error=true\n#  SYNTAX = x\nFROM alpine\n# syntax=x\n').map((p) => [p.line, p.column])).toEqual([[2, 4]]);
+    // Also after another directive (itself refused: the legacy builder runs no build checks); a
+    // comment line after FROM is no directive.
+    expect(problems('# check=error=true\n#  SYNTAX = x\nFROM alpine\n# syntax=x\n').map((p) => [p.line, p.column])).toEqual([[1, 3], [2, 4]]);
   });
 });
 
@@ -101,5 +103,60 @@ describe('still accepted', () => {
     ].join('\n');
     expect(problems(text)).toEqual([]);
     expect(analyzeDockerfile('FROM alpine AS build\nFROM alpine\nCOPY --chown=1:1 --from=build /a /a\n', ctx).problems).toEqual([]);
+  });
+});
+
+describe('BuildKit: refused by the frontend its engine embeds, or by every builder', () => {
+  const caps = (frontend: [number, number], reachable: string[] = []): BuilderCapabilities => ({
+    builder: 'buildkit',
+    frontend,
+    description: `BuildKit of Docker Engine x (Dockerfile frontend ${frontend.join('.')})`,
+    reachableFrontends: new Set(reachable),
+  });
+  const text = [
+    '# syntax=docker/dockerfile:1.7',
+    '# check=error=true',
+    'FROM alpine',
+    'RUN --mount=type=cache,target=/c --mount=type=secret,id=t --mount=type=tmpfs,target=/t --mount=from=x,target=/x true',
+    'COPY --chmod=755 a /a',
+    'RUN --mount=type=ssh true',
+    'RUN --network=none true',
+    'COPY --link b /b',
+    'RUN --security=insecure true',
+    'COPY --parents c /c/',
+    'RUN <<EOF',
+    'true',
+    'EOF',
+  ].join('\n');
+  const refused = (c: BuilderCapabilities) => builderProblems(c, parseDockerfileWithAst(text).buildkitFeatures, file).map((p) => `${p.line}:${p.column} ${p.message}`);
+
+  it('frontend 1.2 (Docker Engine 20.10): mounts and --chmod build; heredocs, --link, --network, --parents, # check= and an unreachable # syntax= do not', () => {
+    expect(refused(caps([1, 2]))).toEqual([
+      '1:3 the `# syntax=` parser directive selects a BuildKit frontend (docker/dockerfile:1.7), which BuildKit must pull before it builds, but it can be neither found in the engine nor reached',
+      '2:3 the `# check=` parser directive (build checks) needs Dockerfile frontend 1.8 or later: BuildKit of Docker Engine x (Dockerfile frontend 1.2) cannot do it',
+      '6:5 RUN --mount type=ssh: imagestack refuses it with every builder (imagestack forwards no SSH agent to builds)',
+      '7:5 RUN --network needs Dockerfile frontend 1.4 or later: BuildKit of Docker Engine x (Dockerfile frontend 1.2) cannot do it',
+      '8:6 COPY --link needs Dockerfile frontend 1.4 or later: BuildKit of Docker Engine x (Dockerfile frontend 1.2) cannot do it',
+      '9:5 RUN --security: imagestack refuses it with every builder (it needs the labs frontend and the security.insecure entitlement, which imagestack does not grant)',
+      '10:6 COPY --parents needs Dockerfile frontend 1.20 or later: BuildKit of Docker Engine x (Dockerfile frontend 1.2) cannot do it',
+      '11:5 RUN uses a heredoc (<<EOF) needs Dockerfile frontend 1.4 or later: BuildKit of Docker Engine x (Dockerfile frontend 1.2) cannot do it',
+    ]);
+  });
+
+  it('a newer embedded frontend builds more; a reachable # syntax= frontend is trusted with its own features', () => {
+    expect(refused(caps([1, 14])).map((p) => p.split(' ')[0])).toEqual(['1:3', '6:5', '9:5', '10:6']);
+    expect(refused(caps([1, 2], ['docker/dockerfile:1.7'])).map((p) => p.split(' ')[0])).toEqual(['6:5', '9:5']);
+  });
+
+  it('the legacy builder refuses them all, saying why it is the one in use', () => {
+    const problems = builderProblems(classicCapabilities('builder: auto, and no BuildKit client was found: no docker CLI on PATH'), parseDockerfileWithAst('FROM a\nRUN --mount=type=cache,target=/c true\n').buildkitFeatures, file);
+    expect(problems.map((p) => p.message)).toEqual(['RUN --mount needs BuildKit: the legacy builder imagestack uses cannot do it (builder: auto, and no BuildKit client was found: no docker CLI on PATH)']);
+  });
+
+  it('the engine version gives the embedded frontend', () => {
+    expect(embeddedFrontend('20.10.24+dfsg1')).toEqual([1, 2]);
+    expect(embeddedFrontend('23.0.1')).toEqual([1, 4]);
+    expect(embeddedFrontend('28.2.2')).toEqual([1, 14]);
+    expect(embeddedFrontend('19.03.5')).toEqual([1, 0]);
   });
 });
