@@ -148,6 +148,19 @@ describe('BuildKit: refused by the frontend its engine embeds, or by every build
     expect(refused(caps([1, 2], ['docker/dockerfile:1.7'])).map((p) => p.split(' ')[0])).toEqual(['6:5', '9:5']);
   });
 
+  it('variables in --mount options: frontend 1.2 takes them literally (refused, with the stage fix); 1.3 expands them', () => {
+    const mount = 'ARG REGISTRY\nARG TOOLS_TAG\nFROM alpine\nRUN --mount=type=bind,from=${REGISTRY}/tools:${TOOLS_TAG},target=/t true\n';
+    const features = parseDockerfileWithAst(mount).buildkitFeatures;
+    expect(builderProblems(caps([1, 2]), features, file).map((p) => [p.line, p.message, p.fix])).toEqual([
+      [
+        4,
+        'RUN --mount=type=bind,from=${REGISTRY}/tools:${TOOLS_TAG},target=/t uses variables, which Dockerfile frontend 1.3 or later expands: BuildKit of Docker Engine x (Dockerfile frontend 1.2) takes them literally',
+        'name the parent in a stage (`FROM ${REGISTRY}/x:${X_TAG} AS x`) and write `from=x`, or write the option\'s value without variables',
+      ],
+    ]);
+    expect(builderProblems(caps([1, 3]), features, file)).toEqual([]);
+  });
+
   it('the legacy builder refuses them all, saying why it is the one in use', () => {
     const problems = builderProblems(classicCapabilities('builder: auto, and no BuildKit client was found: no docker CLI on PATH'), parseDockerfileWithAst('FROM a\nRUN --mount=type=cache,target=/c true\n').buildkitFeatures, file);
     expect(problems.map((p) => p.message)).toEqual(['RUN --mount needs BuildKit: the legacy builder imagestack uses cannot do it (builder: auto, and no BuildKit client was found: no docker CLI on PATH)']);

@@ -96,6 +96,10 @@ export const BUILDKIT_TABLE: Readonly<Record<string, readonly [number, number] |
   '--mount type=ssh': { never: 'imagestack forwards no SSH agent to builds' },
   check: [1, 8],
   syntax: [1, 0],
+  // Variables in `--mount` options (`from=${REGISTRY}/x:${X_TAG}`) are expanded from frontend
+  // 1.3 (moby/buildkit#2089); 1.2 takes `${REGISTRY}` literally and fails at build time
+  // (measured on Engine 20.10: `failed to parse stage name "${SRC}"`).
+  '--mount variables': [1, 3],
 };
 
 /** The embedded Dockerfile frontend of a Docker Engine major version (moby's vendored BuildKit). */
@@ -123,6 +127,7 @@ const FIX: Record<string, string> = {
   '--parents': 'remove `--parents` and COPY each folder to its place',
   '--exclude': 'remove `--exclude=…` and list the files to copy (or exclude them in .dockerignore)',
   '--mount': 'remove `--mount=…`: COPY what the command needs, and without a cache mount clean up in the same RUN',
+  '--mount variables': 'name the parent in a stage (`FROM ${REGISTRY}/x:${X_TAG} AS x`) and write `from=x`, or write the option\'s value without variables',
   '--mount type=ssh': 'declare the credential under `secrets:` in specs.yml and read it with `RUN --mount=type=secret,id=<id>`',
   '--network': 'remove `--network=…` (the step then uses the build\'s network)',
   '--security': 'remove `--security=…` (the step then runs in the default sandbox)',
@@ -169,6 +174,13 @@ export function builderProblems(caps: BuilderCapabilities, features: readonly Bu
         f.kind === 'flag' ? `${f.instruction} ${f.text} needs BuildKit: ${why}` : f.kind === 'syntax' ? `the \`# syntax=\` parser directive selects a BuildKit frontend: ${why}` : `${what(f)}: ${why}`;
       out.push({ ...at, message, fix: fixOf(f) });
       continue;
+    }
+    if (f.kind === 'flag' && f.text === '--mount' && f.value?.includes('$') && !ownFrontend && caps.frontend && !atLeast(caps.frontend, BUILDKIT_TABLE['--mount variables'] as [number, number])) {
+      out.push({
+        ...at,
+        message: `${f.instruction} --mount=${f.value} uses variables, which Dockerfile frontend 1.3 or later expands: ${caps.description} takes them literally`,
+        fix: FIX['--mount variables'],
+      });
     }
     const need = BUILDKIT_TABLE[featureKey(f)] ?? BUILDKIT_TABLE[f.text];
     if (need === undefined) continue;

@@ -231,7 +231,7 @@ describe('RUN --mount=…,from=<stack image> is an edge', () => {
       expect(a.parents).toEqual([{ image: 'tools', instruction: 'RUN --mount', line, tagArg: 'TOOLS_TAG', args: [{ name: 'TOOLS_TAG', value: 'tag' }], aliases: [] }]);
       expect(a.finalBase).toEqual({ reference: 'debian:bookworm-slim', raw: 'debian:bookworm-slim' });
       // The only problem is the legacy builder's refusal of RUN --mount (the BuildKit builder, issue 13, lifts it).
-      expect(a.problems.map((p) => p.message)).toEqual(['RUN --mount needs BuildKit: the legacy builder imagestack uses cannot do it (BuildKit support is issue 13)']);
+      expect(a.problems.map((p) => p.message)).toEqual(['RUN --mount needs BuildKit: the legacy builder imagestack uses cannot do it (builder: classic)']);
     }
     // A stage named in from= is no edge; the stage's FROM is an external base.
     expect(analyse('seeded').externalBases.map((e) => e.line)).toEqual([3, 6]);
