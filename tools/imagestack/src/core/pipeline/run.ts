@@ -179,7 +179,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
     const markers = opts.signal?.aborted && !opts.client ? new RegistryClient({ registry: registry.registry }) : registry;
     await markFailures(markers, specs.namespace, opts.runId, selected, clock);
   }
-  const ok = results.every((r) => r.status === 'skipped' || r.status === 'built' || r.status === 'pushed');
+  const ok = results.every((r) => (r.status === 'skipped' || r.status === 'built' || r.status === 'pushed') && !r.taggerProblems?.length);
   const report = makeReport(plan, results, startedAt, clock.now().getTime() - startedAt.getTime());
   const reportFiles = writeReport(report, outputDir);
   return { plan, results, ok, outputDir, report, reportFiles };

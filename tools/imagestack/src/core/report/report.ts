@@ -27,7 +27,7 @@ export interface RunReport {
   durationMs: number;
   counts: Record<NodeResult['status'], number>;
   images: Array<
-    Pick<NodeResult, 'image' | 'version' | 'reference' | 'tag' | 'sourceCommit' | 'status' | 'reason' | 'digest' | 'size' | 'durations' | 'gates' | 'step' | 'error' | 'logTail' | 'logFile' | 'blockedBy'> & {
+    Pick<NodeResult, 'image' | 'version' | 'reference' | 'tag' | 'sourceCommit' | 'status' | 'reason' | 'digest' | 'size' | 'durations' | 'gates' | 'step' | 'error' | 'logTail' | 'logFile' | 'blockedBy' | 'descriptiveTags' | 'taggerProblems'> & {
       action: 'build' | 'skip';
     }
   >;
@@ -52,7 +52,7 @@ export function makeReport(plan: Plan, results: readonly NodeResult[], startedAt
   return {
     head: plan.head,
     dirty: plan.dirty,
-    ok: counts.failed + counts.blocked + counts.cancelled === 0,
+    ok: counts.failed + counts.blocked + counts.cancelled === 0 && results.every((r) => !r.taggerProblems?.length),
     startedAt: startedAt.toISOString(),
     durationMs,
     counts,
@@ -91,6 +91,7 @@ export function renderMarkdown(report: RunReport, linkBase: string): string {
         `${manifest ? [link(manifest.files?.markdown, 'manifest'), link(manifest.files?.json, 'json')].filter(Boolean).join(' · ') : ''} | ${cell(r.reason)} |`,
     );
   }
+  out.push(...renderDescriptiveTags(report));
   const failed = report.images.filter((r) => r.status === 'failed');
   if (failed.length) {
     out.push('', '## Failures', '');
@@ -105,6 +106,20 @@ export function renderMarkdown(report: RunReport, linkBase: string): string {
     }
   }
   return `${out.join('\n')}\n`;
+}
+
+/** The "Descriptive tags" section: per image and version its descriptive tags, then the refused taggers. None when there are neither. */
+function renderDescriptiveTags(report: RunReport): string[] {
+  const withTags = report.images.filter((r) => r.descriptiveTags?.length);
+  const problems = report.images.filter((r) => r.taggerProblems?.length);
+  if (!withTags.length && !problems.length) return [];
+  const out = ['', '## Descriptive tags', ''];
+  for (const r of withTags) out.push(`- ${r.image}@${r.version}: ${r.descriptiveTags!.map((t) => `\`${t.tag}\` (${t.status})`).join(', ')}`);
+  if (problems.length) {
+    out.push('', '### Refused taggers', '');
+    for (const r of problems) for (const p of r.taggerProblems!) out.push(`- ${r.image}@${r.version}: ${cell(p)}`);
+  }
+  return out;
 }
 
 /** Folder under the output folder where each run that built or failed anything keeps its report. */

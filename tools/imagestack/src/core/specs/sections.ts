@@ -15,6 +15,7 @@ import { readStampSpecs, stampSpecIssues, type StampSpec } from '../stamp/spec';
 import { resolveChecks, type CheckSpec } from '../verify/checks/spec';
 import { resolveManifestSpec, type ManifestSpec, type SpecIssue } from '../verify/manifest/spec';
 import { normalizeTestSettings, type TestSpec } from '../verify/test/settings';
+import { readTaggers, type TaggerSpec } from '../tags/taggers';
 import { asObject, report } from './context';
 import type { CheckContext } from './context';
 import { locate } from './positions';
@@ -25,6 +26,8 @@ export interface ImageSections {
   manifest: ManifestSpec;
   checks: readonly CheckSpec[];
   test: TestSpec;
+  /** The image's own `taggers:` (inheritance is applied by `effectiveTaggers`, which needs the graph). */
+  taggers: readonly TaggerSpec[];
 }
 
 /** The typed sections of one specs.yml. */
@@ -32,6 +35,8 @@ export interface Sections {
   images: Map<string, ImageSections>;
   stamp: readonly StampSpec[];
   audit: AuditPolicy;
+  /** The stack-wide `taggers:`. */
+  taggers: readonly TaggerSpec[];
 }
 
 /**
@@ -53,11 +58,13 @@ export function readSections(json: unknown, read?: (rel: string) => string | und
     const manifest = resolveManifestSpec(doc, name, entry);
     const checks = resolveChecks(entry, name, exists);
     const { issues: testIssues, ...test } = normalizeTestSettings(defaults.test, entry.test, name);
+    const taggers = readTaggers(entry.taggers, ['images', name, 'taggers'], issues);
     issues.push(...manifest.issues, ...checks.issues, ...testIssues);
-    images.set(name, { manifest: manifest.spec, checks: checks.checks, test });
+    images.set(name, { manifest: manifest.spec, checks: checks.checks, test, taggers });
   }
+  const taggers = readTaggers(doc.taggers, ['taggers'], issues);
   issues.push(...stampSpecIssues(doc, read), ...auditSpecIssues(doc));
-  return { sections: { images, stamp: readStampSpecs(doc), audit: readAuditPolicy(doc) }, issues };
+  return { sections: { images, stamp: readStampSpecs(doc), audit: readAuditPolicy(doc), taggers }, issues };
 }
 
 /**
@@ -75,7 +82,7 @@ export function normalizeSections(ctx: CheckContext): Sections {
 }
 
 /** A Specs without its typed sections (as normalised, or made in code). */
-export type PlainSpecs = Omit<Specs, 'stamp' | 'audit' | 'images'> & { images: Array<Omit<ImageSpec, 'manifest' | 'checks' | 'test'>> };
+export type PlainSpecs = Omit<Specs, 'stamp' | 'audit' | 'taggers' | 'images'> & { images: Array<Omit<ImageSpec, 'manifest' | 'checks' | 'test' | 'taggers'>> };
 
 /**
  * Sets the typed sections on `specs` and its images as read-only, not enumerable properties:
@@ -85,9 +92,9 @@ export type PlainSpecs = Omit<Specs, 'stamp' | 'audit' | 'images'> & { images: A
 export function attachSections(specs: PlainSpecs, sections: Sections): Specs {
   for (const image of specs.images) {
     const s = sections.images.get(image.name) ?? readSections({ images: { [image.name]: {} } }).sections.images.get(image.name)!;
-    hidden(image, { manifest: s.manifest, checks: s.checks, test: s.test });
+    hidden(image, { manifest: s.manifest, checks: s.checks, test: s.test, taggers: s.taggers });
   }
-  return hidden(specs, { stamp: sections.stamp, audit: sections.audit }) as Specs;
+  return hidden(specs, { stamp: sections.stamp, audit: sections.audit, taggers: sections.taggers }) as Specs;
 }
 
 /**

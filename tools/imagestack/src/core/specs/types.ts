@@ -8,6 +8,7 @@ import type { StampSpec } from '../stamp/spec';
 import type { CheckSpec } from '../verify/checks/spec';
 import type { ManifestSpec } from '../verify/manifest/spec';
 import type { TestSpec } from '../verify/test/settings';
+import type { TaggerSpec } from '../tags/taggers';
 
 /** Build args: name → value. Names match `[A-Za-z_][A-Za-z0-9_]*`. */
 export type BuildArgs = Record<string, string>;
@@ -59,6 +60,8 @@ export interface ImageSpec {
   readonly checks: readonly CheckSpec[];
   /** The test settings, `defaults.test` applied key by key, and whether the image sets its own command (not enumerable). */
   readonly test: TestSpec;
+  /** The image's own `taggers:`, in file order (not enumerable; inheritance: `tags/taggers.ts` `effectiveTaggers`). */
+  readonly taggers: readonly TaggerSpec[];
 }
 
 /** The whole stack definition. */
@@ -85,6 +88,8 @@ export interface Specs {
   readonly stamp: readonly StampSpec[];
   /** The `audit:` policy, the age parsed to milliseconds (set by `parseSpecs`; not enumerable). */
   readonly audit: AuditPolicy;
+  /** The stack-wide `taggers:`, in file order (set by `parseSpecs`; not enumerable). */
+  readonly taggers: readonly TaggerSpec[];
   /**
    * The text that was parsed and validated (set by `parseSpecs`; absent for specs made in
    * code; not enumerable). A specs.yml blob with this text is known to parse without errors.
