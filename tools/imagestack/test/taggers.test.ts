@@ -10,23 +10,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../src/core/registry';
 import type { RunReport } from '../src/core/report/report';
 import { testEnvironment } from './support/env';
-import { Workspace, type PlanJson } from './support/workspace';
+import { fixtureWorkspace, type PlanJson } from './support/workspace';
 
 const { registry } = testEnvironment();
 const client = new RegistryClient({ registry, credentials: null });
 const V = '2026.1';
 
-/** A copy of the taggers fixture stack in a new workspace, committed. */
-export function taggersWorkspace(prefix: string): Workspace {
-  const ws = new Workspace(prefix);
-  ws.copyFromRepo('tools/imagestack/test/fixtures/stacks/taggers', '.');
-  ws.write('specs.yml', ws.read('specs.yml').replace(/^registry: .*$/m, `registry: ${registry}`));
-  ws.commit('taggers fixture');
-  return ws;
-}
-
 describe('descriptive tags from taggers', () => {
-  const ws = taggersWorkspace('imagestack-taggers-');
+  const ws = fixtureWorkspace('taggers', registry);
   let plan: PlanJson['images'];
   let first: { code: number; stdout: string; stderr: string };
   const sha = (image: string) => plan.find((e) => e.image === image)!.tag.split('-').pop()!;

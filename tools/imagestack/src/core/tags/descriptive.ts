@@ -50,14 +50,3 @@ export function packageVersionValue(version: string): string {
   if (dash > 0) v = v.slice(0, dash);
   return v.replace(/[+~]/g, '.');
 }
-
-/**
- * The moving part of a part whose value is a version: `<name>-<major>.<minor>` when the value
- * is `major.minor.more…` (`python-3.11.2` → `python-3.11`); otherwise the part itself
- * (`debian-12`). `undefined` for a date part, which has no moving tag.
- */
-export function movingPart(part: string, value: string, kind: 'value' | 'date'): string | undefined {
-  if (kind === 'date') return undefined;
-  const m = /^(\d+\.\d+)\.\d[\w.]*$/.exec(value);
-  return m ? `${part.slice(0, part.length - value.length)}${m[1]}` : part;
-}

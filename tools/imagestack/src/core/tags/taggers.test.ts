@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Stack, StackImage } from '../graph/types';
 import type { SpecIssue } from '../verify/manifest/spec';
-import { immutableDescriptiveTag, movingPart, packageVersionValue, tagProblem } from './descriptive';
+import { movingPartOf, movingTagsFor } from '../release/moving';
+import { immutableDescriptiveTag, packageVersionValue, tagProblem } from './descriptive';
 import { effectiveTaggers, readTaggers, taggerCommands, taggerOutcomes, type TaggerSpec } from './taggers';
 
 describe('tag grammar', () => {
@@ -23,9 +24,18 @@ describe('tag grammar', () => {
     expect(packageVersionValue('1.26.4')).toBe('1.26.4');
     expect(packageVersionValue('2.0~rc1')).toBe('2.0.rc1');
     expect(immutableDescriptiveTag('2026.1', 'python-3.11.2', 'abc1234')).toBe('2026.1-python-3.11.2-abc1234');
-    expect(movingPart('python-3.11.2', '3.11.2', 'value')).toBe('python-3.11');
-    expect(movingPart('debian-12', 'debian-12', 'value')).toBe('debian-12');
-    expect(movingPart('2026-12-07', '2026-12-07', 'date')).toBeUndefined();
+    expect(movingPartOf('python-3.11.2')).toBe('python-3.11');
+    expect(movingPartOf('gcc-12.2.0')).toBe('gcc-12.2');
+    expect(movingPartOf('debian-12')).toBe('debian-12');
+    expect(movingPartOf('2026-12-07')).toBeUndefined();
+  });
+
+  it('finds the moving tags of a promoted tag from the repository tag list', () => {
+    const tags = ['2026.1-abc1234', '2026.1-python-3.11.2-abc1234', '2026.1-2026-12-07-abc1234', '2026.1-debian-12-abc1234', '2026.1-python-3.11.1-0000000', '2026.1-abc1234.force-20261207T100000', '2026.1-stable'];
+    expect(movingTagsFor(tags, '2026.1', '2026.1-abc1234', false)).toEqual(['2026.1-debian-12', '2026.1-python-3.11']);
+    expect(movingTagsFor(tags, '2026.1', '2026.1-abc1234', true)).toEqual(['2026.1-debian-12', '2026.1-python-3.11', 'debian-12', 'latest', 'python-3.11']);
+    expect(movingTagsFor(['2026.1-abc1234'], '2026.1', '2026.1-abc1234', true)).toEqual([]);
+    expect(movingTagsFor(tags, '2026.1', '2026.1-dirty-0123456789ab', true)).toEqual([]);
   });
 });
 
