@@ -21,6 +21,7 @@ import { READ_CONCURRENCY, executeRelease, fetchManifestOrNull, globalMoves, pro
 import { GLOBAL_STABLE_TAG, movesGlobalStable, nextPromotionNumber, promotionsRepository, stableTag } from './record';
 import { movingMoves } from './moving';
 import { resolveSources } from './sources';
+import { readStackCheckFailures } from '../verify/stack-checks/record';
 import type { Promotion } from './types';
 import { repositoryOf } from '../reference/repository';
 
@@ -75,6 +76,15 @@ export async function promoteVersion(opts: PromoteOptions): Promise<ReleaseResul
   }
   say(`promote ${opts.version}: commit ${src.commit.slice(0, 7)}, ${entries.length} image${entries.length > 1 ? 's' : ''}, registry ${client.registry}`);
 
+  // A version whose stack-wide checks failed for exactly these tags is refused before anything changes.
+  const checkFailures = await readStackCheckFailures(client, src.namespace, opts.version, entries);
+  if (checkFailures.length) {
+    throw new InputError({
+      file: 'stackChecks',
+      message: `cannot promote ${opts.version} to commit ${src.commit.slice(0, 7)}: its stack-wide checks failed:\n${checkFailures.map((m) => `  ${m}`).join('\n')}\nnothing was changed`,
+      fix: 'fix the images (or the check in specs.yml), build and push a new commit, and promote that',
+    });
+  }
   const stable = stableTag(opts.version);
   // Reads only, all at once: the source manifests, the current stable manifests, the records.
   const [sources, previous, recordTags] = await Promise.all([

@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { NodeResult, Step } from '../pipeline/types';
 import type { Plan } from '../plan/types';
+import type { StackCheckResult } from '../verify/stack-checks/evaluate';
 
 /**
  * The JSON report's shape (field names are an interface, like `plan --json`).
@@ -31,13 +32,15 @@ export interface RunReport {
       action: 'build' | 'skip';
     }
   >;
+  /** The stack-wide checks' outcomes, per check and version; absent when the stack has none. */
+  stackChecks?: StackCheckResult[];
 }
 
 const STEPS: Step[] = ['pull', 'build', 'manifest', 'checks', 'test', 'push'];
 const ORDER: Record<NodeResult['status'], number> = { failed: 0, blocked: 1, cancelled: 2, pushed: 3, built: 4, skipped: 5 };
 
 /** Builds the report object. Images: failures first, then in plan order. */
-export function makeReport(plan: Plan, results: readonly NodeResult[], startedAt: Date, durationMs: number): RunReport {
+export function makeReport(plan: Plan, results: readonly NodeResult[], startedAt: Date, durationMs: number, stackChecks: readonly StackCheckResult[] = []): RunReport {
   const action = new Map(plan.images.map((e) => [`${e.image}@${e.version}`, e.action]));
   const counts = { pushed: 0, built: 0, skipped: 0, failed: 0, blocked: 0, cancelled: 0 };
   for (const r of results) counts[r.status]++;
@@ -52,11 +55,12 @@ export function makeReport(plan: Plan, results: readonly NodeResult[], startedAt
   return {
     head: plan.head,
     dirty: plan.dirty,
-    ok: counts.failed + counts.blocked + counts.cancelled === 0 && results.every((r) => !r.taggerProblems?.length),
+    ok: counts.failed + counts.blocked + counts.cancelled === 0 && results.every((r) => !r.taggerProblems?.length) && stackChecks.every((c) => c.ok),
     startedAt: startedAt.toISOString(),
     durationMs,
     counts,
     images,
+    ...(stackChecks.length ? { stackChecks: [...stackChecks] } : {}),
   };
 }
 
@@ -92,6 +96,10 @@ export function renderMarkdown(report: RunReport, linkBase: string): string {
     );
   }
   out.push(...renderDescriptiveTags(report));
+  if (report.stackChecks?.length) {
+    out.push('', '## Stack-wide checks', '');
+    for (const c of report.stackChecks) out.push(`- ${c.ok ? 'passed' : '**FAILED**'}: ${cell(c.message)}${c.unread?.length ? ` (not read: ${c.unread.join(', ')}: no package manifest in this output folder)` : ''}`);
+  }
   const failed = report.images.filter((r) => r.status === 'failed');
   if (failed.length) {
     out.push('', '## Failures', '');

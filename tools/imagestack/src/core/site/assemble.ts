@@ -274,6 +274,7 @@ export function assembleSiteModel(input: SiteInputs): SiteModel {
         .map((x, i) => ({ x, i }))
         .sort((a, b) => (FAIL_FIRST[a.x.status] ?? 9) - (FAIL_FIRST[b.x.status] ?? 9) || a.i - b.i)
         .map(({ x }) => runEntry(x)),
+      ...(r.stackChecks?.length ? { stackChecks: r.stackChecks.map((c) => ({ name: c.name, version: c.version, ok: c.ok, message: c.message })) } : {}),
     };
   }
 

@@ -137,6 +137,8 @@ export interface SiteRun {
   durationMs: number;
   counts: Record<string, number>;
   images: SiteRunEntry[];
+  /** The stack-wide checks of the run (report.json `stackChecks`): name, version, pass or fail, message; absent when none. */
+  stackChecks?: Array<{ name: string; version: string; ok: boolean; message: string }>;
 }
 
 /** Promotions of one version, newest first. */

@@ -189,6 +189,7 @@ export function renderRunPage(model: SiteModel): string {
   const failed = run.images.filter((r) => r.status === 'failed');
   const body = html`<h1>Last run ${statusBadge(run.ok ? 'built' : 'failed', run.ok ? 'passed' : 'failed')}</h1>
 <p class="lead">Started ${formatTime(run.startedAt)} at commit <code>${run.head.slice(0, 7)}</code>${run.dirty ? ' (uncommitted changes)' : ''}, took ${formatMs(run.durationMs)}: ${c.pushed ?? 0} pushed, ${c.built ?? 0} built, ${c.skipped ?? 0} skipped, ${c.failed ?? 0} failed, ${c.blocked ?? 0} blocked, ${c.cancelled ?? 0} cancelled.</p>
+${run.stackChecks?.length ? html`<h2 id="stack-checks">Stack-wide checks</h2><ul>${run.stackChecks.map((k) => html`<li data-stack-check="${k.name}">${statusBadge(k.ok ? 'built' : 'failed', k.ok ? 'passed' : 'failed')} ${k.message}</li>`)}</ul>` : ''}
 ${
   failed.length
     ? html`<h2 id="failures">Failures</h2>${failed.map(

@@ -16,6 +16,7 @@ import { resolveChecks, type CheckSpec } from '../verify/checks/spec';
 import { resolveManifestSpec, type ManifestSpec, type SpecIssue } from '../verify/manifest/spec';
 import { normalizeTestSettings, type TestSpec } from '../verify/test/settings';
 import { readTaggers, type TaggerSpec } from '../tags/taggers';
+import { readStackChecks, type StackCheckSpec } from '../verify/stack-checks/spec';
 import { asObject, report } from './context';
 import type { CheckContext } from './context';
 import { locate } from './positions';
@@ -37,6 +38,8 @@ export interface Sections {
   audit: AuditPolicy;
   /** The stack-wide `taggers:`. */
   taggers: readonly TaggerSpec[];
+  /** The `stackChecks:`. */
+  stackChecks: readonly StackCheckSpec[];
 }
 
 /**
@@ -63,8 +66,9 @@ export function readSections(json: unknown, read?: (rel: string) => string | und
     images.set(name, { manifest: manifest.spec, checks: checks.checks, test, taggers });
   }
   const taggers = readTaggers(doc.taggers, ['taggers'], issues);
+  const stackChecks = readStackChecks(doc.stackChecks, [...images.keys()], issues);
   issues.push(...stampSpecIssues(doc, read), ...auditSpecIssues(doc));
-  return { sections: { images, stamp: readStampSpecs(doc), audit: readAuditPolicy(doc), taggers }, issues };
+  return { sections: { images, stamp: readStampSpecs(doc), audit: readAuditPolicy(doc), taggers, stackChecks }, issues };
 }
 
 /**
@@ -82,7 +86,7 @@ export function normalizeSections(ctx: CheckContext): Sections {
 }
 
 /** A Specs without its typed sections (as normalised, or made in code). */
-export type PlainSpecs = Omit<Specs, 'stamp' | 'audit' | 'taggers' | 'images'> & { images: Array<Omit<ImageSpec, 'manifest' | 'checks' | 'test' | 'taggers'>> };
+export type PlainSpecs = Omit<Specs, 'stamp' | 'audit' | 'taggers' | 'stackChecks' | 'images'> & { images: Array<Omit<ImageSpec, 'manifest' | 'checks' | 'test' | 'taggers'>> };
 
 /**
  * Sets the typed sections on `specs` and its images as read-only, not enumerable properties:
@@ -94,7 +98,7 @@ export function attachSections(specs: PlainSpecs, sections: Sections): Specs {
     const s = sections.images.get(image.name) ?? readSections({ images: { [image.name]: {} } }).sections.images.get(image.name)!;
     hidden(image, { manifest: s.manifest, checks: s.checks, test: s.test, taggers: s.taggers });
   }
-  return hidden(specs, { stamp: sections.stamp, audit: sections.audit, taggers: sections.taggers }) as Specs;
+  return hidden(specs, { stamp: sections.stamp, audit: sections.audit, taggers: sections.taggers, stackChecks: sections.stackChecks }) as Specs;
 }
 
 /**

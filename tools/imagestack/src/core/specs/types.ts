@@ -9,6 +9,7 @@ import type { CheckSpec } from '../verify/checks/spec';
 import type { ManifestSpec } from '../verify/manifest/spec';
 import type { TestSpec } from '../verify/test/settings';
 import type { TaggerSpec } from '../tags/taggers';
+import type { StackCheckSpec } from '../verify/stack-checks/spec';
 
 /** Build args: name → value. Names match `[A-Za-z_][A-Za-z0-9_]*`. */
 export type BuildArgs = Record<string, string>;
@@ -90,6 +91,8 @@ export interface Specs {
   readonly audit: AuditPolicy;
   /** The stack-wide `taggers:`, in file order (set by `parseSpecs`; not enumerable). */
   readonly taggers: readonly TaggerSpec[];
+  /** The `stackChecks:`, in file order (set by `parseSpecs`; not enumerable). */
+  readonly stackChecks: readonly StackCheckSpec[];
   /**
    * The text that was parsed and validated (set by `parseSpecs`; absent for specs made in
    * code; not enumerable). A specs.yml blob with this text is known to parse without errors.
