@@ -1,5 +1,5 @@
 /**
- * End to end on the repository's own example stack (real Debian packages, six images, two
+ * End to end on the repository's own example stack (real Debian packages, seven images, two
  * versions, one skipped), copied into a temporary git repository so the test can commit:
  * a full first run, a no-op re-run, a mid-level change, and a missing parent tag.
  *
@@ -16,12 +16,13 @@ import { REPO_ROOT, Workspace, type PlanJson } from './support/workspace';
 
 const { registry } = testEnvironment();
 const client = new RegistryClient({ registry });
-const IMAGES = ['base', 'python', 'scipy', 'gcc', 'gcc-assert', 'toolbox'];
+const IMAGES = ['base', 'python', 'scipy', 'gcc', 'gcc-assert', 'gcc-minunit', 'toolbox'];
 const built = (p: PlanJson) => p.images.filter((e) => e.action === 'build').map((e) => `${e.image}@${e.version}`).sort();
 
-async function registryTags(ws: Workspace): Promise<string[]> {
+/** Every `<version>-<sha7>` tag of the stack's repositories (descriptive tags apart: see the first test). */
+async function registryTags(ws: Workspace, all = false): Promise<string[]> {
   const out: string[] = [];
-  for (const image of IMAGES) for (const tag of await client.listTags(`${ws.namespace}/${image}`)) out.push(`${image}:${tag}`);
+  for (const image of IMAGES) for (const tag of await client.listTags(`${ws.namespace}/${image}`)) if (all || /^\d+\.\d+-[0-9a-f]{7}$/.test(tag)) out.push(`${image}:${tag}`);
   return out.sort();
 }
 
@@ -41,7 +42,7 @@ describe('the example stack (legacy builder)', () => {
 
   it('the first run builds, verifies and pushes every image and version, parents first', async () => {
     first = await ws.plan();
-    expect(first.images).toHaveLength(11); // 6 images × 2 versions − toolbox@2026.1
+    expect(first.images).toHaveLength(13); // 7 images × 2 versions − toolbox@2026.1
     expect(new Set(first.images.map((e) => e.image))).toEqual(new Set(IMAGES));
     expect(Math.max(...first.images.map((e) => e.wave))).toBeGreaterThanOrEqual(2);
 
@@ -54,6 +55,15 @@ describe('the example stack (legacy builder)', () => {
       for (const p of e.parents) expect(pushedAt(`${p}@${e.version}`)).toBeLessThan(startedAt(`${e.image}@${e.version}`));
     }
     expect(await registryTags(ws)).toEqual(first.images.map((e) => `${e.image}:${e.tag}`).sort());
+    // Descriptive tags: python's tagger, inherited by scipy; gcc's, inherited by both start points.
+    const all = await registryTags(ws, true);
+    for (const e of first.images) {
+      const sha = e.tag.slice(-7);
+      expect(all).toContain(`${e.image}:${e.version}-debian-12-${sha}`);
+      if (e.image === 'python' || e.image === 'scipy') expect(all).toContainEqual(expect.stringMatching(new RegExp(`^${e.image}:${e.version}-python-3\\.11\\.\\d+-${sha}$`)));
+      if (e.image.startsWith('gcc')) expect(all).toContainEqual(expect.stringMatching(new RegExp(`^${e.image}:${e.version}-gcc-12\\.\\d+\\.\\d+-${sha}$`)));
+    }
+    expect(r.stdout).toContain('✔ stack check "unique-display-name" (2026.2)');
     const { config } = await client.getImageConfig(`${ws.namespace}/gcc-assert`, first.images.find((e) => e.image === 'gcc-assert')!.tag);
     expect(config.config.Labels['org.opencontainers.image.base.name']).toContain(`${ws.namespace}/gcc:`);
     // python's host-side pytest suite (images/python/host-test) ran against each version's image, and passed.
@@ -69,14 +79,14 @@ describe('the example stack (legacy builder)', () => {
     expect(built(again)).toEqual([]);
     const r = await ws.cli(['build']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain('0 pushed, 0 built, 11 skipped');
+    expect(r.stdout).toContain('0 pushed, 0 built, 13 skipped');
   });
 
   it('a commit touching gcc rebuilds gcc and its descendants only', async () => {
     ws.write('images/gcc/Dockerfile', `${ws.read('images/gcc/Dockerfile')}\n# a comment that changes the build context\n`);
     const sha = ws.commit('touch gcc');
     const plan = await ws.plan();
-    expect(built(plan)).toEqual(['gcc-assert@2026.1', 'gcc-assert@2026.2', 'gcc@2026.1', 'gcc@2026.2', 'toolbox@2026.2']);
+    expect(built(plan)).toEqual(['gcc-assert@2026.1', 'gcc-assert@2026.2', 'gcc-minunit@2026.1', 'gcc-minunit@2026.2', 'gcc@2026.1', 'gcc@2026.2', 'toolbox@2026.2']);
     for (const e of plan.images) {
       const before = first.images.find((x) => x.image === e.image && x.version === e.version)!;
       if (['base', 'python', 'scipy'].includes(e.image)) expect(e.tag).toBe(before.tag);
@@ -84,7 +94,7 @@ describe('the example stack (legacy builder)', () => {
     }
     const r = await ws.cli(['build']);
     expect(r.code, r.stdout.slice(-4000) + r.stderr).toBe(0);
-    expect(r.stdout).toContain('5 pushed, 0 built, 6 skipped');
+    expect(r.stdout).toContain('7 pushed, 0 built, 6 skipped');
   });
 
   it('a parent tag deleted from the registry is rebuilt when a child needs it', async () => {

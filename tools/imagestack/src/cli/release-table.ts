@@ -8,7 +8,7 @@ const short = (d: string | null) => (d ? d.replace(/^sha256:/, '').slice(0, 12) 
 
 /** Per image: stable tag, digest before → after, source tag, whether it moved. */
 export function releaseTable(p: Promotion): string {
-  const rows = [...p.images, ...(p.globalStable ?? [])].map((i) => [i.image, i.stableTag, short(i.previousDigest), short(i.digest), i.sourceTag, i.previousDigest === i.digest ? 'unchanged' : 'moved']);
+  const rows = [...p.images, ...(p.globalStable ?? []), ...(p.movingTags ?? [])].map((i) => [i.image, i.stableTag, short(i.previousDigest), short(i.digest), i.sourceTag, i.previousDigest === i.digest ? 'unchanged' : 'moved']);
   return formatTable(['image', 'stable tag', 'was', 'now', 'source tag', ''], rows);
 }
 
@@ -18,12 +18,14 @@ export function releaseSummary(r: ReleaseResult): string {
   const n = changedImages(p).length;
   const g = (p.globalStable ?? []).filter((i) => i.previousDigest !== i.digest).length;
   const global = p.globalStable ? ` (global \`stable\`: ${g} of ${p.globalStable.length}${r.status === 'done' ? ' moved' : r.status === 'dry-run' ? ' would move' : ''})` : '';
+  const m = (p.movingTags ?? []).filter((i) => i.previousDigest !== i.digest).length;
+  const moving = p.movingTags ? ` (moving descriptive tags: ${m} of ${p.movingTags.length}${r.status === 'done' ? ' moved' : r.status === 'dry-run' ? ' would move' : ''})` : '';
   const what = p.kind === 'revert' ? `revert of ${p.version} to promotion ${p.revertOf}` : `promotion of ${p.version} to commit ${p.commit.slice(0, 7)}`;
   const last =
     r.status === 'done'
-      ? `${what}: ${n} of ${p.images.length} stable tags moved${global}, verified, recorded as number ${p.number} (${r.record!.reference})`
+      ? `${what}: ${n} of ${p.images.length} stable tags moved${global}${moving}, verified, recorded as number ${p.number} (${r.record!.reference})`
       : r.status === 'dry-run'
-        ? `dry run of the ${what}: ${n} of ${p.images.length} stable tags would move${global}; nothing was changed`
+        ? `dry run of the ${what}: ${n} of ${p.images.length} stable tags would move${global}${moving}; nothing was changed`
         : `${what}: every stable tag already pointed there; nothing was changed or recorded`;
   return `${releaseTable(p)}\n\n${last}\n`;
 }

@@ -9,3 +9,6 @@ export const PROMOTIONS_IMAGE = 'imagestack-promotions';
 
 /** `<namespace>/imagestack-runs`: the CI matrix jobs' failure markers (core/ci/markers.ts). */
 export const MARKER_REPOSITORY = 'imagestack-runs';
+
+/** `<namespace>/imagestack-stack-checks`: the outcomes of the stack-wide checks per version and set of tags (core/verify/stack-checks/record.ts). */
+export const STACK_CHECKS_REPOSITORY = 'imagestack-stack-checks';

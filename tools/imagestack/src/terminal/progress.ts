@@ -88,6 +88,10 @@ export function terminalReporter(
           if (tail.length) out.write(`  last ${tail.length} lines of ${e.result.logFile ?? 'the log'}:\n${tail.map((t) => `  | ${t}`).join('\n')}\n\n`);
           drawn = 0;
         }
+        for (const p of e.result.taggerProblems ?? []) {
+          out.write(`\n✖ ${e.key}: ${p}\n`);
+          drawn = 0;
+        }
         break;
       }
     }

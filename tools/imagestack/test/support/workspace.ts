@@ -186,3 +186,15 @@ images:
   );
   return ws;
 }
+
+/**
+ * A copy of a fixture stack of `tools/imagestack/test/fixtures/stacks/<name>/` in a new
+ * workspace, its `registry:` line set to `registry`, committed.
+ */
+export function fixtureWorkspace(name: string, registry: string, prefix = `imagestack-${name}-`): Workspace {
+  const ws = new Workspace(prefix);
+  ws.copyFromRepo(`tools/imagestack/test/fixtures/stacks/${name}`, '.');
+  ws.write('specs.yml', ws.read('specs.yml').replace(/^registry: .*$/m, `registry: ${registry}`));
+  ws.commit(`${name} fixture`);
+  return ws;
+}

@@ -103,6 +103,7 @@ export function registerBuild(program: Command, signal: AbortSignal): void {
       if (process.env.GITHUB_STEP_SUMMARY) {
         appendFileSync(process.env.GITHUB_STEP_SUMMARY, readFileSync(run.reportFiles.markdown, 'utf8'));
       }
+      for (const c of run.stackChecks ?? []) process.stdout.write(`${c.ok ? '✔' : '✖'} ${c.message}\n`);
       const failed = run.results.filter((r) => r.status === 'failed' || r.status === 'blocked' || r.status === 'cancelled');
       process.stdout.write(
         `${run.ok ? 'done' : 'FAILED'} in ${formatDuration(Date.now() - t0)}: ` +

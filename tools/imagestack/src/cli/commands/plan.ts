@@ -31,6 +31,7 @@ export function planJson(plan: Plan): unknown {
       dirty: e.dirty,
       context: e.context,
       dockerfile: e.dockerfile,
+      ...(e.taggers ? { taggers: e.taggers } : {}),
       ...(plan.why ? { why: plan.why.get(`${e.image}@${e.version}`) } : {}),
     })),
   };
@@ -50,7 +51,11 @@ export function planTable(plan: Plan): string {
   ]);
   const head = `plan for ${plan.head.slice(0, 7)}${plan.dirty ? ' with uncommitted changes (dirty tags are never pushed unless --push-dirty)' : ''}${plan.mode === 'offline' ? ` (offline, against ${plan.base?.slice(0, 7)})` : ''}`;
   const n = plan.images.filter((e) => e.action === 'build').length;
-  return `${head}\n\n${formatTable(['wave', 'image', 'version', 'tag', 'source', 'parents', 'action', 'reason'], rows)}\n\n${n} to build, ${plan.images.length - n} to skip\n`;
+  const withTaggers = plan.images.filter((e) => e.taggers?.length);
+  const taggers = withTaggers.length
+    ? `\ndescriptive tags <version>-<part>-<sha7> after the gates, parts from the taggers:\n${[...new Map(withTaggers.map((e) => [e.image, `  ${e.image}: ${e.taggers!.join(', ')}`])).values()].join('\n')}\n`
+    : '';
+  return `${head}\n\n${formatTable(['wave', 'image', 'version', 'tag', 'source', 'parents', 'action', 'reason'], rows)}\n\n${n} to build, ${plan.images.length - n} to skip\n${taggers}`;
 }
 
 /**

@@ -34,6 +34,12 @@ export interface MatrixEntry {
   wave: number;
   /** Stack parents (image names) at the same version; the job waits for their tags. */
   parents: string[];
+  /**
+   * The image's taggers (`tags/taggers.ts`), when it has any: the job pushes the descriptive
+   * tags `<version>-<part>-<sha7>` they give after its gates (for display; the job reads them
+   * from specs.yml).
+   */
+  taggers?: string[];
 }
 
 /** The value of `strategy.matrix`. An empty `include` is valid JSON but not a valid GitHub matrix: check `include.length`. */
@@ -87,7 +93,7 @@ export function makeMatrix(plan: Plan, opts: MatrixOptions = {}): Matrix {
   }
   const include = plan.images
     .filter((e) => selected.has(nodeKey(e.image, e.version)))
-    .map((e) => ({ name: `${e.image} ${e.version}`, image: e.image, version: e.version, tag: e.tag, wave: e.wave, parents: [...e.parents] }));
+    .map((e) => ({ name: `${e.image} ${e.version}`, image: e.image, version: e.version, tag: e.tag, wave: e.wave, parents: [...e.parents], ...(e.taggers ? { taggers: [...e.taggers] } : {}) }));
   const max = opts.maxJobs ?? GITHUB_MATRIX_MAX_JOBS;
   if (include.length > max) {
     throw new InputError({

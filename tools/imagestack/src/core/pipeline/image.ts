@@ -22,6 +22,7 @@ import { runGates } from './steps/gates';
 import { imageLabels } from './steps/labels';
 import { ParentFailedError, resolveParents } from './steps/parents';
 import { pushStep } from './steps/push';
+import { describeImage, pushDescriptiveTags } from './steps/taggers';
 import type { NodeResult, Step } from './types';
 
 /** A result with the entry's names and no outcome yet. */
@@ -83,7 +84,10 @@ export async function runImage(run: RunContext, key: string, signal: AbortSignal
     result.size = image.size;
     if (!image.reused) builtId = image.imageId;
 
-    await runGates(run, e, image.imageId, result, log, signal, timed);
+    const outputs = await runGates(run, e, image.imageId, result, log, signal, timed);
+    const described = await describeImage(run, e, outputs, log);
+    if (described.tags.length) result.descriptiveTags = described.tags;
+    if (described.problems.length) result.taggerProblems = described.problems;
 
     if (signal?.aborted) throw new CancelledError();
     const { push, pushDirty } = run.options;
@@ -92,7 +96,11 @@ export async function runImage(run: RunContext, key: string, signal: AbortSignal
       result.reason = !push ? 'built; not pushed (--no-push)' : 'built from uncommitted changes; dirty tags are not pushed (use --push-dirty)';
       run.built.set(key, image.imageId);
     } else {
-      const pushed = await timed('push', () => pushStep(run, e, log, signal));
+      const pushed = await timed('push', async () => {
+        const p = await pushStep(run, e, log, signal);
+        if (described.tags.length) result.descriptiveTags = await pushDescriptiveTags(run, e, described.tags, log);
+        return p;
+      });
       result.status = pushed.pushed ? 'pushed' : 'skipped';
       result.reason = pushed.pushed ? e.reason : 'tag appeared in the registry during the run; not overwritten';
       result.digest = pushed.digest;

@@ -28,7 +28,9 @@ import type { RunContext } from './context';
 import { executePlan } from './execute';
 import { nodeKey } from '../tags/tag';
 import { checkNames, selectEntries } from './select';
+import { runStackChecks } from '../verify/stack-checks/run';
 import type { Gate, NodeResult, Reporter } from './types';
+import type { StackCheckResult } from '../verify/stack-checks/evaluate';
 
 /** Options of {@link runPipeline}. */
 export interface RunOptions {
@@ -108,6 +110,8 @@ export interface RunResult {
   results: NodeResult[];
   ok: boolean;
   outputDir: string;
+  /** The stack-wide checks' outcomes (`verify/stack-checks/`), per check and version. */
+  stackChecks?: StackCheckResult[];
   /** The run report (also written as report.json / report.md in `outputDir`). */
   report: RunReport;
   reportFiles: { json: string; markdown: string };
@@ -206,10 +210,16 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
     const markers = opts.signal?.aborted && !opts.client ? new RegistryClient({ registry: registry.registry }) : registry;
     await markFailures(markers, specs.namespace, opts.runId, selected, clock);
   }
-  const ok = results.every((r) => r.status === 'skipped' || r.status === 'built' || r.status === 'pushed');
-  const report = makeReport(plan, results, startedAt, clock.now().getTime() - startedAt.getTime());
+  // Stack-wide checks, once every image of a version finished (README "Stack-wide checks"):
+  // a failure fails the run and is recorded for promote; the pushes of this run are not withheld.
+  const stackChecks = opts.signal?.aborted
+    ? []
+    : await runStackChecks({ checks: specs.stackChecks ?? [], plan, results, outputDir, namespace: specs.namespace, record: (opts.push ?? true) ? registry : undefined });
+  const ok =
+    results.every((r) => (r.status === 'skipped' || r.status === 'built' || r.status === 'pushed') && !r.taggerProblems?.length) && stackChecks.every((c) => c.ok);
+  const report = makeReport(plan, results, startedAt, clock.now().getTime() - startedAt.getTime(), stackChecks);
   const reportFiles = writeReport(report, outputDir);
-  return { plan, results, ok, outputDir, report, reportFiles, ...(builder ? { builder: builder.caps.description } : {}) };
+  return { plan, results, ok, outputDir, report, reportFiles, ...(builder ? { builder: builder.caps.description } : {}), ...(stackChecks.length ? { stackChecks } : {}) };
 }
 
 /**

@@ -61,6 +61,24 @@ export interface NodeResult {
   blockedBy?: string;
   /** Reports of the gates that ran (package manifest, checks, tests). */
   gates?: Partial<Record<'manifest' | 'checks' | 'test', GateReport>>;
+  /** The immutable descriptive tags made by the image's taggers (`steps/taggers.ts`); absent when it has no taggers or did not pass its gates. */
+  descriptiveTags?: DescriptiveTag[];
+  /** Taggers refused (command failed, output not a tag part, package missing), each in words with the fix; the run then ends non-zero. */
+  taggerProblems?: string[];
+}
+
+/** One immutable descriptive tag of an image: `<version>-<part>-<sha7>`. */
+export interface DescriptiveTag {
+  /** The tag, e.g. `2026.1-python-3.11.2-5784884`. */
+  tag: string;
+  /** The tagger's part, e.g. `python-3.11.2`. */
+  part: string;
+  /** The tagger's name. */
+  tagger: string;
+  /** `pushed` by this run, `present` in the registry before (left as it was), `not pushed` (the image was not pushed). */
+  status: 'pushed' | 'present' | 'not pushed';
+  /** Registry digest the tag names, when in the registry. */
+  digest?: string;
 }
 
 /** Progress events, in the order they happen. Keys are `<image>@<version>`. */
@@ -101,6 +119,8 @@ export interface GateContext {
 export interface GateOutputs {
   /** The package manifest of this image ID, made by the `manifest` gate. */
   manifest?: PackageManifest;
+  /** The results of the taggers' commands, run in the manifest gate's container, by tagger name (`tags/taggers.ts`). */
+  taggerResults?: ReadonlyMap<string, { stdout: string; exitCode: number; timedOut: boolean }>;
 }
 
 /** One item of a gate's report: a check, a test suite, a manifest command. */

@@ -3,6 +3,7 @@
  * what the registry (or git, offline) says, assemble the {@link Plan}. No I/O here; the
  * shell that gathers these inputs is `make-plan.ts`.
  */
+import { effectiveTaggers } from '../tags/taggers';
 import type { Stack } from '../graph/types';
 import { dirtyTag, formatTag, nodeKey } from '../tags/tag';
 import type { Action, Plan, PlanEntry } from './types';
@@ -75,6 +76,7 @@ export function assemblePlan(input: PlanInput): Plan {
         wave: stack.waves.get(image) ?? 0,
         action,
         reason,
+        ...taggersField(stack, image),
       });
     }
   }
@@ -111,4 +113,10 @@ function decide(
   return from
     ? { action: 'build', reason: `downstream of a change to ${from}` }
     : { action: 'build', reason: `changed since ${decision.base.slice(0, 7)}` };
+}
+
+/** `{ taggers }`: the names of the image's taggers (`tags/taggers.ts`), when it has any; else nothing, so plans of stacks without taggers read as before. */
+function taggersField(stack: Stack, image: string): { taggers?: string[] } {
+  const names = effectiveTaggers(stack, image).map((t) => t.name);
+  return names.length ? { taggers: names } : {};
 }

@@ -36,6 +36,12 @@ export interface PlanEntry {
   action: Action;
   /** Why, in words: "tag missing in the registry", "tag already in the registry", "changed since <base>", … */
   reason: string;
+  /**
+   * The names of the image's taggers (`tags/taggers.ts`), when it has any: after the gates,
+   * each gives a part of an immutable descriptive tag `<version>-<part>-<sha7>`. Their values
+   * come from inside the built image, so the plan names the taggers, not the tags.
+   */
+  taggers?: string[];
 }
 
 /** A whole plan, entries in build order (waves ascending, then specs.yml order, then version order). */

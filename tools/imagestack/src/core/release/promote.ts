@@ -19,7 +19,9 @@ import { currentActor } from './actor';
 import type { StableMove } from './apply';
 import { READ_CONCURRENCY, executeRelease, fetchManifestOrNull, globalMoves, promotedImage, type ReleaseResult } from './execute';
 import { GLOBAL_STABLE_TAG, movesGlobalStable, nextPromotionNumber, promotionsRepository, stableTag } from './record';
+import { movingMoves } from './moving';
 import { resolveSources } from './sources';
+import { readStackCheckFailures } from '../verify/stack-checks/record';
 import type { Promotion } from './types';
 import { repositoryOf } from '../reference/repository';
 
@@ -74,6 +76,15 @@ export async function promoteVersion(opts: PromoteOptions): Promise<ReleaseResul
   }
   say(`promote ${opts.version}: commit ${src.commit.slice(0, 7)}, ${entries.length} image${entries.length > 1 ? 's' : ''}, registry ${client.registry}`);
 
+  // A version whose stack-wide checks failed for exactly these tags is refused before anything changes.
+  const checkFailures = await readStackCheckFailures(client, src.namespace, opts.version, entries);
+  if (checkFailures.length) {
+    throw new InputError({
+      file: 'stackChecks',
+      message: `cannot promote ${opts.version} to commit ${src.commit.slice(0, 7)}: its stack-wide checks failed:\n${checkFailures.map((m) => `  ${m}`).join('\n')}\nnothing was changed`,
+      fix: 'fix the images (or the check in specs.yml), build and push a new commit, and promote that',
+    });
+  }
   const stable = stableTag(opts.version);
   // Reads only, all at once: the source manifests, the current stable manifests, the records.
   const [sources, previous, recordTags] = await Promise.all([
@@ -102,6 +113,7 @@ export async function promoteVersion(opts: PromoteOptions): Promise<ReleaseResul
     ? await globalMoves(client, moves)
     : [];
   if (global.length) say(`  ${opts.version} is the newest promoted version: the global \`${GLOBAL_STABLE_TAG}\` tags move too`);
+  const moving = await movingMoves(client, src.namespace, opts.version, sources.map(({ e, manifest }) => ({ image: e.image, sourceTag: e.tag, next: manifest! })), global.length > 0);
   const promotion: Promotion = {
     number,
     version: opts.version,
@@ -111,6 +123,7 @@ export async function promoteVersion(opts: PromoteOptions): Promise<ReleaseResul
     by: opts.actor ?? currentActor(),
     images: moves.map((m, i) => promotedImage(m, client.registry, src.namespace, entries[i].tag)),
     ...(global.length ? { globalStable: global.map((m, i) => promotedImage(m, client.registry, src.namespace, entries[i].tag)) } : {}),
+    ...(moving.length ? { movingTags: moving.map((m) => promotedImage(m, client.registry, src.namespace, m.sourceTag)) } : {}),
   };
-  return executeRelease([...moves, ...global], promotion, { client, namespace: src.namespace, what: `promotion of ${opts.version}`, dryRun: opts.dryRun, onProgress: say });
+  return executeRelease([...moves, ...global, ...moving], promotion, { client, namespace: src.namespace, what: `promotion of ${opts.version}`, dryRun: opts.dryRun, onProgress: say });
 }

@@ -212,10 +212,11 @@ export function decodePromotion(bytes: Buffer, src: RecordSource, expect: { vers
     const problem = checkImage(x, i);
     if (problem) throw badRecord(src, problem);
   });
-  if (p.globalStable !== undefined) {
-    if (!Array.isArray(p.globalStable)) throw badRecord(src, 'globalStable is not a list');
-    (p.globalStable as unknown[]).forEach((x, i) => {
-      const problem = checkImage(x, i, 'globalStable');
+  for (const list of ['globalStable', 'movingTags'] as const) {
+    if (p[list] === undefined) continue;
+    if (!Array.isArray(p[list])) throw badRecord(src, `${list} is not a list`);
+    (p[list] as unknown[]).forEach((x, i) => {
+      const problem = checkImage(x, i, list);
       if (problem) throw badRecord(src, problem);
     });
   }

@@ -101,6 +101,12 @@ export async function revertVersion(opts: RevertOptions): Promise<ReleaseResult>
   const [moves, recordTags] = await Promise.all([readCurrent(client, targets), client.listTags(promotionsRepository(ns))]);
   const versions = specs.versions.map((v) => v.name);
   const global = movesGlobalStable(versions, recordTags, opts.version) ? await globalMoves(client, moves) : [];
+  // The moving descriptive tags the target recorded go back too (unversioned ones only with the global `stable`).
+  const byImage = new Map(targets.map((t) => [t.image, t]));
+  const movingTargets: MoveTarget[] = (target.movingTags ?? [])
+    .filter((m) => byImage.has(m.image) && (global.length > 0 || m.stableTag.startsWith(`${opts.version}-`)))
+    .map((m) => ({ ...byImage.get(m.image)!, stableTag: m.stableTag }));
+  const moving = await readCurrent(client, movingTargets);
   if (global.length) say(`  ${opts.version} is the newest promoted version: the global \`${GLOBAL_STABLE_TAG}\` tags move too`);
   const promotion: Promotion = {
     number: newest.number + 1,
@@ -112,6 +118,7 @@ export async function revertVersion(opts: RevertOptions): Promise<ReleaseResult>
     by: opts.actor ?? currentActor(),
     images: moves.map((m, i) => promotedImage(m, client.registry, ns, targets[i].sourceTag)),
     ...(global.length ? { globalStable: global.map((m, i) => promotedImage(m, client.registry, ns, targets[i].sourceTag)) } : {}),
+    ...(moving.length ? { movingTags: moving.map((m, i) => promotedImage(m, client.registry, ns, movingTargets[i].sourceTag)) } : {}),
   };
-  return executeRelease([...moves, ...global], promotion, { client, namespace: ns, what: `revert of ${opts.version}`, dryRun: opts.dryRun, onProgress: say });
+  return executeRelease([...moves, ...global, ...moving], promotion, { client, namespace: ns, what: `revert of ${opts.version}`, dryRun: opts.dryRun, onProgress: say });
 }

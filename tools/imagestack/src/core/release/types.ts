@@ -46,4 +46,10 @@ export interface Promotion {
    * after it in specs.yml has a promotion). Absent when `stable` was not moved.
    */
   globalStable?: PromotedImage[];
+  /**
+   * The moving descriptive tags moved in the same unit (`moving.ts`): `stableTag` is the
+   * moving tag (`2026.2-python-3.11`; `python-3.11` and `latest` with the global `stable`).
+   * Absent when no image of the version has descriptive tags.
+   */
+  movingTags?: PromotedImage[];
 }

@@ -40,7 +40,7 @@ export function mergeReports(reports: readonly RunReport[]): RunReport {
   return {
     head: heads[0],
     dirty: reports.some((r) => r.dirty),
-    ok: counts.failed + counts.blocked + counts.cancelled === 0,
+    ok: counts.failed + counts.blocked + counts.cancelled === 0 && images.every((i) => !i.taggerProblems?.length),
     startedAt: new Date(start).toISOString(),
     durationMs: end - start,
     counts,

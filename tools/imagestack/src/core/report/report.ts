@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { NodeResult, Step } from '../pipeline/types';
 import type { Plan } from '../plan/types';
+import type { StackCheckResult } from '../verify/stack-checks/evaluate';
 
 /**
  * The JSON report's shape (field names are an interface, like `plan --json`).
@@ -27,17 +28,19 @@ export interface RunReport {
   durationMs: number;
   counts: Record<NodeResult['status'], number>;
   images: Array<
-    Pick<NodeResult, 'image' | 'version' | 'reference' | 'tag' | 'sourceCommit' | 'status' | 'reason' | 'digest' | 'size' | 'durations' | 'gates' | 'step' | 'error' | 'logTail' | 'logFile' | 'blockedBy'> & {
+    Pick<NodeResult, 'image' | 'version' | 'reference' | 'tag' | 'sourceCommit' | 'status' | 'reason' | 'digest' | 'size' | 'durations' | 'gates' | 'step' | 'error' | 'logTail' | 'logFile' | 'blockedBy' | 'descriptiveTags' | 'taggerProblems'> & {
       action: 'build' | 'skip';
     }
   >;
+  /** The stack-wide checks' outcomes, per check and version; absent when the stack has none. */
+  stackChecks?: StackCheckResult[];
 }
 
 const STEPS: Step[] = ['pull', 'build', 'manifest', 'checks', 'test', 'push'];
 const ORDER: Record<NodeResult['status'], number> = { failed: 0, blocked: 1, cancelled: 2, pushed: 3, built: 4, skipped: 5 };
 
 /** Builds the report object. Images: failures first, then in plan order. */
-export function makeReport(plan: Plan, results: readonly NodeResult[], startedAt: Date, durationMs: number): RunReport {
+export function makeReport(plan: Plan, results: readonly NodeResult[], startedAt: Date, durationMs: number, stackChecks: readonly StackCheckResult[] = []): RunReport {
   const action = new Map(plan.images.map((e) => [`${e.image}@${e.version}`, e.action]));
   const counts = { pushed: 0, built: 0, skipped: 0, failed: 0, blocked: 0, cancelled: 0 };
   for (const r of results) counts[r.status]++;
@@ -52,11 +55,12 @@ export function makeReport(plan: Plan, results: readonly NodeResult[], startedAt
   return {
     head: plan.head,
     dirty: plan.dirty,
-    ok: counts.failed + counts.blocked + counts.cancelled === 0,
+    ok: counts.failed + counts.blocked + counts.cancelled === 0 && results.every((r) => !r.taggerProblems?.length) && stackChecks.every((c) => c.ok),
     startedAt: startedAt.toISOString(),
     durationMs,
     counts,
     images,
+    ...(stackChecks.length ? { stackChecks: [...stackChecks] } : {}),
   };
 }
 
@@ -91,6 +95,11 @@ export function renderMarkdown(report: RunReport, linkBase: string): string {
         `${manifest ? [link(manifest.files?.markdown, 'manifest'), link(manifest.files?.json, 'json')].filter(Boolean).join(' · ') : ''} | ${cell(r.reason)} |`,
     );
   }
+  out.push(...renderDescriptiveTags(report));
+  if (report.stackChecks?.length) {
+    out.push('', '## Stack-wide checks', '');
+    for (const c of report.stackChecks) out.push(`- ${c.ok ? 'passed' : '**FAILED**'}: ${cell(c.message)}${c.unread?.length ? ` (not read: ${c.unread.join(', ')}: no package manifest in this output folder)` : ''}`);
+  }
   const failed = report.images.filter((r) => r.status === 'failed');
   if (failed.length) {
     out.push('', '## Failures', '');
@@ -105,6 +114,20 @@ export function renderMarkdown(report: RunReport, linkBase: string): string {
     }
   }
   return `${out.join('\n')}\n`;
+}
+
+/** The "Descriptive tags" section: per image and version its descriptive tags, then the refused taggers. None when there are neither. */
+function renderDescriptiveTags(report: RunReport): string[] {
+  const withTags = report.images.filter((r) => r.descriptiveTags?.length);
+  const problems = report.images.filter((r) => r.taggerProblems?.length);
+  if (!withTags.length && !problems.length) return [];
+  const out = ['', '## Descriptive tags', ''];
+  for (const r of withTags) out.push(`- ${r.image}@${r.version}: ${r.descriptiveTags!.map((t) => `\`${t.tag}\` (${t.status})`).join(', ')}`);
+  if (problems.length) {
+    out.push('', '### Refused taggers', '');
+    for (const r of problems) for (const p of r.taggerProblems!) out.push(`- ${r.image}@${r.version}: ${cell(p)}`);
+  }
+  return out;
 }
 
 /** Folder under the output folder where each run that built or failed anything keeps its report. */

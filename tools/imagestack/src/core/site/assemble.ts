@@ -129,6 +129,24 @@ function runEntry(r: RunReport['images'][number]): SiteRun['images'][number] {
 const FAIL_FIRST: Record<string, number> = { failed: 0, blocked: 1, cancelled: 2 };
 
 /**
+ * Splits a version's registry tags into the rows of the tag table (`<version>-<sha7>`, forced
+ * and dirty tags, and any tag naming a digest none of those names) and the descriptive tags
+ * (`tags/descriptive.ts`), listed under the row with the same digest.
+ */
+export function groupDescriptiveTags<T extends { tag: string; digest: string }>(tags: readonly T[], version: string): { rows: T[]; byDigest: Map<string, string[]> } {
+  const v = version.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const primary = new RegExp(`^${v}-([0-9a-f]{7}(\\.force-\\d{8}T\\d{6})?|dirty-[0-9a-f]{12})$`);
+  const digests = new Set(tags.filter((t) => primary.test(t.tag)).map((t) => t.digest));
+  const byDigest = new Map<string, string[]>();
+  const rows: T[] = [];
+  for (const t of tags) {
+    if (primary.test(t.tag) || !digests.has(t.digest)) rows.push(t);
+    else byDigest.set(t.digest, [...(byDigest.get(t.digest) ?? []), t.tag]);
+  }
+  return { rows, byDigest };
+}
+
+/**
  * Builds the site model.
  *
  * Tags per version: every `<version>-…` tag in the registry except `<version>-stable`, plus
@@ -153,7 +171,8 @@ export function assembleSiteModel(input: SiteInputs): SiteModel {
         const ofVersion = regTags.filter((t) => TAG_OF_VERSION(version).test(t.tag));
         const stableTag = stableReg ? ofVersion.find((t) => t.digest === stableReg.digest)?.tag : undefined;
         const inRegistry = byTag.has(entry.tag) || entry.action === 'skip';
-        const tags: SiteTag[] = ofVersion.map((t) => {
+        const { rows, byDigest } = groupDescriptiveTags(ofVersion, version);
+        const tags: SiteTag[] = rows.map((t) => {
           const revision = t.labels['org.opencontainers.image.revision'];
           const baseName = t.labels['org.opencontainers.image.base.name'];
           const baseDigest = t.labels['org.opencontainers.image.base.digest'];
@@ -170,6 +189,7 @@ export function assembleSiteModel(input: SiteInputs): SiteModel {
             ...(baseName ? { parent: { reference: baseName, ...(baseDigest ? { digest: baseDigest } : {}) } } : {}),
             current: t.tag === entry.tag,
             stable: !!stableReg && t.digest === stableReg.digest,
+            ...(byDigest.get(t.digest)?.length ? { descriptive: byDigest.get(t.digest) } : {}),
           };
         });
         if (!tags.some((t) => t.tag === entry.tag)) {
@@ -254,6 +274,7 @@ export function assembleSiteModel(input: SiteInputs): SiteModel {
         .map((x, i) => ({ x, i }))
         .sort((a, b) => (FAIL_FIRST[a.x.status] ?? 9) - (FAIL_FIRST[b.x.status] ?? 9) || a.i - b.i)
         .map(({ x }) => runEntry(x)),
+      ...(r.stackChecks?.length ? { stackChecks: r.stackChecks.map((c) => ({ name: c.name, version: c.version, ok: c.ok, message: c.message })) } : {}),
     };
   }
 

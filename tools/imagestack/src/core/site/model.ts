@@ -71,6 +71,8 @@ export interface SiteTag {
   current: boolean;
   /** True when `<version>-stable` points at this tag's digest. */
   stable: boolean;
+  /** Descriptive tags of this version naming the same digest (`2026.1-python-3.11.2-abc1234`, `2026.1-python-3.11`), sorted; absent when none. */
+  descriptive?: string[];
 }
 
 /** One image at one version. */
@@ -135,6 +137,8 @@ export interface SiteRun {
   durationMs: number;
   counts: Record<string, number>;
   images: SiteRunEntry[];
+  /** The stack-wide checks of the run (report.json `stackChecks`): name, version, pass or fail, message; absent when none. */
+  stackChecks?: Array<{ name: string; version: string; ok: boolean; message: string }>;
 }
 
 /** Promotions of one version, newest first. */

@@ -99,7 +99,7 @@ function tagRow(t: SiteTag, known: ReadonlySet<string>): Html {
   const parent = t.parent
     ? html`${parentLink(t.parent.reference, known)}${t.parent.digest ? html`<br>${digestCode(t.parent.digest)}` : ''}`
     : html`<span class="empty">–</span>`;
-  return html`<tr data-tag="${t.tag}"><th scope="row"><code>${t.tag}</code>${t.current ? html` <span class="badge tag-current">current</span>` : ''}${t.stable ? html` <span class="badge tag-stable">stable</span>` : ''}${t.inRegistry ? '' : html` <span class="badge s-stale">not in registry</span>`}</th>
+  return html`<tr data-tag="${t.tag}"><th scope="row"><code>${t.tag}</code>${t.current ? html` <span class="badge tag-current">current</span>` : ''}${t.stable ? html` <span class="badge tag-stable">stable</span>` : ''}${t.inRegistry ? '' : html` <span class="badge s-stale">not in registry</span>`}${t.descriptive ? html`<br><span class="lead">also ${t.descriptive.map((d, i) => html`${i ? ', ' : ''}<code>${d}</code>`)}</span>` : ''}</th>
 <td>${commitLink(t.sourceCommit, t.commitUrl)}</td><td>${digestCode(t.digest)}</td><td class="time">${t.created ? formatTime(t.created) : '–'}</td><td class="num">${t.size === undefined ? '–' : formatBytes(t.size)}</td><td>${parent}</td></tr>`;
 }
 
@@ -189,6 +189,7 @@ export function renderRunPage(model: SiteModel): string {
   const failed = run.images.filter((r) => r.status === 'failed');
   const body = html`<h1>Last run ${statusBadge(run.ok ? 'built' : 'failed', run.ok ? 'passed' : 'failed')}</h1>
 <p class="lead">Started ${formatTime(run.startedAt)} at commit <code>${run.head.slice(0, 7)}</code>${run.dirty ? ' (uncommitted changes)' : ''}, took ${formatMs(run.durationMs)}: ${c.pushed ?? 0} pushed, ${c.built ?? 0} built, ${c.skipped ?? 0} skipped, ${c.failed ?? 0} failed, ${c.blocked ?? 0} blocked, ${c.cancelled ?? 0} cancelled.</p>
+${run.stackChecks?.length ? html`<h2 id="stack-checks">Stack-wide checks</h2><ul>${run.stackChecks.map((k) => html`<li data-stack-check="${k.name}">${statusBadge(k.ok ? 'built' : 'failed', k.ok ? 'passed' : 'failed')} ${k.message}</li>`)}</ul>` : ''}
 ${
   failed.length
     ? html`<h2 id="failures">Failures</h2>${failed.map(

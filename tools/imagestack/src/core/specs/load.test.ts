@@ -353,7 +353,7 @@ describe('parseSpecs: schema violations in plain English', () => {
       line: 6,
       column: 5,
       message: 'unknown key "dockerfle" in images.python',
-      fix: 'did you mean "dockerfile"? Rename the key; the keys allowed in images.python are "context", "dockerfile", "args", "versions", "skip", "inputs", "manifest", "checks", "test" and "secrets"',
+      fix: 'did you mean "dockerfile"? Rename the key; the keys allowed in images.python are "context", "dockerfile", "args", "versions", "skip", "inputs", "manifest", "checks", "test", "secrets" and "taggers"',
     });
   });
 
@@ -370,7 +370,7 @@ describe('parseSpecs: schema violations in plain English', () => {
     const p = problem(`${HEAD}images:\n  base:\n    platform: linux/arm64\n`);
     expect(p.message).toBe('unknown key "platform" in images.base');
     expect(p.fix).toBe(
-      'remove it; the keys allowed in images.base are "context", "dockerfile", "args", "versions", "skip", "inputs", "manifest", "checks", "test" and "secrets"',
+      'remove it; the keys allowed in images.base are "context", "dockerfile", "args", "versions", "skip", "inputs", "manifest", "checks", "test", "secrets" and "taggers"',
     );
     expect([p.line, p.column]).toEqual([8, 5]);
   });

@@ -20,7 +20,7 @@ import type { CheckContext } from './context';
 import type { DocPath } from './positions';
 import { quoteValue } from '../util/quote';
 import { closest, quoteList } from '../util/suggest';
-import { MARKER_REPOSITORY, PROMOTIONS_IMAGE } from '../reserved';
+import { MARKER_REPOSITORY, PROMOTIONS_IMAGE, STACK_CHECKS_REPOSITORY } from '../reserved';
 
 /** A rule adds its problems to `ctx.problems`. */
 export type Rule = (ctx: CheckContext) => void;
@@ -204,6 +204,7 @@ const imageNamesRule: Rule = (ctx) => {
 export const RESERVED_IMAGE_NAMES: ReadonlyMap<string, string> = new Map([
   [PROMOTIONS_IMAGE, 'the promotion history of the stack'],
   [MARKER_REPOSITORY, "the CI matrix jobs' failure markers"],
+  [STACK_CHECKS_REPOSITORY, 'the outcomes of the stack-wide checks'],
 ]);
 
 const reservedImageNamesRule: Rule = (ctx) => {

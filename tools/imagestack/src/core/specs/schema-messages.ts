@@ -15,6 +15,7 @@ import type { ErrorObject } from 'ajv';
 import { quoteValue } from '../util/quote';
 import { closest, quoteList } from '../util/suggest';
 import { formatPath, pointerToPath } from './positions';
+import { exactlyOneMessage } from './schema-messages-one-of';
 import type { DocPath, Target } from './positions';
 
 /** A message for one schema violation, located at `path` (its key or its value). */
@@ -241,6 +242,8 @@ function testMessage(e: ErrorObject, rest: string[], path: DocPath): SectionMess
  * @param json the whole document (plain JSON), to name the check or command in the message
  */
 export function sectionMessage(e: ErrorObject, json: unknown): SectionMessage | undefined {
+  const item = /^\/(images\/[^/]+\/)?taggers\/\d+$/.test(e.instancePath) ? 'tagger' : /^\/stackChecks\/\d+$/.test(e.instancePath) ? 'stackCheck' : undefined;
+  if (item) return exactlyOneMessage(item, e, e.schemaPath.split('/').slice(-3), pointerToPath(e.instancePath));
   const d = definitionOf(e);
   if (!d) return undefined;
   const path = pointerToPath(e.instancePath);

@@ -16,6 +16,8 @@ import { resolveChecks, type CheckSpec } from '../verify/checks/spec';
 import { resolveManifestSpec, type ManifestSpec, type SpecIssue } from '../verify/manifest/spec';
 import { normalizeTestSettings, type TestSpec } from '../verify/test/settings';
 import { readBuildSettings, secretPaths, type BuildSettings } from './builder';
+import { readTaggers, type TaggerSpec } from '../tags/taggers';
+import { readStackChecks, type StackCheckSpec } from '../verify/stack-checks/spec';
 import { asObject, report } from './context';
 import type { CheckContext } from './context';
 import { locate } from './positions';
@@ -26,6 +28,8 @@ export interface ImageSections {
   manifest: ManifestSpec;
   checks: readonly CheckSpec[];
   test: TestSpec;
+  /** The image's own `taggers:` (inheritance is applied by `effectiveTaggers`, which needs the graph). */
+  taggers: readonly TaggerSpec[];
 }
 
 /** The typed sections of one specs.yml. */
@@ -35,6 +39,10 @@ export interface Sections {
   audit: AuditPolicy;
   /** `builder` and `secrets` (issue 13). */
   build: BuildSettings;
+  /** The stack-wide `taggers:`. */
+  taggers: readonly TaggerSpec[];
+  /** The `stackChecks:`. */
+  stackChecks: readonly StackCheckSpec[];
 }
 
 /**
@@ -56,13 +64,16 @@ export function readSections(json: unknown, read?: (rel: string) => string | und
     const manifest = resolveManifestSpec(doc, name, entry);
     const checks = resolveChecks(entry, name, exists);
     const { issues: testIssues, ...test } = normalizeTestSettings(defaults.test, entry.test, name);
+    const taggers = readTaggers(entry.taggers, ['images', name, 'taggers'], issues);
     issues.push(...manifest.issues, ...checks.issues, ...testIssues);
-    images.set(name, { manifest: manifest.spec, checks: checks.checks, test });
+    images.set(name, { manifest: manifest.spec, checks: checks.checks, test, taggers });
   }
+  const taggers = readTaggers(doc.taggers, ['taggers'], issues);
+  const stackChecks = readStackChecks(doc.stackChecks, [...images.keys()], issues);
   issues.push(...stampSpecIssues(doc, read), ...auditSpecIssues(doc));
   const build = readBuildSettings(doc);
   issues.push(...build.issues);
-  return { sections: { images, stamp: readStampSpecs(doc), audit: readAuditPolicy(doc), build: build.settings }, issues };
+  return { sections: { images, stamp: readStampSpecs(doc), audit: readAuditPolicy(doc), build: build.settings, taggers, stackChecks }, issues };
 }
 
 /**
@@ -81,8 +92,8 @@ export function normalizeSections(ctx: CheckContext): Sections {
 }
 
 /** A Specs without its typed sections (as normalised, or made in code). */
-export type PlainSpecs = Omit<Specs, 'stamp' | 'audit' | 'images' | 'builder' | 'secrets'> & {
-  images: Array<Omit<ImageSpec, 'manifest' | 'checks' | 'test' | 'secrets'>>;
+export type PlainSpecs = Omit<Specs, 'stamp' | 'audit' | 'images' | 'builder' | 'secrets' | 'taggers' | 'stackChecks'> & {
+  images: Array<Omit<ImageSpec, 'manifest' | 'checks' | 'test' | 'secrets' | 'taggers'>>;
 };
 
 /**
@@ -93,9 +104,9 @@ export type PlainSpecs = Omit<Specs, 'stamp' | 'audit' | 'images' | 'builder' | 
 export function attachSections(specs: PlainSpecs, sections: Sections): Specs {
   for (const image of specs.images) {
     const s = sections.images.get(image.name) ?? readSections({ images: { [image.name]: {} } }).sections.images.get(image.name)!;
-    hidden(image, { manifest: s.manifest, checks: s.checks, test: s.test, secrets: sections.build.imageSecrets.get(image.name) ?? sections.build.secrets });
+    hidden(image, { manifest: s.manifest, checks: s.checks, test: s.test, secrets: sections.build.imageSecrets.get(image.name) ?? sections.build.secrets, taggers: s.taggers });
   }
-  return hidden(specs, { stamp: sections.stamp, audit: sections.audit, builder: sections.build.builder, secrets: sections.build.secrets }) as Specs;
+  return hidden(specs, { stamp: sections.stamp, audit: sections.audit, builder: sections.build.builder, secrets: sections.build.secrets, taggers: sections.taggers, stackChecks: sections.stackChecks }) as Specs;
 }
 
 /**

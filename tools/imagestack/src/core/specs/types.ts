@@ -9,6 +9,8 @@ import type { CheckSpec } from '../verify/checks/spec';
 import type { ManifestSpec } from '../verify/manifest/spec';
 import type { TestSpec } from '../verify/test/settings';
 import type { BuilderChoice, SecretSpec } from './builder';
+import type { TaggerSpec } from '../tags/taggers';
+import type { StackCheckSpec } from '../verify/stack-checks/spec';
 
 /** Build args: name → value. Names match `[A-Za-z_][A-Za-z0-9_]*`. */
 export type BuildArgs = Record<string, string>;
@@ -69,6 +71,8 @@ export interface ImageSpec {
    * image's own `secrets` (not enumerable; absent when made in code).
    */
   readonly secrets?: readonly SecretSpec[];
+  /** The image's own `taggers:`, in file order (not enumerable; inheritance: `tags/taggers.ts` `effectiveTaggers`). */
+  readonly taggers: readonly TaggerSpec[];
 }
 
 /**
@@ -114,6 +118,10 @@ export interface Specs {
   readonly builder?: BuilderChoice;
   /** The stack-wide `secrets:` (set by `parseSpecs`, not enumerable). */
   readonly secrets?: readonly SecretSpec[];
+  /** The stack-wide `taggers:`, in file order (set by `parseSpecs`; not enumerable). */
+  readonly taggers: readonly TaggerSpec[];
+  /** The `stackChecks:`, in file order (set by `parseSpecs`; not enumerable). */
+  readonly stackChecks: readonly StackCheckSpec[];
   /**
    * The text that was parsed and validated (set by `parseSpecs`; absent for specs made in
    * code; not enumerable). A specs.yml blob with this text is known to parse without errors.

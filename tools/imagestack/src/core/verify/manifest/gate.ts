@@ -26,6 +26,8 @@ import { dockerAuthConfig, redact, resolveCredentials } from '../../registry';
 import { parseReference } from '../../reference/reference';
 import { tagReference } from '../../reference/repository';
 import { nodeKey } from '../../tags/tag';
+import { effectiveTaggers, taggerCommands, TAGGER_COMMAND_PREFIX } from '../../tags/taggers';
+import { STACK_CHECK_COMMAND_PREFIX, stackCheckCommands } from '../stack-checks/spec';
 import { runCommands, type CommandResult } from '../run-commands';
 import { collectPackages } from './collect';
 import { countChanges, diffPackages } from './diff';
@@ -75,16 +77,26 @@ async function runManifestGate(ctx: GateContext, opts: ManifestGateOptions): Pro
   const spec = ctx.stack.images.get(entry.image)!.spec.manifest; // validated when specs.yml was loaded
   const commands = [...BUILT_IN_COMMANDS, ...spec.commands];
   const builtIns = new Set(BUILT_IN_COMMANDS.map((c) => c.name));
+  // The taggers' commands run in the same container, after the manifest's; their output is
+  // handed on (ctx.outputs.taggerResults), not written into the package manifest.
+  const taggers = taggerCommands(effectiveTaggers(ctx.stack, entry.image));
+  // So do the stack checks' file reads and commands; their output goes into the manifest JSON (`stackCheckOutputs`).
+  const stackChecks = stackCheckCommands(ctx.stack.specs.stackChecks ?? [], entry.image);
   const dir = path.join(ctx.outputDir, 'manifests', entry.image);
   await mkdir(dir, { recursive: true });
 
   ctx.log(`manifest: running ${commands.length} commands in one container of ${entry.reference} (time limit ${spec.timeoutSeconds} s)`);
   const [ran, prev] = await Promise.allSettled([
-    runCommands(docker, ctx.imageId, commands, { timeoutMs: spec.timeoutSeconds * 1000, signal: ctx.signal }),
+    runCommands(docker, ctx.imageId, [...commands, ...taggers, ...stackChecks], { timeoutMs: spec.timeoutSeconds * 1000, signal: ctx.signal }),
     opts.diff === false ? Promise.resolve(undefined) : previousPackages(ctx, dir),
   ]);
   if (ran.status === 'rejected') throw ran.reason;
-  const { results, durationMs, timedOut } = ran.value;
+  const { durationMs, timedOut } = ran.value;
+  const results = ran.value.results.filter((r) => !r.name.startsWith(TAGGER_COMMAND_PREFIX) && !r.name.startsWith(STACK_CHECK_COMMAND_PREFIX));
+  const stackCheckOutputs = Object.fromEntries(
+    ran.value.results.filter((r) => r.name.startsWith(STACK_CHECK_COMMAND_PREFIX)).map((r) => [r.name.slice(STACK_CHECK_COMMAND_PREFIX.length), redact(r.stdout)]),
+  );
+  ctx.outputs.taggerResults = new Map(ran.value.results.filter((r) => r.name.startsWith(TAGGER_COMMAND_PREFIX)).map((r) => [r.name.slice(TAGGER_COMMAND_PREFIX.length), r]));
   if (timedOut) ctx.log(`manifest: the commands were stopped at the time limit (${spec.timeoutSeconds} s)`);
 
   const image = docker.getImage(ctx.imageId);
@@ -133,6 +145,7 @@ async function runManifestGate(ctx: GateContext, opts: ManifestGateOptions): Pro
     packages,
     pipSource: pip.source,
     diff,
+    ...(stackChecks.length ? { stackCheckOutputs } : {}),
   };
   const files = { markdown: path.join(dir, `${entry.tag}.md`), json: path.join(dir, `${entry.tag}.json`) };
   await writeFile(files.json, `${JSON.stringify(manifest, null, 2)}\n`);

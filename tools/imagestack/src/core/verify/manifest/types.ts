@@ -70,4 +70,6 @@ export interface PackageManifest {
   /** Where `packages.pip` came from. */
   pipSource: PipSource;
   diff: ManifestDiff;
+  /** Output (stdout) of the stack checks' file reads and commands in this image, by check name (`verify/stack-checks/`); absent when none ran. */
+  stackCheckOutputs?: Record<string, string>;
 }

@@ -1,0 +1,6 @@
+#include "hiker.h"
+
+int answer(void)
+{
+    return 6 * 9;
+}
