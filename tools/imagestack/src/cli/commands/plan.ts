@@ -8,6 +8,7 @@ import type { Plan } from '../../core/plan/types';
 import { findSpecsFile } from '../specs-file';
 import { globalFlags } from '../options';
 import { formatTable } from '../../terminal/table';
+import { shortPin } from '../../core/dockerfile/pins';
 
 /**
  * The stable JSON shape of `plan --json` (field names are an interface: see core/plan/types.ts).
@@ -29,6 +30,7 @@ export function planJson(plan: Plan): unknown {
       action: e.action,
       reason: e.reason,
       dirty: e.dirty,
+      bases: e.bases,
       ...(plan.why ? { why: plan.why.get(`${e.image}@${e.version}`) } : {}),
     })),
   };
@@ -48,7 +50,26 @@ export function planTable(plan: Plan): string {
   ]);
   const head = `plan for ${plan.head.slice(0, 7)}${plan.dirty ? ' with uncommitted changes (dirty tags are never pushed unless --push-dirty)' : ''}${plan.mode === 'offline' ? ` (offline, against ${plan.base?.slice(0, 7)})` : ''}`;
   const n = plan.images.filter((e) => e.action === 'build').length;
-  return `${head}\n\n${formatTable(['wave', 'image', 'version', 'tag', 'source', 'parents', 'action', 'reason'], rows)}\n\n${n} to build, ${plan.images.length - n} to skip\n`;
+  return `${head}\n\n${formatTable(['wave', 'image', 'version', 'tag', 'source', 'parents', 'action', 'reason'], rows)}\n\n${n} to build, ${plan.images.length - n} to skip\n${basesTable(plan)}`;
+}
+
+/**
+ * The external bases of the plan's images with their pin (`sha256:` and 12 hex digits) or
+ * `unpinned`, one row per image and base (versions with the same bases share a row); empty
+ * when no image has an external base.
+ */
+export function basesTable(plan: Plan): string {
+  const rows: string[][] = [];
+  const seen = new Set<string>();
+  for (const e of plan.images) {
+    for (const b of e.bases) {
+      const key = `${e.image} ${b.reference} ${b.digest}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      rows.push([e.image, b.reference, shortPin(b.digest)]);
+    }
+  }
+  return rows.length ? `\nexternal bases:\n${formatTable(['image', 'base', 'pinned digest'], rows)}\n` : '';
 }
 
 /**
