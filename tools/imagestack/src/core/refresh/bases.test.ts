@@ -46,7 +46,7 @@ describe('currentDigests', () => {
       },
     });
     const r = await currentDigests(['debian:bookworm-slim', 'reg.test:5000/x/y', 'gone', 'down.test/a:1'], clientFor);
-    expect(asked.sort()).toEqual(['down.test a:1', 'reg.test:5000 x/y:latest', 'registry-1.docker.io library/gone:latest', 'registry-1.docker.io library/debian:bookworm-slim']);
+    expect(asked.sort()).toEqual(['down.test a:1', 'reg.test:5000 x/y:latest', 'registry-1.docker.io library/debian:bookworm-slim', 'registry-1.docker.io library/gone:latest']);
     expect(r.get('debian:bookworm-slim')).toBe(D('9'));
     expect((r.get('gone') as Error).message).toContain('404');
     expect((r.get('down.test/a:1') as Error).message).toBe('unreachable');
