@@ -2,6 +2,7 @@
  * `imagestack refresh`: re-pin external bases whose tag moved upstream, after building and
  * gating the images on them without pushing; optionally commit the new pins (core/refresh).
  */
+import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { renderReport } from '../../core/refresh/message';
 import { runRefresh } from '../../core/refresh/refresh';
@@ -19,6 +20,7 @@ interface RefreshFlags {
   json?: boolean;
   parallel: number;
   output?: string;
+  report?: string;
 }
 
 /** Registers the command. `signal` is aborted on SIGINT/SIGTERM. */
@@ -32,6 +34,7 @@ export function registerRefresh(program: Command, signal: AbortSignal): void {
     .option('--json', 'print the report as JSON')
     .option('--parallel <n>', 'images built at once while verifying', wholeNumber('--parallel', 1), 2)
     .option('--output <dir>', 'folder for the verification logs and reports (default dist/imagestack)')
+    .option('--report <file>', 'also write the report as Markdown to this file (e.g. a pull request body)')
     .action(async (o: RefreshFlags, cmd: Command) => {
       if (o.branch !== undefined && !o.commit) {
         throw new InputError({ file: '--branch', message: '--branch is only used with --commit', fix: 'add --commit, or leave --branch out' });
@@ -64,6 +67,7 @@ export function registerRefresh(program: Command, signal: AbortSignal): void {
         reporter?.stop();
       }
       process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : `\n${renderReport(report)}`);
+      if (o.report) writeFileSync(o.report, renderReport(report));
       if (report.outcome === 'failed' || report.bases.some((b) => b.status === 'error')) {
         process.exitCode = signal.aborted ? EXIT_CANCELLED : EXIT_FAILURE;
       }
