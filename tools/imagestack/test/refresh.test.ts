@@ -11,7 +11,9 @@
  * pins an unpinned base; refresh --commit builds and tests the affected images, pushes nothing,
  * commits the new pins (on --branch) and the commit moves exactly the images on that base and
  * their descendants; a second refresh finds nothing; a new base that breaks a test commits
- * nothing, puts the Dockerfile back byte for byte and exits non-zero with the failing test's tail.
+ * nothing, puts the Dockerfile back byte for byte and exits non-zero with the failing test's tail;
+ * `audit` flags the stale base before the refresh and not after the refreshed tags are promoted,
+ * and `--max-base-age` flags an old base image.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -126,8 +128,30 @@ describe('pinned external bases and refresh', () => {
     expect(Object.keys(after).filter((i) => after[i] !== before[i])).toEqual(['other']);
   });
 
-  it('refresh --commit --branch: a new upstream digest is built and tested, nothing pushed, one commit moves exactly base and its descendants', async () => {
+  /** `build` (push) and `promote` HEAD's tags to stable. */
+  async function buildAndPromote(): Promise<void> {
+    const build = await ws.cli(['build']);
+    expect(build.code, build.stdout + build.stderr).toBe(0);
+    const promote = await ws.cli(['promote', '--version', V, '--commit', ws.git('rev-parse', 'HEAD')]);
+    expect(promote.code, promote.stdout + promote.stderr).toBe(0);
+  }
+
+  async function auditFlags(...args: string[]): Promise<{ code: number; flags: Record<string, string[]> }> {
+    const r = await ws.cli(['audit', '--version', V, '--json', ...args]);
+    const json = JSON.parse(r.stdout) as { findings: Array<{ image: string; flags: Array<{ kind: string; detail: string }> }> };
+    return { code: r.code, flags: Object.fromEntries(json.findings.map((f) => [f.image, f.flags.map((x) => `${x.kind}: ${x.detail}`)])) };
+  }
+
+  it('refresh --commit --branch: a new upstream digest is built and tested, nothing pushed, one commit moves exactly base and its descendants; audit flags the stale base before and not after the refreshed tags are promoted', async () => {
+    await buildAndPromote();
+    expect(await auditFlags()).toEqual({ code: 0, flags: { base: [], mid: [], other: [] } });
     const d2 = await pushUpstream(upstream, 'v2');
+    const stale = await auditFlags();
+    expect(stale.code).toBe(1);
+    expect(stale.flags.mid).toEqual([]);
+    expect(stale.flags.other).toEqual([]);
+    expect(stale.flags.base).toHaveLength(1);
+    expect(stale.flags.base[0]).toMatch(new RegExp(`^stale-base: ${upstream.replace(/[.]/g, '\\.')} is pinned to ${d1.slice(0, 19)}…, created \\S+ ago; its tag now points at ${d2.slice(0, 19)}… \\(imagestack refresh\\)$`));
     expect(d2).not.toBe(d1);
     const pushed = await stackTags();
     const before = await tagsOf();
@@ -149,6 +173,14 @@ describe('pinned external bases and refresh', () => {
     const after = await tagsOf();
     expect(Object.keys(after).filter((i) => after[i] !== before[i])).toEqual(['base', 'mid']);
     expect((await ws.plan(['--offline'])).images.filter((e) => e.action === 'build').map((e) => e.image)).toEqual(['base', 'mid']);
+
+    // The normal pipeline builds the commit; once its tags are promoted, the base is current.
+    await buildAndPromote();
+    expect(await auditFlags()).toEqual({ code: 0, flags: { base: [], mid: [], other: [] } });
+    const old = await auditFlags('--max-base-age', '1ms');
+    expect(old.code).toBe(1);
+    expect(old.flags.base[0]).toMatch(/^old-base: .* created \S+ ago, more than 1ms$/);
+    expect(old.flags.other[0]).toMatch(/^old-base: /);
 
     // Idempotent: a second run finds nothing to do.
     const again = await refresh('--commit');
