@@ -85,10 +85,11 @@ describe('pinned external bases and refresh', () => {
   });
   afterAll(() => {
     // The upstream images, and the stack's images this test built (pushed and verification-only tags).
-    const ours = execFileSync('docker', ['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}'], { encoding: 'utf8' })
-      .split('\n')
-      .filter((r) => r.startsWith(`${registry}/${ws.namespace}/`));
-    execFileSync('docker', ['image', 'rm', '-f', ...made, ...ours], { stdio: 'ignore' });
+    // Earlier upstream versions lost their tag to the next push: they go by repository@digest.
+    const ours = execFileSync('docker', ['image', 'ls', '--digests', '--format', '{{.Repository}}:{{.Tag}} {{.Repository}}@{{.Digest}}'], { encoding: 'utf8' })
+      .split(/[\n ]/)
+      .filter((r) => (r.startsWith(`${registry}/${ws.namespace}/`) || r.startsWith(`${registry}/${up}/`)) && !r.endsWith(':<none>') && !r.endsWith('@<none>'));
+    execFileSync('docker', ['image', 'rm', '-f', ...new Set([...made, ...ours])], { stdio: 'ignore' });
     ws.dispose();
     rmSync(ctx, { recursive: true, force: true });
   });
