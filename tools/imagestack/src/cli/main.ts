@@ -29,6 +29,7 @@ const COMMANDS: ReadonlyArray<[string, (program: Command, signal: AbortSignal) =
   ['audit', (p) => (require('./commands/audit') as typeof import('./commands/audit')).registerAudit(p)],
   ['matrix', (p) => (require('./commands/matrix') as typeof import('./commands/matrix')).registerMatrix(p)],
   ['report', (p) => (require('./commands/report') as typeof import('./commands/report')).registerReport(p)],
+  ['refresh', (p, s) => (require('./commands/refresh') as typeof import('./commands/refresh')).registerRefresh(p, s)],
 ];
 /* eslint-enable @typescript-eslint/no-require-imports */
 

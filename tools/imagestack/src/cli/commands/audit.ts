@@ -17,7 +17,7 @@ export function auditTable(r: AuditResult): string {
     f.flags.map((x) => `${x.kind}: ${x.detail}`).join('; '),
   ]);
   const notes = r.findings.flatMap((f) => f.notes.map((n) => `  ${f.image}: ${n}`));
-  const policy = `policy: max stable age ${r.policy.maxStableAge ?? 'none'}, ${r.policy.deny.length} denied digest${r.policy.deny.length === 1 ? '' : 's'}`;
+  const policy = `policy: max stable age ${r.policy.maxStableAge ?? 'none'}, ${r.policy.deny.length} denied digest${r.policy.deny.length === 1 ? '' : 's'}${r.policy.maxBaseAge ? `, max base age ${r.policy.maxBaseAge}` : ''}`;
   return `${policy}\n\n${formatTable(['image', 'stable', 'source', 'age', 'result', 'reasons'], rows)}${notes.length ? `\n\nnotes:\n${notes.join('\n')}` : ''}`;
 }
 
@@ -25,17 +25,19 @@ export function auditTable(r: AuditResult): string {
 export function registerAudit(program: Command): void {
   program
     .command('audit')
-    .description('flag stable tags that are too old, behind a newer built tag, or on the deny list; exit 1 when any is flagged')
+    .description('flag stable tags that are too old, behind a newer built tag, on the deny list, or on a stale or old pinned base; exit 1 when any is flagged')
     .requiredOption('--version <v>', 'the version whose stable tags are audited')
     .option('--max-age <duration>', 'maximum age of a stable tag, e.g. 30d (overrides specs.yml audit.maxStableAge)')
+    .option('--max-base-age <duration>', 'flag a stable tag whose pinned external base image is older than this, e.g. 60d (overrides specs.yml audit.maxBaseAge)')
     .option('--head <ref>', 'newer tags are those of commits up to this one', 'HEAD')
     .option('--json', 'print the findings as JSON')
-    .action(async (o: { version: string; maxAge?: string; head: string; json?: boolean }, cmd: Command) => {
+    .action(async (o: { version: string; maxAge?: string; maxBaseAge?: string; head: string; json?: boolean }, cmd: Command) => {
       const g = globalFlags(cmd);
       const r = await audit({
         specsFile: findSpecsFile(g.specs),
         version: o.version,
         maxAge: o.maxAge,
+        maxBaseAge: o.maxBaseAge,
         head: o.head,
         registry: g.registry,
         namespace: g.namespace,

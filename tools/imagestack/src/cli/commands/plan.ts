@@ -8,6 +8,7 @@ import type { Plan } from '../../core/plan/types';
 import { credentialArgWarningsOf, findSpecsFile } from '../specs-file';
 import { builderOverride, globalFlags } from '../options';
 import { formatTable } from '../../terminal/table';
+import { shortPin } from '../../core/dockerfile/pins';
 
 /**
  * The stable JSON shape of `plan --json` (field names are an interface: see core/plan/types.ts).
@@ -32,6 +33,7 @@ export function planJson(plan: Plan): unknown {
       context: e.context,
       dockerfile: e.dockerfile,
       ...(e.taggers ? { taggers: e.taggers } : {}),
+      bases: e.bases,
       ...(plan.why ? { why: plan.why.get(`${e.image}@${e.version}`) } : {}),
     })),
   };
@@ -55,7 +57,26 @@ export function planTable(plan: Plan): string {
   const taggers = withTaggers.length
     ? `\ndescriptive tags <version>-<part>-<sha7> after the gates, parts from the taggers:\n${[...new Map(withTaggers.map((e) => [e.image, `  ${e.image}: ${e.taggers!.join(', ')}`])).values()].join('\n')}\n`
     : '';
-  return `${head}\n\n${formatTable(['wave', 'image', 'version', 'tag', 'source', 'parents', 'action', 'reason'], rows)}\n\n${n} to build, ${plan.images.length - n} to skip\n${taggers}`;
+  return `${head}\n\n${formatTable(['wave', 'image', 'version', 'tag', 'source', 'parents', 'action', 'reason'], rows)}\n\n${n} to build, ${plan.images.length - n} to skip\n${taggers}${basesTable(plan)}`;
+}
+
+/**
+ * The external bases of the plan's images with their pin (`sha256:` and 12 hex digits) or
+ * `unpinned`, one row per image and base (versions with the same bases share a row); empty
+ * when no image has an external base.
+ */
+export function basesTable(plan: Plan): string {
+  const rows: string[][] = [];
+  const seen = new Set<string>();
+  for (const e of plan.images) {
+    for (const b of e.bases) {
+      const key = `${e.image} ${b.reference} ${b.digest}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      rows.push([e.image, b.reference, shortPin(b.digest)]);
+    }
+  }
+  return rows.length ? `\nexternal bases:\n${formatTable(['image', 'base', 'pinned digest'], rows)}\n` : '';
 }
 
 /**

@@ -68,3 +68,36 @@ describe('decideAudit', () => {
     expect(f.flags.map((x) => x.kind)).toEqual(['too-old', 'behind', 'denied']);
   });
 });
+
+describe('decideAudit: the pinned external base (issue 15)', () => {
+  const fresh = { digest: D('1'), otherDigests: [], promotedAt: '2026-11-20T06:00:00.000Z' };
+  const withBase = (base: StableFacts['base']): StableFacts => ({ ...facts('base', fresh), base });
+
+  it('flags a stale base (a newer digest upstream) with the age of the pinned base image; passes a current one', () => {
+    const [stale, current] = decideAudit(
+      [
+        withBase({ name: 'debian:bookworm-slim', digest: D('5'), current: D('6'), createdAt: '2026-10-22T06:00:00.000Z' }),
+        withBase({ name: 'debian:bookworm-slim', digest: D('6'), current: D('6'), createdAt: '2026-11-19T06:00:00.000Z' }),
+      ],
+      policy,
+      NOW,
+    );
+    expect(stale.flags).toEqual([
+      { kind: 'stale-base', detail: `debian:bookworm-slim is pinned to ${D('5').slice(0, 19)}…, created 30d0h ago; its tag now points at ${D('6').slice(0, 19)}… (imagestack refresh)` },
+    ]);
+    expect(stale.base).toEqual({ name: 'debian:bookworm-slim', digest: D('5'), current: D('6'), ageMs: 30 * DAY });
+    expect(current.flags).toEqual([]);
+  });
+
+  it('with maxBaseAge, flags a base image older than that; a registry that cannot tell is a note, not a flag', () => {
+    const strict: AuditPolicy = { ...policy, maxBaseAge: '14d', maxBaseAgeMs: 14 * DAY };
+    const [old, unknown] = decideAudit(
+      [withBase({ name: 'debian:bookworm-slim', digest: D('6'), current: D('6'), createdAt: '2026-10-22T06:00:00.000Z' }), withBase({ name: 'reg.test/up/x:1', digest: D('6'), error: 'HEAD …: 401 unauthorized\nmore' })],
+      strict,
+      NOW,
+    );
+    expect(old.flags).toEqual([{ kind: 'old-base', detail: `debian:bookworm-slim@${D('6').slice(0, 19)}… created 30d0h ago, more than 14d` }]);
+    expect(unknown.flags).toEqual([]);
+    expect(unknown.notes).toEqual(['base reg.test/up/x:1 not checked upstream: HEAD …: 401 unauthorized']);
+  });
+});

@@ -31,6 +31,11 @@ export interface StableFacts {
     sourceCommit?: string;
   };
   /**
+   * The stable image's external base, when its final stage is built on a pinned external base
+   * (labels `org.opencontainers.image.base.name` / `.base.digest`), and what its registry says.
+   */
+  base?: BaseFacts;
+  /**
    * Built tags of the same version whose source commit comes after the stable's (a
    * descendant of it, and an ancestor of the commit audited against), oldest first.
    */
@@ -39,8 +44,22 @@ export interface StableFacts {
   notes: string[];
 }
 
+/** A stable image's external base and where it stands upstream. */
+export interface BaseFacts {
+  /** The base without its digest, e.g. `debian:bookworm-slim`. */
+  name: string;
+  /** The digest the image was built on (the pin). */
+  digest: string;
+  /** The digest the base's tag points at now, when its registry answered. */
+  current?: string;
+  /** When the base image was created (its config's `created`), ISO 8601, when known. */
+  createdAt?: string;
+  /** Why the registry could not tell, when it could not. */
+  error?: string;
+}
+
 /** Why an image is flagged. */
-export type FlagKind = 'no-stable' | 'too-old' | 'behind' | 'denied';
+export type FlagKind = 'no-stable' | 'too-old' | 'behind' | 'denied' | 'stale-base' | 'old-base';
 
 /** One reason, with the words shown. */
 export interface Flag {
@@ -57,6 +76,8 @@ export interface AuditFinding {
   sourceTag?: string;
   /** Age of the stable tag, ms, and what it was measured from. */
   age?: { ms: number; from: 'promotion' | 'created' };
+  /** The pinned external base: name, digest, the digest upstream now, and the base image's age (ms). */
+  base?: { name: string; digest: string; current?: string; ageMs?: number };
   flags: Flag[];
   notes: string[];
 }
@@ -70,6 +91,9 @@ export interface AuditFinding {
  * - `behind`: a built tag of the same version is newer than the stable's source commit.
  * - `denied`: the stable's digest (manifest, index, platform manifest or config) is in
  *   `policy.deny`.
+ * - `stale-base`: the image's pinned external base has a newer digest upstream (the age of the
+ *   pinned base image is shown).
+ * - `old-base`: with `maxBaseAgeMs`, the pinned base image was created longer ago than that.
  *
  * @param now the time ages are measured at
  * @returns one finding per input, same order
@@ -101,6 +125,23 @@ export function decideAudit(facts: readonly StableFacts[], policy: AuditPolicy, 
       const reason = denied.get(d);
       if (reason !== undefined) finding.flags.push({ kind: 'denied', detail: `${d.slice(0, 19)}… denied: ${reason}` });
     }
+    if (f.base) decideBase(finding, f.base, policy, now);
     return finding;
   });
+}
+
+/** The `stale-base` and `old-base` flags of one finding (see {@link decideAudit}). */
+function decideBase(finding: AuditFinding, b: BaseFacts, policy: AuditPolicy, now: Date): void {
+  const created = b.createdAt ? Date.parse(b.createdAt) : NaN;
+  const ageMs = Number.isNaN(created) ? undefined : Math.max(0, now.getTime() - created);
+  finding.base = { name: b.name, digest: b.digest, ...(b.current ? { current: b.current } : {}), ...(ageMs !== undefined ? { ageMs } : {}) };
+  const short = (d: string) => `${d.slice(0, 19)}…`;
+  const age = ageMs !== undefined ? `, created ${formatAge(ageMs)} ago` : '';
+  if (b.error) finding.notes.push(`base ${b.name} not checked upstream: ${b.error.split('\n')[0]}`);
+  else if (b.current && b.current !== b.digest) {
+    finding.flags.push({ kind: 'stale-base', detail: `${b.name} is pinned to ${short(b.digest)}${age}; its tag now points at ${short(b.current)} (imagestack refresh)` });
+  }
+  if (policy.maxBaseAgeMs !== undefined && ageMs !== undefined && ageMs > policy.maxBaseAgeMs) {
+    finding.flags.push({ kind: 'old-base', detail: `${b.name}@${short(b.digest)} created ${formatAge(ageMs)} ago, more than ${policy.maxBaseAge}` });
+  }
 }

@@ -18,7 +18,8 @@ import { loadSpecs } from '../specs/load';
 import { mapLimit } from '../util/concurrency';
 import { DURATION_FIX, parseDuration } from '../util/duration';
 import { decideAudit, type AuditFinding, type StableFacts } from './decide';
-import { withMaxStableAge, type AuditPolicy } from './spec';
+import { withMaxBaseAge, withMaxStableAge, type AuditPolicy } from './spec';
+import { pinnedFinalBases, baseLookup } from './base';
 import { qualifiedRepositoryOf, repositoryOf } from '../reference/repository';
 
 /** Options of {@link audit}. */
@@ -27,6 +28,10 @@ export interface AuditOptions {
   version: string;
   /** Replaces specs.yml `audit.maxStableAge` (a duration such as `30d`). */
   maxAge?: string;
+  /** Replaces specs.yml `audit.maxBaseAge` (a duration such as `60d`). */
+  maxBaseAge?: string;
+  /** The client for a pinned external base's registry (default: a new {@link RegistryClient} for it). */
+  baseClientFor?: (registry: string) => Pick<RegistryClient, 'headManifest' | 'getImageConfig'>;
   /** Commit that "newer" is measured up to (default `HEAD`). */
   head?: string;
   registry?: string;
@@ -62,7 +67,12 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
   if (opts.maxAge !== undefined && parseDuration(opts.maxAge) === undefined) {
     throw new InputError({ file: `--max-age ${opts.maxAge}`, message: 'not a duration', fix: DURATION_FIX });
   }
-  const policy = withMaxStableAge(specs.audit, opts.maxAge);
+  if (opts.maxBaseAge !== undefined && parseDuration(opts.maxBaseAge) === undefined) {
+    throw new InputError({ file: `--max-base-age ${opts.maxBaseAge}`, message: 'not a duration', fix: DURATION_FIX });
+  }
+  const policy = withMaxBaseAge(withMaxStableAge(specs.audit, opts.maxAge), opts.maxBaseAge);
+  const pinned = await pinnedFinalBases(specs);
+  const baseFacts = baseLookup(opts.baseClientFor);
   const client = opts.client ?? new RegistryClient({ registry: specs.registry });
   const head = await revParse(specs.root, opts.head ?? 'HEAD');
   const promotions = await readPromotions(client, specs.namespace, opts.version);
@@ -89,6 +99,9 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
       sourceTag,
       sourceCommit,
     };
+    const baseName = labels['org.opencontainers.image.base.name'];
+    const baseDigest = labels['org.opencontainers.image.base.digest'];
+    if (baseName && baseDigest && pinned.get(img.name) === baseName) f.base = await baseFacts(baseName, baseDigest);
     if (!sourceCommit && sourceTag) sourceCommit = built.exec(sourceTag)?.[1];
     if (!sourceCommit) {
       f.notes.push('source commit unknown (no revision label, no promotion record): newer tags not checked');

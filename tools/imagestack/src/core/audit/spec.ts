@@ -4,6 +4,7 @@
  * ```yaml
  * audit:
  *   maxStableAge: 30d            # flag a stable tag last promoted longer ago than this
+ *   maxBaseAge: 60d              # flag a stable tag whose external base image is older than this
  *   deny:                        # flag a stable tag pointing at one of these digests
  *     - { digest: "sha256:…", reason: "CVE-2026-1234 in openssl" }
  * ```
@@ -28,6 +29,10 @@ export interface AuditPolicy {
   maxStableAgeMs?: number;
   /** The text written, e.g. `30d`. */
   maxStableAge?: string;
+  /** Longest time since a stable tag's external base image was created, ms; undefined: no base age check. */
+  maxBaseAgeMs?: number;
+  /** The text written, e.g. `60d`. */
+  maxBaseAge?: string;
   deny: DenyEntry[];
 }
 
@@ -40,12 +45,18 @@ const SHA256 = /^sha256:[a-f0-9]{64}$/;
 export function readAuditPolicy(raw: unknown, maxAgeOverride?: string): AuditPolicy {
   const a = asObject(asObject(raw)?.audit) ?? {};
   const deny = Array.isArray(a.deny) ? a.deny.map((d) => ({ digest: String((d as DenyEntry).digest), reason: String((d as DenyEntry).reason) })) : [];
-  return withMaxStableAge({ deny }, maxAgeOverride ?? (typeof a.maxStableAge === 'string' ? a.maxStableAge : undefined));
+  const policy = withMaxStableAge({ deny }, maxAgeOverride ?? (typeof a.maxStableAge === 'string' ? a.maxStableAge : undefined));
+  return withMaxBaseAge(policy, typeof a.maxBaseAge === 'string' ? a.maxBaseAge : undefined);
+}
+
+/** `policy` with its base age replaced by `maxBaseAge` (a duration such as `60d`) when given. */
+export function withMaxBaseAge(policy: AuditPolicy, maxBaseAge: string | undefined): AuditPolicy {
+  return maxBaseAge === undefined ? policy : { ...policy, maxBaseAge, maxBaseAgeMs: parseDuration(maxBaseAge) };
 }
 
 /** `policy` with its age replaced by `maxAge` (a duration such as `30d`) when given. */
 export function withMaxStableAge(policy: AuditPolicy, maxAge: string | undefined): AuditPolicy {
-  return maxAge === undefined ? policy : { maxStableAge: maxAge, maxStableAgeMs: parseDuration(maxAge), deny: policy.deny };
+  return maxAge === undefined ? policy : { ...policy, maxStableAge: maxAge, maxStableAgeMs: parseDuration(maxAge) };
 }
 
 /** Problems of `audit:` beyond the schema's shapes: a bad duration, a malformed or repeated digest. */
@@ -55,6 +66,9 @@ export function auditSpecIssues(json: Record<string, unknown>): SpecIssue[] {
   const issues: SpecIssue[] = [];
   if (typeof a.maxStableAge === 'string' && parseDuration(a.maxStableAge) === undefined) {
     issues.push({ path: ['audit', 'maxStableAge'], message: `maxStableAge ${JSON.stringify(a.maxStableAge)} is not a duration`, fix: DURATION_FIX });
+  }
+  if (typeof a.maxBaseAge === 'string' && parseDuration(a.maxBaseAge) === undefined) {
+    issues.push({ path: ['audit', 'maxBaseAge'], message: `maxBaseAge ${JSON.stringify(a.maxBaseAge)} is not a duration`, fix: DURATION_FIX });
   }
   if (Array.isArray(a.deny)) {
     const seen = new Set<string>();

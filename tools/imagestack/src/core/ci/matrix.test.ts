@@ -16,6 +16,7 @@ function entry(image: string, version: string, parents: string[], wave: number, 
     wave,
     action: 'build',
     reason: 'tag missing in the registry',
+    bases: [],
     ...over,
   };
 }

@@ -35,8 +35,8 @@ const stepRunning = (job: Yaml, text: string): Yaml => (job.steps as Yaml[]).fin
 describe('GitHub workflows', () => {
   const files = readdirSync(WORKFLOWS).filter((f) => /\.ya?ml$/.test(f));
 
-  it('include ci, promote and revert (every workflow of the folder is validated below)', () => {
-    expect(files).toEqual(expect.arrayContaining(['ci.yml', 'promote.yml', 'revert.yml']));
+  it('include ci, promote, revert and refresh (every workflow of the folder is validated below)', () => {
+    expect(files).toEqual(expect.arrayContaining(['ci.yml', 'promote.yml', 'refresh.yml', 'revert.yml']));
   });
 
   it.each(files)('%s has no error for the Actions workflow parser', async (file) => {
@@ -188,5 +188,36 @@ describe('promote.yml and revert.yml', () => {
     expect(promote.jobs.promote.steps[0].with['fetch-depth']).toBe(0);
     expect(promote.permissions).toEqual({ contents: 'read', packages: 'write' });
     expect(revert.permissions).toEqual(promote.permissions);
+  });
+});
+
+describe('refresh.yml', () => {
+  const wf = load('refresh.yml');
+  const job = wf.jobs.refresh;
+
+  it('runs on a schedule and by hand, with no permission by default and the job asking only for what it needs', () => {
+    expect(Object.keys(wf.on).sort()).toEqual(['schedule', 'workflow_dispatch']);
+    expect(wf.on.schedule[0].cron).toMatch(/^\S+ \S+ \S+ \S+ \S+$/);
+    expect(wf.permissions).toEqual({});
+    expect(job.permissions).toEqual({ contents: 'write', 'pull-requests': 'write', packages: 'read' });
+    expect(wf.concurrency['cancel-in-progress']).toBe(false);
+  });
+
+  it('refreshes with full history, committing on its own branch (never the default one) and writing the report', () => {
+    expect(job.steps[0].with['fetch-depth']).toBe(0);
+    const step = stepRunning(job, 'imagestack refresh');
+    expect(step.run).toContain('refresh --commit --branch "$BRANCH" --report "$RUNNER_TEMP/refresh.md"');
+    expect(step.run).toContain('set -euo pipefail');
+    expect(wf.env.BRANCH).toMatch(/^imagestack\//);
+    expect(stepRunning(job, 'GITHUB_STEP_SUMMARY').if).toBe('always()');
+  });
+
+  it('opens (or updates) a pull request with the report as its body, only when refresh committed', () => {
+    const pr = stepRunning(job, 'gh pr create');
+    expect(pr.if).toBe("steps.refresh.outputs.committed == 'true'");
+    expect(pr.run).toContain('--body-file "$RUNNER_TEMP/refresh.md"');
+    expect(pr.run).toContain('gh pr edit');
+    expect(pr.run).toContain('git push --force origin "HEAD:refs/heads/$BRANCH"');
+    expect(pr.env.GH_TOKEN).toContain('secrets.GITHUB_TOKEN');
   });
 });

@@ -8,6 +8,7 @@ import type { Stack } from '../graph/types';
 import { dirtyTag, formatTag, nodeKey } from '../tags/tag';
 import type { Action, Plan, PlanEntry } from './types';
 import { qualifiedRepositoryOf } from '../reference/repository';
+import { basePins } from '../dockerfile/pins';
 
 /** How to decide each entry's action. */
 export type Decision =
@@ -76,6 +77,7 @@ export function assemblePlan(input: PlanInput): Plan {
         wave: stack.waves.get(image) ?? 0,
         action,
         reason,
+        bases: basePins(node.externalBases),
         ...taggersField(stack, image),
       });
     }

@@ -4,6 +4,7 @@
  * `head`, `dirty` and, per entry, `image`, `version`, `repository`, `tag`, `reference`,
  * `sourceCommit`, `context`, `dockerfile`, `parents`, `wave`, `action`, `reason`. Fields may be added, never renamed.
  */
+import type { BasePin } from '../dockerfile/pins';
 
 /** What the pipeline does with one image and version. */
 export type Action = 'build' | 'skip';
@@ -42,6 +43,11 @@ export interface PlanEntry {
    * come from inside the built image, so the plan names the taggers, not the tags.
    */
   taggers?: string[];
+  /**
+   * The image's external bases (outside the stack, `scratch` left out) with their pinned
+   * digest, or `digest: null` when unpinned, in Dockerfile order (see core/dockerfile/pins.ts).
+   */
+  bases: BasePin[];
 }
 
 /** A whole plan, entries in build order (waves ascending, then specs.yml order, then version order). */

@@ -9,6 +9,7 @@ import { formatBytes } from '../util/format';
 import { esc, formatMs, formatTime, html, imageFile, raw, shortDigest, type Html } from './html';
 import type { SiteImage, SiteImageVersion, SiteManifest, SiteModel, SiteTag } from './model';
 import { commitUrl } from './assemble';
+import { shortPin, splitPin } from '../dockerfile/pins';
 import { renderDurations } from './render-chart';
 import { worstStatus } from './render-graph';
 import { copyCommand, page, statusBadge } from './render-page';
@@ -119,7 +120,7 @@ export function renderImagePage(model: SiteModel, img: SiteImage): string {
 <h1>${img.name}</h1>
 <dl class="kv"><dt>repository</dt><dd><code>${img.repository}</code></dd><dt>Dockerfile</dt><dd><code>${img.dockerfile}</code></dd>
 <dt>parents</dt><dd>${img.parents.length ? img.parents.map((p, i) => html`${i ? ', ' : ''}${known.has(p.image) ? html`<a href="${imageFile(p.image)}">${p.image}</a>` : p.image} <span class="lead">(${p.final ? 'FROM' : p.instruction === 'FROM' ? 'build stage FROM' : p.instruction})</span>`) : 'none in the stack'}</dd>
-${img.externalBases.length ? html`<dt>external bases</dt><dd>${img.externalBases.map((b, i) => html`${i ? ', ' : ''}<code>${b}</code>`)}</dd>` : ''}
+${img.externalBases.length ? html`<dt>external bases</dt><dd>${img.externalBases.map((b, i) => html`${i ? ', ' : ''}${basePin(b)}`)}</dd>` : ''}
 ${children(model, img).length ? html`<dt>children</dt><dd>${children(model, img).map((c, i) => html`${i ? ', ' : ''}<a href="${imageFile(c)}">${c}</a>`)}</dd>` : ''}</dl>
 ${img.versions.map(
     (v) => html`<section aria-labelledby="v-${v.version}"><h2 id="v-${v.version}">Version ${v.version}</h2>
@@ -209,4 +210,13 @@ ${r.logTail?.length ? html`<details open><summary>Last ${r.logTail.length} lines
     )}<td class="num">${r.size === undefined ? '' : formatBytes(r.size)}</td><td>${r.reason}${r.gates.length ? html`<br><span class="lead">${r.gates.map((g, i) => html`${i ? '; ' : ''}${g.gate}: ${g.summary}`)}</span>` : ''}</td></tr>`,
   )}</tbody></table></div>`;
   return page(model, { title: 'Last run', current: 'run', prefix: '', body });
+}
+
+/** An external base with its pin: `<code>name</code> pinned to <code>sha256:…</code>`, or `(unpinned)`. */
+function basePin(reference: string): Html {
+  const pin = splitPin(reference);
+  if (pin.reference === 'scratch') return html`<code>scratch</code>`;
+  return pin.digest === null
+    ? html`<code>${pin.reference}</code> <span class="lead">(unpinned)</span>`
+    : html`<code>${pin.reference}</code> <span class="lead">pinned to</span> <code title="${pin.digest}">${shortPin(pin.digest)}</code>`;
 }

@@ -100,6 +100,7 @@ describe('audit: settings', () => {
     const raw = parseSpecs(text, 'specs.yml', '/ws').raw;
     expect(readAuditPolicy(raw)).toEqual({ maxStableAge: '30d', maxStableAgeMs: 30 * 86_400_000, deny: [{ digest: d, reason: 'CVE-2026-1' }] });
     expect(readAuditPolicy(raw, '1h').maxStableAgeMs).toBe(3_600_000);
+    expect(readAuditPolicy(parseSpecs(SPECS('', 'audit:\n  maxBaseAge: 2w\n'), 'specs.yml', '/ws').raw)).toMatchObject({ maxBaseAge: '2w', maxBaseAgeMs: 14 * 86_400_000 });
     expect(readAuditPolicy({})).toEqual({ deny: [] });
   });
 

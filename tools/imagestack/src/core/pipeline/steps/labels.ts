@@ -2,13 +2,15 @@
  * The image's labels: OCI annotations (image-spec "Pre-Defined Annotation Keys") and the
  * stack's own `io.imagestack.*`. The base's digest is the registry digest the engine
  * recorded for it (`RepoDigests`), the image ID of a base built and not pushed in this run,
- * or the local image ID when the engine knows no registry digest for it. A child built on
+ * or the local image ID when the engine knows no registry digest for it; for a pinned external
+ * base (`FROM name:tag@sha256:…`), the pin (and the name is written without it). A child built on
  * its parent's unlabelled layers (layers.ts) still names the labelled parent tag here.
  */
 import type { PlanEntry } from '../../plan/types';
 import type { ImageEngine } from '../../ports';
 import { parseReference } from '../../reference/reference';
 import { nodeKey } from '../../tags/tag';
+import { splitPin } from '../../dockerfile/pins';
 import type { RunContext } from '../context';
 
 /**
@@ -25,8 +27,10 @@ export async function imageLabels(run: RunContext, e: PlanEntry, createdAt: stri
     baseName = run.entries.get(parentKey)!.reference;
     baseDigest = run.built.get(parentKey) ?? (await localDigest(run.engine, baseName));
   } else {
-    baseName = node.finalBase.reference;
-    baseDigest = baseName === 'scratch' ? undefined : await localDigest(run.engine, baseName);
+    // A pinned base (`name:tag@sha256:…`) is named without its digest; the pin is the digest.
+    const pin = splitPin(node.finalBase.reference);
+    baseName = pin.reference;
+    baseDigest = pin.digest ?? (baseName === 'scratch' ? undefined : await localDigest(run.engine, baseName));
   }
   return {
     'org.opencontainers.image.title': e.image,
