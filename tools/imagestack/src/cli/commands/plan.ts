@@ -29,6 +29,7 @@ export function planJson(plan: Plan): unknown {
       action: e.action,
       reason: e.reason,
       dirty: e.dirty,
+      platforms: e.platforms,
       ...(plan.why ? { why: plan.why.get(`${e.image}@${e.version}`) } : {}),
     })),
   };
@@ -36,6 +37,8 @@ export function planJson(plan: Plan): unknown {
 
 /** The plan as a readable table, in build order. */
 export function planTable(plan: Plan): string {
+  // The platforms column only when specs.yml declares any (the table of a stack without stays as it was).
+  const multi = plan.images.some((e) => e.platforms.length > 0);
   const rows = plan.images.map((e) => [
     String(e.wave),
     e.image,
@@ -45,10 +48,11 @@ export function planTable(plan: Plan): string {
     e.parents.join(',') || '-',
     e.action,
     e.reason,
+    ...(multi ? [e.platforms.join(',') || '-'] : []),
   ]);
   const head = `plan for ${plan.head.slice(0, 7)}${plan.dirty ? ' with uncommitted changes (dirty tags are never pushed unless --push-dirty)' : ''}${plan.mode === 'offline' ? ` (offline, against ${plan.base?.slice(0, 7)})` : ''}`;
   const n = plan.images.filter((e) => e.action === 'build').length;
-  return `${head}\n\n${formatTable(['wave', 'image', 'version', 'tag', 'source', 'parents', 'action', 'reason'], rows)}\n\n${n} to build, ${plan.images.length - n} to skip\n`;
+  return `${head}\n\n${formatTable(['wave', 'image', 'version', 'tag', 'source', 'parents', 'action', 'reason', ...(multi ? ['platforms'] : [])], rows)}\n\n${n} to build, ${plan.images.length - n} to skip\n`;
 }
 
 /**

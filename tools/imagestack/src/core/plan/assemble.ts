@@ -7,6 +7,7 @@ import type { Stack } from '../graph/types';
 import { dirtyTag, formatTag, nodeKey } from '../tags/tag';
 import type { Action, Plan, PlanEntry } from './types';
 import { qualifiedRepositoryOf } from '../reference/repository';
+import { platformsAt } from '../platform/spec';
 
 /** How to decide each entry's action. */
 export type Decision =
@@ -73,6 +74,7 @@ export function assemblePlan(input: PlanInput): Plan {
         wave: stack.waves.get(image) ?? 0,
         action,
         reason,
+        platforms: [...platformsAt(node.spec.platforms, version)],
       });
     }
   }

@@ -2,7 +2,7 @@
  * A build plan: per image and version, the tag it gets and what to do about it.
  * The JSON form (`imagestack plan --json`) is a stable interface: tests and CI consume
  * `head`, `dirty` and, per entry, `image`, `version`, `repository`, `tag`, `reference`,
- * `sourceCommit`, `parents`, `wave`, `action`, `reason`. Fields may be added, never renamed.
+ * `sourceCommit`, `parents`, `wave`, `action`, `reason`, `platforms`. Fields may be added, never renamed.
  */
 
 /** What the pipeline does with one image and version. */
@@ -32,6 +32,12 @@ export interface PlanEntry {
   action: Action;
   /** Why, in words: "tag missing in the registry", "tag already in the registry", "changed since <base>", … */
   reason: string;
+  /**
+   * The platforms (`os/architecture[/variant]`) built under the tag, as specs.yml declares them
+   * for this image and version; `[]` when it declares none: the engine's own platform only, a
+   * single-platform image (the plan does not depend on the machine, promise 1).
+   */
+  platforms: string[];
 }
 
 /** A whole plan, entries in build order (waves ascending, then specs.yml order, then version order). */

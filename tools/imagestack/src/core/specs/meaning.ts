@@ -4,7 +4,8 @@
  * The meaning of image `I` at version `V` is what, in `specs.yml`, decides how `I` is built
  * for `V` or which files are its inputs: `I`'s entry with its per-version section reduced to
  * `V`'s and its `skip` list reduced to "is `V` skipped", whether `V` is declared under the
- * top-level `versions:` and its stack-wide args, and the stack-wide `inputs:` globs.
+ * top-level `versions:` and its stack-wide args, the stack-wide `inputs:` globs and the
+ * stack-wide `platforms:`.
  * Comments, key order, quoting style, other images' entries and other versions do not take
  * part, and an empty value means the same as the absent key: `args: {}` (image, per-version
  * or stack-wide), `inputs: []` (image or stack-wide), an empty per-version section
@@ -84,6 +85,7 @@ export function entryMeaning(raw: unknown, image: string, version: string): stri
   const { versions, skip, ...rest } = entry;
   const skipped = Array.isArray(skip) && skip.map(String).includes(version);
   const wide = doc?.inputs;
+  const platforms = doc?.platforms;
   return canonicalJson({
     entry: withoutEmpty(rest, ['args', 'inputs']),
     version: sectionMeaning(asRecord(versions)?.[version]),
@@ -91,5 +93,7 @@ export function entryMeaning(raw: unknown, image: string, version: string): stri
     stack: stackVersionMeaning(doc?.versions, version),
     // Only when there are any, so that the meaning of a stack without them reads as before.
     ...(isEmpty(wide) ? {} : { inputs: wide }),
+    // The stack-wide platforms decide what is built under every tag (likewise only when set).
+    ...(isEmpty(platforms) ? {} : { platforms }),
   });
 }

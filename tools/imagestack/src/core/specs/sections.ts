@@ -1,7 +1,7 @@
 /**
  * The normalise step of reading specs.yml (schema → normalise → rules, as changesets reads
  * its config): the gate and release sections — `manifest`, `checks`, `test` of each image over
- * `defaults`, the top-level `stamp` and `audit` — turned into the typed settings the gates and
+ * `defaults`, `platforms`, the top-level `stamp` and `audit` — turned into the typed settings the gates and
  * commands read (`ImageSpec.manifest`, `.checks`, `.test`, `Specs.stamp`, `.audit`).
  *
  * Their shapes are specs.schema.json's; each section's module adds only what a schema cannot
@@ -15,6 +15,7 @@ import { readStampSpecs, stampSpecIssues, type StampSpec } from '../stamp/spec';
 import { resolveChecks, type CheckSpec } from '../verify/checks/spec';
 import { resolveManifestSpec, type ManifestSpec, type SpecIssue } from '../verify/manifest/spec';
 import { normalizeTestSettings, type TestSpec } from '../verify/test/settings';
+import { resolvePlatforms, type ImagePlatforms } from '../platform/spec';
 import { asObject, report } from './context';
 import type { CheckContext } from './context';
 import { locate } from './positions';
@@ -25,6 +26,8 @@ export interface ImageSections {
   manifest: ManifestSpec;
   checks: readonly CheckSpec[];
   test: TestSpec;
+  /** Per version, the platforms declared for it (see core/platform/spec.ts). */
+  platforms: ImagePlatforms;
 }
 
 /** The typed sections of one specs.yml. */
@@ -54,7 +57,7 @@ export function readSections(json: unknown, read?: (rel: string) => string | und
     const checks = resolveChecks(entry, name, exists);
     const { issues: testIssues, ...test } = normalizeTestSettings(defaults.test, entry.test, name);
     issues.push(...manifest.issues, ...checks.issues, ...testIssues);
-    images.set(name, { manifest: manifest.spec, checks: checks.checks, test });
+    images.set(name, { manifest: manifest.spec, checks: checks.checks, test, platforms: resolvePlatforms(doc, name, entry) });
   }
   issues.push(...stampSpecIssues(doc, read), ...auditSpecIssues(doc));
   return { sections: { images, stamp: readStampSpecs(doc), audit: readAuditPolicy(doc) }, issues };
@@ -75,7 +78,7 @@ export function normalizeSections(ctx: CheckContext): Sections {
 }
 
 /** A Specs without its typed sections (as normalised, or made in code). */
-export type PlainSpecs = Omit<Specs, 'stamp' | 'audit' | 'images'> & { images: Array<Omit<ImageSpec, 'manifest' | 'checks' | 'test'>> };
+export type PlainSpecs = Omit<Specs, 'stamp' | 'audit' | 'images'> & { images: Array<Omit<ImageSpec, 'manifest' | 'checks' | 'test' | 'platforms'>> };
 
 /**
  * Sets the typed sections on `specs` and its images as read-only, not enumerable properties:
@@ -85,7 +88,7 @@ export type PlainSpecs = Omit<Specs, 'stamp' | 'audit' | 'images'> & { images: A
 export function attachSections(specs: PlainSpecs, sections: Sections): Specs {
   for (const image of specs.images) {
     const s = sections.images.get(image.name) ?? readSections({ images: { [image.name]: {} } }).sections.images.get(image.name)!;
-    hidden(image, { manifest: s.manifest, checks: s.checks, test: s.test });
+    hidden(image, { manifest: s.manifest, checks: s.checks, test: s.test, platforms: s.platforms });
   }
   return hidden(specs, { stamp: sections.stamp, audit: sections.audit }) as Specs;
 }

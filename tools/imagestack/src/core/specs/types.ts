@@ -4,6 +4,7 @@
  * never the YAML, and never validates it again.
  */
 import type { AuditPolicy } from '../audit/spec';
+import type { ImagePlatforms } from '../platform/spec';
 import type { StampSpec } from '../stamp/spec';
 import type { CheckSpec } from '../verify/checks/spec';
 import type { ManifestSpec } from '../verify/manifest/spec';
@@ -59,6 +60,12 @@ export interface ImageSpec {
   readonly checks: readonly CheckSpec[];
   /** The test settings, `defaults.test` applied key by key, and whether the image sets its own command (not enumerable). */
   readonly test: TestSpec;
+  /**
+   * Per version, the platforms this image is built for (`images.<name>.versions.<v>.platforms`,
+   * else `images.<name>.platforms`, else the top-level `platforms`); a version absent: the
+   * engine's own platform only. Not enumerable, like {@link manifest}; read with `platformsAt`.
+   */
+  readonly platforms: ImagePlatforms;
 }
 
 /** The whole stack definition. */
