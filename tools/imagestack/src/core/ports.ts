@@ -56,6 +56,16 @@ export interface BuildRequest {
   onStep?: (step: string) => void;
   /** Aborting closes the connection; the engine cancels the build and removes its containers. */
   signal?: AbortSignal;
+  /**
+   * The platform to build for, `os/architecture[/variant]` (`linux/arm64`); absent: the engine's
+   * own. The classic builder sends it as the Engine API's `platform` build parameter (v1.41
+   * "ImageBuild"; API ≥ 1.38), a BuildKit builder as `--platform`. The image's config then says
+   * the base's architecture: the base given in the build args must be that platform's image
+   * (a per-platform local reference, see core/platform/), because the classic builder takes a
+   * local tag as it is, whatever its platform. A foreign platform runs its `RUN` steps under QEMU
+   * emulation (tools/engine/up.sh --platforms).
+   */
+  platform?: string;
 }
 
 /** Builds images. The classic builder (`engine/build.ts`) is one; BuildKit would be another. */
