@@ -15,14 +15,31 @@
 # Debian's archive with debootstrap (minbase) and `docker import`; the rootfs tarball is
 # cached under $IMAGESTACK_STATE/cache (never inside the repository).
 #
+# Other platforms, when asked (IMAGESTACK_PLATFORMS=linux/arm64, or --platforms linux/arm64):
+# QEMU user-mode emulation from Debian's `qemu-user-static` (its binfmt handlers registered with
+# the F flag, so containers of another architecture run without anything inside them), and
+# debian:bookworm-slim for each such platform made from Debian's archive (debootstrap --arch
+# under emulation, the rootfs tarball cached beside the amd64 one), its image config saying its
+# architecture. Every platform's base (the engine's own included) is then pushed to the local
+# registry and one OCI image index put under $REGISTRY/imagestack-base/debian:bookworm-slim,
+# which a stack can name as its multi-platform base. See README "Platforms".
+#
 # Environment: IMAGESTACK_STATE (default /var/lib/imagestack), IMAGESTACK_REGISTRY_PORT
-# (default 5000). Writes $IMAGESTACK_STATE/env with the exports to use.
+# (default 5000), IMAGESTACK_PLATFORMS (comma-separated, default none). Writes
+# $IMAGESTACK_STATE/env with the exports to use.
 set -euo pipefail
 
 STATE=${IMAGESTACK_STATE:-/var/lib/imagestack}
 PORT=${IMAGESTACK_REGISTRY_PORT:-5000}
 BASE_IMAGE=debian:bookworm-slim
 ENV_FILE="$STATE/env"
+
+PLATFORMS=${IMAGESTACK_PLATFORMS:-}
+if [ "${1:-}" = "--platforms" ]; then
+  PLATFORMS=${2:?--platforms needs a list, e.g. linux/arm64}
+  export IMAGESTACK_PLATFORMS=$PLATFORMS   # the --env-file re-run below inherits it
+  shift 2
+fi
 
 if [ "${1:-}" = "--env-file" ]; then
   "$0" >&2
@@ -162,6 +179,13 @@ else
   log "importing $TARBALL as $BASE_IMAGE"
   docker import --change 'CMD ["bash"]' --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     "$TARBALL" "$BASE_IMAGE" >/dev/null
+fi
+
+# --- other platforms: emulation and bases (only when asked) ------------------------
+if [ -n "$PLATFORMS" ]; then
+  # shellcheck source=tools/engine/platforms.sh
+  . "$(dirname "$0")/platforms.sh"
+  platforms_up "$PLATFORMS"
 fi
 
 cat >"$ENV_FILE" <<ENV

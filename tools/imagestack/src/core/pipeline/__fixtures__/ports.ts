@@ -80,6 +80,7 @@ export function fakePlan(stack: Stack, inRegistry: readonly string[] = []): Plan
       wave: stack.waves.get(image)!,
       action: skip ? 'skip' : 'build',
       reason: skip ? 'tag already in the registry' : 'tag missing in the registry',
+      platforms: [],
     };
   });
   return { head: 'a'.repeat(40), dirty: false, mode: 'registry', images };
