@@ -15,6 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerEngine } from '../src/core/engine/docker-engine';
 import { StepLog } from '../src/core/engine/log';
 import { indexPlatforms, missingPlatforms, putImageIndex, RegistryClient } from '../src/core/registry';
+import { prepullEngine } from '../src/core/prepull/pull';
+import { parseEngineTarget } from '../src/core/prepull/engine-host';
 import { testEnvironment } from './support/env';
 import { docker } from './registry/support';
 
@@ -104,5 +106,26 @@ describe('platforms: emulation, per-platform base, per-platform build, image ind
     expect(await missingPlatforms(client, repository, '1-amdonly', ['linux/amd64', 'linux/arm64'])).toEqual(['linux/arm64']);
     expect(await missingPlatforms(client, repository, 'amd64', ['linux/amd64'])).toEqual(['linux/amd64']); // single-platform manifest
     expect(await missingPlatforms(client, repository, 'absent', ['linux/amd64'])).toBeUndefined();
+  }, 300_000);
+
+  it('prepull pulls the named platform of a multi-platform tag (default: the engine\'s own), the local tag naming that platform\'s image', async () => {
+    const index = (await client.headManifest(repository, '1-abcdef0'))!;
+    const img = {
+      image: 'platforms',
+      version: '1',
+      repository: `${registry}/${repository}`,
+      tag: '1-abcdef0',
+      digest: index.digest,
+      mediaType: index.mediaType,
+      reference: `${registry}/${repository}:1-abcdef0@${index.digest}`,
+    };
+    const target = parseEngineTarget(testEnvironment().dockerHost);
+    const arch = () => docker(['image', 'inspect', '--format', '{{.Os}}/{{.Architecture}}', `${registry}/${repository}:1-abcdef0`]).trim();
+    made.push(`${registry}/${repository}:1-abcdef0`);
+    for (const platform of ['linux/arm64', 'linux/amd64', 'linux/arm64']) {
+      const [r] = await prepullEngine(target, [img], { auth: undefined, timeoutMs: 300_000, platform });
+      expect(r.status, r.reason).not.toBe('failed');
+      expect(arch()).toBe(platform);
+    }
   }, 300_000);
 });
