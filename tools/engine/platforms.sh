@@ -1,7 +1,7 @@
 # Sourced by up.sh when other platforms are asked for (IMAGESTACK_PLATFORMS / --platforms):
 # QEMU user-mode emulation, and debian:bookworm-slim per platform without Docker Hub, published
 # as one image index in the local registry. Uses up.sh's STATE, REGISTRY, BASE_IMAGE, log, die,
-# need_root and apt_install. Idempotent: a second run with everything in place only checks.
+# need_root, apt_install and debootstrap_tarball. Idempotent: a second run with everything in place only checks.
 
 # The index of every platform's base, for stacks to name: FROM ${BASE_INDEX}.
 BASE_REPOSITORY="$REGISTRY/imagestack-base/debian"
@@ -54,21 +54,11 @@ index_architectures() {
 # rewritten to say the architecture (dockerd 20.10 ignores `docker import --platform` without
 # experimental mode, so the config would say the engine's).
 push_foreign_base() {
-  local arch=$1 tarball rootfs ref tmp cfg id
+  local arch=$1 tarball ref tmp cfg id
   tarball="$STATE/cache/debian-bookworm-minbase-$arch.tar"
   ref="$BASE_REPOSITORY:bookworm-slim-linux-$arch"
-  if [ ! -s "$tarball" ]; then
-    command -v debootstrap >/dev/null 2>&1 || apt_install debootstrap
-    need_root "debootstrap"
-    rootfs=$(mktemp -d "$STATE/cache/rootfs-$arch.XXXXXX")
-    log "building debian bookworm for $arch from Debian's archive with debootstrap under emulation (a few minutes, once)"
-    debootstrap --arch "$arch" --variant=minbase bookworm "$rootfs" http://deb.debian.org/debian \
-      >"$STATE/logs/debootstrap-$arch.log" 2>&1 || { tail -n 20 "$STATE/logs/debootstrap-$arch.log" >&2; rm -rf "$rootfs"; die "debootstrap --arch $arch failed"; }
-    rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/cache/apt/archives/*.deb
-    tar -C "$rootfs" --numeric-owner -cf "$tarball.partial" .
-    mv "$tarball.partial" "$tarball"
-    rm -rf "$rootfs"
-  fi
+  [ -s "$tarball" ] || log "building debian bookworm for $arch from Debian's archive with debootstrap under emulation (a few minutes, once)"
+  debootstrap_tarball "$tarball" "debootstrap-$arch" --arch "$arch"
   tmp=$(mktemp -d "$STATE/cache/save-$arch.XXXXXX")
   id=$(docker import --change 'CMD ["bash"]' --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' "$tarball")
   docker save "$id" | tar -C "$tmp" -xf -

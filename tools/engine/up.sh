@@ -157,25 +157,32 @@ YML
 fi
 
 # --- the base image ----------------------------------------------------------------
+# debian bookworm minbase from Debian's archive into the tarball $1 (kept when already there),
+# extra debootstrap options after it (e.g. --arch arm64); the log goes to $STATE/logs/$2.log.
+debootstrap_tarball() {
+  local tarball=$1 logname=$2 rootfs
+  shift 2
+  [ -s "$tarball" ] && return 0
+  command -v debootstrap >/dev/null 2>&1 || apt_install debootstrap
+  need_root "debootstrap"
+  rootfs=$(mktemp -d "$STATE/cache/rootfs.XXXXXX")
+  debootstrap "$@" --variant=minbase bookworm "$rootfs" http://deb.debian.org/debian \
+    >"$STATE/logs/$logname.log" 2>&1 || { tail -n 20 "$STATE/logs/$logname.log" >&2; rm -rf "$rootfs"; die "debootstrap $* failed"; }
+  # Slim it the way the official image is slimmed: no apt lists, no caches.
+  rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/cache/apt/archives/*.deb
+  tar -C "$rootfs" --numeric-owner -cf "$tarball.partial" .
+  mv "$tarball.partial" "$tarball"
+  rm -rf "$rootfs"
+}
+
 if docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
   log "base image $BASE_IMAGE present"
 elif timeout 30 docker pull -q "$BASE_IMAGE" >/dev/null 2>&1; then
   log "pulled $BASE_IMAGE"
 else
   TARBALL="$STATE/cache/debian-bookworm-minbase.tar"
-  if [ ! -s "$TARBALL" ]; then
-    command -v debootstrap >/dev/null 2>&1 || apt_install debootstrap
-    need_root "debootstrap"
-    ROOTFS=$(mktemp -d "$STATE/cache/rootfs.XXXXXX")
-    log "cannot pull $BASE_IMAGE: building it from Debian's archive with debootstrap (about 40 s)"
-    debootstrap --variant=minbase bookworm "$ROOTFS" http://deb.debian.org/debian \
-      >"$STATE/logs/debootstrap.log" 2>&1 || { tail -n 20 "$STATE/logs/debootstrap.log" >&2; die "debootstrap failed"; }
-    # Slim it the way the official image is slimmed: no apt lists, no caches.
-    rm -rf "$ROOTFS"/var/lib/apt/lists/* "$ROOTFS"/var/cache/apt/*.bin "$ROOTFS"/var/cache/apt/archives/*.deb
-    tar -C "$ROOTFS" --numeric-owner -cf "$TARBALL.partial" .
-    mv "$TARBALL.partial" "$TARBALL"
-    rm -rf "$ROOTFS"
-  fi
+  [ -s "$TARBALL" ] || log "cannot pull $BASE_IMAGE: building it from Debian's archive with debootstrap (about 40 s)"
+  debootstrap_tarball "$TARBALL" debootstrap
   log "importing $TARBALL as $BASE_IMAGE"
   docker import --change 'CMD ["bash"]' --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     "$TARBALL" "$BASE_IMAGE" >/dev/null

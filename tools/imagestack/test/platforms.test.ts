@@ -16,6 +16,7 @@ import { DockerEngine } from '../src/core/engine/docker-engine';
 import { StepLog } from '../src/core/engine/log';
 import { indexPlatforms, missingPlatforms, putImageIndex, RegistryClient } from '../src/core/registry';
 import { prepullEngine } from '../src/core/prepull/pull';
+import { platformImages } from '../src/core/prepull/platform';
 import { parseEngineTarget } from '../src/core/prepull/engine-host';
 import { testEnvironment } from './support/env';
 import { docker } from './registry/support';
@@ -123,9 +124,13 @@ describe('platforms: emulation, per-platform base, per-platform build, image ind
     const arch = () => docker(['image', 'inspect', '--format', '{{.Os}}/{{.Architecture}}', `${registry}/${repository}:1-abcdef0`]).trim();
     made.push(`${registry}/${repository}:1-abcdef0`);
     for (const platform of ['linux/arm64', 'linux/amd64', 'linux/arm64']) {
-      const [r] = await prepullEngine(target, [img], { auth: undefined, timeoutMs: 300_000, platform });
+      const images = await platformImages(client, [img], platform, (q) => q.slice(registry.length + 1));
+      expect(images[0].digest).not.toBe(index.digest); // that platform's image manifest, not the index
+      const [r] = await prepullEngine(target, images, { auth: undefined, timeoutMs: 300_000, platform });
       expect(r.status, r.reason).not.toBe('failed');
       expect(arch()).toBe(platform);
     }
+    const amdOnly = { ...img, tag: '1-amdonly', digest: (await client.headManifest(repository, '1-amdonly'))!.digest };
+    await expect(platformImages(client, [amdOnly], 'linux/arm64', (q) => q.slice(registry.length + 1))).rejects.toThrow(/names an image index without linux\/arm64/);
   }, 300_000);
 });

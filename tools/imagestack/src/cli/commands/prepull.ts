@@ -10,13 +10,14 @@ import { parseEngineTarget, type EngineTarget } from '../../core/prepull/engine-
 import { prepull } from '../../core/prepull/prepull';
 import { summarize } from '../../core/prepull/summary';
 import type { PrepullEvent, PullResult } from '../../core/prepull/types';
-import { dockerAuthConfig, resolveCredentials } from '../../core/registry';
+import { dockerAuthConfig, RegistryClient, resolveCredentials } from '../../core/registry';
 import { resolveImages, type ResolvedImage, type ResolveTarget } from '../../core/resolve/resolve';
 import { findSpecsFile } from '../specs-file';
 import { collect, globalFlags, positiveDuration } from '../options';
 import { formatBytes, formatDuration, formatTable } from '../../terminal/table';
 import { EXIT_CANCELLED, EXIT_FAILURE } from '../../terminal/render-error';
 import { PLATFORM_PATTERN } from '../../core/platform/platform';
+import { platformImages } from '../../core/prepull/platform';
 
 interface PrepullFlags {
   stable?: string;
@@ -149,13 +150,16 @@ export function registerPrepull(program: Command, signal: AbortSignal): void {
       if (twice) throw new InputError({ file: `--engine ${twice}`, message: 'the same engine name twice', fix: 'name each engine once (name=host)' });
 
       const target: ResolveTarget = o.stable ? { stable: o.stable } : { commit: o.commit! };
-      const { specs, commit, images } = await resolveImages({
+      const { specs, commit, images: resolved } = await resolveImages({
         specsFile: findSpecsFile(g.specs),
         target,
         versions: o.version,
         registry: g.registry,
         namespace: g.namespace,
       });
+      const images = o.platform
+        ? await platformImages(new RegistryClient({ registry: specs.registry, signal }), resolved, o.platform, (q) => q.slice(specs.registry.length + 1))
+        : resolved;
       const what = o.stable ? `stable-${o.stable}` : commit!.slice(0, 7);
       if (o.kubernetes) {
         const manifest = makeDaemonSet(images, {
