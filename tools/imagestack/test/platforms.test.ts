@@ -19,6 +19,7 @@ import { prepullEngine } from '../src/core/prepull/pull';
 import { platformImages } from '../src/core/prepull/platform';
 import { parseEngineTarget } from '../src/core/prepull/engine-host';
 import { testEnvironment } from './support/env';
+import { Workspace } from './support/workspace';
 import { docker } from './registry/support';
 
 const UP = path.resolve(__dirname, '../../engine/up.sh');
@@ -133,4 +134,45 @@ describe('platforms: emulation, per-platform base, per-platform build, image ind
     const amdOnly = { ...img, tag: '1-amdonly', digest: (await client.headManifest(repository, '1-amdonly'))!.digest };
     await expect(platformImages(client, [amdOnly], 'linux/arm64', (q) => q.slice(registry.length + 1))).rejects.toThrow(/names an image index without linux\/arm64/);
   }, 300_000);
+});
+
+describe('platforms in a stack (real CLI, fixtures/stacks/multi-platform)', () => {
+  let ws: Workspace;
+  let client: RegistryClient;
+
+  beforeAll(() => {
+    client = new RegistryClient({ registry: testEnvironment().registry, credentials: null });
+    ws = new Workspace('imagestack-multi-platform-');
+    ws.copyFromRepo('tools/imagestack/test/fixtures/stacks/multi-platform', '.');
+    ws.commit('multi-platform stack');
+  });
+
+  afterAll(() => ws.dispose());
+
+  it('plan --json gives each entry its platforms (stack-wide, or the image\'s own)', async () => {
+    const plan = await ws.plan();
+    expect(plan.images.map((e) => [e.image, (e as { platforms?: string[] }).platforms])).toEqual([
+      ['base', ['linux/amd64', 'linux/arm64']],
+      ['left', ['linux/amd64', 'linux/arm64']],
+      ['right', ['linux/amd64']],
+    ]);
+  });
+
+  it('refuses a child built for a platform its parent is not, at the specs.yml line, before anything is built', async () => {
+    const specs = ws.read('specs.yml');
+    ws.write('specs.yml', specs.replace('  base:\n', '  base:\n    platforms: [linux/amd64]\n'));
+    const r = await ws.cli(['build']);
+    ws.write('specs.yml', specs);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('specs.yml:8:1: error: image "left" is built for linux/arm64 at version 1, but its parent "base" is not');
+    expect(r.stderr).toContain('fix: add linux/arm64 to the platforms of "base" (images.base.platforms in specs.yml), or remove linux/arm64 from platforms');
+    expect(await client.listTags(`${ws.namespace}/base`)).toEqual([]);
+  });
+
+  it('build refuses images asking for platforms until per-platform builds land: exit 2, nothing pushed (promise 10)', async () => {
+    const r = await ws.cli(['build']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('image "base" at version 1 asks for platforms linux/amd64, linux/arm64');
+    for (const image of ['base', 'left', 'right']) expect(await client.listTags(`${ws.namespace}/${image}`)).toEqual([]);
+  });
 });
