@@ -20,7 +20,7 @@ import { platformImages } from '../src/core/prepull/platform';
 import { parseEngineTarget } from '../src/core/prepull/engine-host';
 import { testEnvironment } from './support/env';
 import { Workspace } from './support/workspace';
-import { docker } from './registry/support';
+import { docker, dockerPush } from './registry/support';
 
 const UP = path.resolve(__dirname, '../../engine/up.sh');
 const BASE_REPOSITORY = 'imagestack-base/debian';
@@ -174,5 +174,24 @@ describe('platforms in a stack (real CLI, fixtures/stacks/multi-platform)', () =
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('image "base" at version 1 asks for platforms linux/amd64, linux/arm64');
     for (const image of ['base', 'left', 'right']) expect(await client.listTags(`${ws.namespace}/${image}`)).toEqual([]);
+  });
+
+  it('a tag in the registry whose index lacks a platform asked for is reported and never overwritten (promises 2, 10)', async () => {
+    const registry = testEnvironment().registry;
+    const base = (await ws.plan()).images.find((e) => e.image === 'base')!;
+    const repo = `${ws.namespace}/base`;
+    // An amd64-only index under base's tag, its one image manifest pushed by the engine.
+    const source = `${registry}/${repo}:amd64-only-source`;
+    docker(['tag', 'debian:bookworm-slim', source]);
+    const pushed = dockerPush(source);
+    docker(['rmi', source]);
+    const index = await putImageIndex(client, repo, base.tag, [{ platform: 'linux/amd64', descriptor: (await client.headManifest(repo, pushed.digest))! }]);
+    const plan = await ws.plan();
+    expect(plan.images.find((e) => e.image === 'base')).toMatchObject({ action: 'skip', reason: 'tag already in the registry, but it lacks linux/arm64 (never overwritten)' });
+    const r = await ws.cli(['build']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${base.reference} is in the registry but lacks linux/arm64, which specs.yml asks for "base" at version 1; a tag is never overwritten`);
+    expect(r.stderr).toContain('fix: give "base" a new tag');
+    expect((await client.headManifest(repo, base.tag))!.digest).toBe(index.digest);
   });
 });

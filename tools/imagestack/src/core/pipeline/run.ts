@@ -24,7 +24,7 @@ import { makeReport, writeReport, type RunReport } from '../report/report';
 import type { RunContext } from './context';
 import { executePlan } from './execute';
 import { nodeKey } from '../tags/tag';
-import { checkNames, refusePlatformBuilds, selectEntries } from './select';
+import { checkNames, refuseIncompleteTags, refusePlatformBuilds, selectEntries } from './select';
 import type { Gate, NodeResult, Reporter } from './types';
 
 /** Options of {@link runPipeline}. */
@@ -138,6 +138,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
     force: opts.force,
     now: clock.now(),
   });
+  refuseIncompleteTags(plan, selection.needed, path.relative(specs.root, specsFile) || 'specs.yml');
   refusePlatformBuilds(selection.entries, selection.toBuild, path.relative(specs.root, specsFile) || 'specs.yml');
 
   const commitDates = new Map<string, Promise<string>>();

@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../errors';
-import { checkNames, forcedSuffix, refusePlatformBuilds, selectEntries } from './select';
+import { checkNames, forcedSuffix, refuseIncompleteTags, refusePlatformBuilds, selectEntries } from './select';
 import { fakePlan, fakeStack } from './__fixtures__/ports';
 
 const stack = fakeStack({ base: [], mid: ['base'], leaf: ['mid'], side: ['base'] });
@@ -75,6 +75,28 @@ describe('refusePlatformBuilds', () => {
         message:
           'image "mid" at version 1 asks for platforms linux/amd64, linux/arm64, but this imagestack builds for the engine\'s own platform only; a tag built so would lack platforms asked for',
         fix: 'remove "platforms" for "mid" from specs.yml until per-platform builds land (issue 14), or build only images that declare none',
+      },
+    ]);
+  });
+});
+
+describe('refuseIncompleteTags', () => {
+  it('refuses a run needing a tag that lacks platforms asked for (promises 2 and 10), and ignores one it does not need', () => {
+    const plan = fakePlan(stack, ['base', 'side']);
+    plan.lackingPlatforms = new Map([['side@1', ['linux/arm64']]]);
+    expect(() => refuseIncompleteTags(plan, selectEntries(plan, stack, { images: ['leaf'], now }).needed, 'specs.yml')).not.toThrow();
+    const err = (() => {
+      try {
+        refuseIncompleteTags(plan, selectEntries(plan, stack, { now }).needed, 'specs.yml');
+      } catch (e) {
+        return e as InputError;
+      }
+    })();
+    expect(err!.problems).toEqual([
+      {
+        file: 'specs.yml',
+        message: `${plan.images.find((e) => e.image === 'side')!.reference} is in the registry but lacks linux/arm64, which specs.yml asks for "side" at version 1; a tag is never overwritten`,
+        fix: 'give "side" a new tag (change its inputs, e.g. its entry in specs.yml) to build every platform, or remove linux/arm64 from its platforms',
       },
     ]);
   });

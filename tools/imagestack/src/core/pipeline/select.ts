@@ -113,3 +113,25 @@ export function refusePlatformBuilds(entries: ReadonlyMap<string, PlanEntry>, to
     })),
   );
 }
+
+/**
+ * Refuses, before anything is built, a run that needs an image whose tag is in the registry but
+ * lacks platforms its entry asks for (`plan.lackingPlatforms`): the tag is never overwritten
+ * (promise 2) and a multi-platform tag must name every platform asked for (promise 10).
+ *
+ * @param needed node keys the run needs (see {@link Selection.needed})
+ * @throws InputError naming each such reference, the platforms it lacks and the fix
+ */
+export function refuseIncompleteTags(plan: Plan, needed: ReadonlySet<string>, specsFile: string): void {
+  const problems = plan.images
+    .filter((e) => needed.has(nodeKey(e.image, e.version)) && plan.lackingPlatforms?.has(nodeKey(e.image, e.version)))
+    .map((e) => {
+      const lacking = plan.lackingPlatforms!.get(nodeKey(e.image, e.version))!.join(', ');
+      return {
+        file: specsFile,
+        message: `${e.reference} is in the registry but lacks ${lacking}, which specs.yml asks for "${e.image}" at version ${e.version}; a tag is never overwritten`,
+        fix: `give "${e.image}" a new tag (change its inputs, e.g. its entry in specs.yml) to build every platform, or remove ${lacking} from its platforms`,
+      };
+    });
+  if (problems.length) throw new InputError(problems);
+}

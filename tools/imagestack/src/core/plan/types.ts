@@ -57,4 +57,11 @@ export interface Plan {
    * unless asked for.
    */
   why?: ReadonlyMap<string, string>;
+  /**
+   * Registry mode: per node key, the platforms asked for that the tag in the registry lacks (its
+   * image index names fewer, or it is a single-platform image). Such a tag is never overwritten
+   * (promise 2) and a run refuses to go on with it (promise 10). Not part of `--json`: the entry's
+   * `reason` says it.
+   */
+  lackingPlatforms?: ReadonlyMap<string, readonly string[]>;
 }
