@@ -17,14 +17,31 @@
 # Debian's archive with debootstrap (minbase) and `docker import`; the rootfs tarball is
 # cached under $IMAGESTACK_STATE/cache (never inside the repository).
 #
+# Other platforms, when asked (IMAGESTACK_PLATFORMS=linux/arm64, or --platforms linux/arm64):
+# QEMU user-mode emulation from Debian's `qemu-user-static` (its binfmt handlers registered with
+# the F flag, so containers of another architecture run without anything inside them), and
+# debian:bookworm-slim for each such platform made from Debian's archive (debootstrap --arch
+# under emulation, the rootfs tarball cached beside the amd64 one), its image config saying its
+# architecture. Every platform's base (the engine's own included) is then pushed to the local
+# registry and one OCI image index put under $REGISTRY/imagestack-base/debian:bookworm-slim,
+# which a stack can name as its multi-platform base. See README "Platforms".
+#
 # Environment: IMAGESTACK_STATE (default /var/lib/imagestack), IMAGESTACK_REGISTRY_PORT
-# (default 5000). Writes $IMAGESTACK_STATE/env with the exports to use.
+# (default 5000), IMAGESTACK_PLATFORMS (comma-separated, default none). Writes
+# $IMAGESTACK_STATE/env with the exports to use.
 set -euo pipefail
 
 STATE=${IMAGESTACK_STATE:-/var/lib/imagestack}
 PORT=${IMAGESTACK_REGISTRY_PORT:-5000}
 BASE_IMAGE=debian:bookworm-slim
 ENV_FILE="$STATE/env"
+
+PLATFORMS=${IMAGESTACK_PLATFORMS:-}
+if [ "${1:-}" = "--platforms" ]; then
+  PLATFORMS=${2:?--platforms needs a list, e.g. linux/arm64}
+  export IMAGESTACK_PLATFORMS=$PLATFORMS   # the --env-file re-run below inherits it
+  shift 2
+fi
 
 if [ "${1:-}" = "--env-file" ]; then
   "$0" >&2
@@ -145,28 +162,42 @@ YML
 fi
 
 # --- the base image ----------------------------------------------------------------
+# debian bookworm minbase from Debian's archive into the tarball $1 (kept when already there),
+# extra debootstrap options after it (e.g. --arch arm64); the log goes to $STATE/logs/$2.log.
+debootstrap_tarball() {
+  local tarball=$1 logname=$2 rootfs
+  shift 2
+  [ -s "$tarball" ] && return 0
+  command -v debootstrap >/dev/null 2>&1 || apt_install debootstrap
+  need_root "debootstrap"
+  rootfs=$(mktemp -d "$STATE/cache/rootfs.XXXXXX")
+  debootstrap "$@" --variant=minbase bookworm "$rootfs" http://deb.debian.org/debian \
+    >"$STATE/logs/$logname.log" 2>&1 || { tail -n 20 "$STATE/logs/$logname.log" >&2; rm -rf "$rootfs"; die "debootstrap $* failed"; }
+  # Slim it the way the official image is slimmed: no apt lists, no caches.
+  rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/cache/apt/archives/*.deb
+  tar -C "$rootfs" --numeric-owner -cf "$tarball.partial" .
+  mv "$tarball.partial" "$tarball"
+  rm -rf "$rootfs"
+}
+
 if docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
   log "base image $BASE_IMAGE present"
 elif timeout 30 docker pull -q "$BASE_IMAGE" >/dev/null 2>&1; then
   log "pulled $BASE_IMAGE"
 else
   TARBALL="$STATE/cache/debian-bookworm-minbase.tar"
-  if [ ! -s "$TARBALL" ]; then
-    command -v debootstrap >/dev/null 2>&1 || apt_install debootstrap
-    need_root "debootstrap"
-    ROOTFS=$(mktemp -d "$STATE/cache/rootfs.XXXXXX")
-    log "cannot pull $BASE_IMAGE: building it from Debian's archive with debootstrap (about 40 s)"
-    debootstrap --variant=minbase bookworm "$ROOTFS" http://deb.debian.org/debian \
-      >"$STATE/logs/debootstrap.log" 2>&1 || { tail -n 20 "$STATE/logs/debootstrap.log" >&2; die "debootstrap failed"; }
-    # Slim it the way the official image is slimmed: no apt lists, no caches.
-    rm -rf "$ROOTFS"/var/lib/apt/lists/* "$ROOTFS"/var/cache/apt/*.bin "$ROOTFS"/var/cache/apt/archives/*.deb
-    tar -C "$ROOTFS" --numeric-owner -cf "$TARBALL.partial" .
-    mv "$TARBALL.partial" "$TARBALL"
-    rm -rf "$ROOTFS"
-  fi
+  [ -s "$TARBALL" ] || log "cannot pull $BASE_IMAGE: building it from Debian's archive with debootstrap (about 40 s)"
+  debootstrap_tarball "$TARBALL" debootstrap
   log "importing $TARBALL as $BASE_IMAGE"
   docker import --change 'CMD ["bash"]' --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     "$TARBALL" "$BASE_IMAGE" >/dev/null
+fi
+
+# --- other platforms: emulation and bases (only when asked) ------------------------
+if [ -n "$PLATFORMS" ]; then
+  # shellcheck source=tools/engine/platforms.sh
+  . "$(dirname "$0")/platforms.sh"
+  platforms_up "$PLATFORMS"
 fi
 
 cat >"$ENV_FILE" <<ENV

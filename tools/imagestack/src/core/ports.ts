@@ -73,6 +73,16 @@ export interface BuildRequest {
    * images pushed with inline cache metadata): the image's previous tags and its parents' tags.
    */
   cacheFrom?: string[];
+  /**
+   * The platform to build for, `os/architecture[/variant]` (`linux/arm64`); absent: the engine's
+   * own. The classic builder sends it as the Engine API's `platform` build parameter (v1.41
+   * "ImageBuild"; API ≥ 1.38), a BuildKit builder as `--platform`. The image's config then says
+   * the base's architecture: the base given in the build args must be that platform's image
+   * (e.g. `repository@<digest of that platform's image manifest>`, or a per-platform local tag),
+   * because the classic builder takes a local tag as it is, whatever its platform. A foreign
+   * platform runs its `RUN` steps under QEMU emulation (tools/engine/up.sh --platforms).
+   */
+  platform?: string;
 }
 
 /** Builds images. The classic builder (`engine/build.ts`) is one; BuildKit (`engine/buildkit/builder.ts`) another. */

@@ -34,6 +34,7 @@ export function planJson(plan: Plan): unknown {
       dockerfile: e.dockerfile,
       ...(e.taggers ? { taggers: e.taggers } : {}),
       bases: e.bases,
+      platforms: e.platforms,
       ...(plan.why ? { why: plan.why.get(`${e.image}@${e.version}`) } : {}),
     })),
   };
@@ -41,6 +42,8 @@ export function planJson(plan: Plan): unknown {
 
 /** The plan as a readable table, in build order. */
 export function planTable(plan: Plan): string {
+  // The platforms column only when specs.yml declares any (the table of a stack without stays as it was).
+  const multi = plan.images.some((e) => e.platforms.length > 0);
   const rows = plan.images.map((e) => [
     String(e.wave),
     e.image,
@@ -50,6 +53,7 @@ export function planTable(plan: Plan): string {
     e.parents.join(',') || '-',
     e.action,
     e.reason,
+    ...(multi ? [e.platforms.join(',') || '-'] : []),
   ]);
   const head = `plan for ${plan.head.slice(0, 7)}${plan.dirty ? ' with uncommitted changes (dirty tags are never pushed unless --push-dirty)' : ''}${plan.mode === 'offline' ? ` (offline, against ${plan.base?.slice(0, 7)})` : ''}`;
   const n = plan.images.filter((e) => e.action === 'build').length;
@@ -57,7 +61,7 @@ export function planTable(plan: Plan): string {
   const taggers = withTaggers.length
     ? `\ndescriptive tags <version>-<part>-<sha7> after the gates, parts from the taggers:\n${[...new Map(withTaggers.map((e) => [e.image, `  ${e.image}: ${e.taggers!.join(', ')}`])).values()].join('\n')}\n`
     : '';
-  return `${head}\n\n${formatTable(['wave', 'image', 'version', 'tag', 'source', 'parents', 'action', 'reason'], rows)}\n\n${n} to build, ${plan.images.length - n} to skip\n${taggers}${basesTable(plan)}`;
+  return `${head}\n\n${formatTable(['wave', 'image', 'version', 'tag', 'source', 'parents', 'action', 'reason', ...(multi ? ['platforms'] : [])], rows)}\n\n${n} to build, ${plan.images.length - n} to skip\n${taggers}${basesTable(plan)}`;
 }
 
 /**

@@ -10,12 +10,14 @@ import { parseEngineTarget, type EngineTarget } from '../../core/prepull/engine-
 import { prepull } from '../../core/prepull/prepull';
 import { summarize } from '../../core/prepull/summary';
 import type { PrepullEvent, PullResult } from '../../core/prepull/types';
-import { dockerAuthConfig, resolveCredentials } from '../../core/registry';
+import { dockerAuthConfig, RegistryClient, resolveCredentials } from '../../core/registry';
 import { resolveImages, type ResolvedImage, type ResolveTarget } from '../../core/resolve/resolve';
 import { findSpecsFile } from '../specs-file';
 import { collect, globalFlags, positiveDuration } from '../options';
 import { formatBytes, formatDuration, formatTable } from '../../terminal/table';
 import { EXIT_CANCELLED, EXIT_FAILURE } from '../../terminal/render-error';
+import { PLATFORM_PATTERN } from '../../core/platform/platform';
+import { platformImages } from '../../core/prepull/platform';
 
 interface PrepullFlags {
   stable?: string;
@@ -29,6 +31,7 @@ interface PrepullFlags {
   name?: string;
   pauseImage?: string;
   pullSecret?: string[];
+  platform?: string;
 }
 
 
@@ -117,6 +120,7 @@ export function registerPrepull(program: Command, signal: AbortSignal): void {
     .option('--version <v>', 'with --commit: only this version (repeatable)', collect)
     .option('--engine <[name=]host>', 'an engine, as DOCKER_HOST: unix:///…/docker.sock, tcp://host:2375, ssh://user@host (repeatable)', collect)
     .addOption(new Option('--timeout <duration>', 'time allowed per engine, e.g. 10m, 90s').default(600_000, '10m').argParser(positiveDuration('--timeout')))
+    .option('--platform <os/arch>', "of a multi-platform tag, pull this platform (e.g. linux/arm64) instead of each engine's own")
     .option('--kubernetes', 'print a DaemonSet manifest (YAML) that pre-pulls on every node, instead of pulling')
     .option('--namespace-k8s <ns>', 'with --kubernetes: the Kubernetes namespace (default: kubectl\'s current one)')
     .option('--name <name>', 'with --kubernetes: the DaemonSet name (default imagestack-prepull-<namespace>-<target>)')
@@ -130,6 +134,12 @@ export function registerPrepull(program: Command, signal: AbortSignal): void {
       if (o.kubernetes && o.engine?.length) {
         throw new InputError({ file: 'prepull', message: '--kubernetes prints a manifest and pulls nothing: --engine does not go with it', fix: 'drop --engine, or drop --kubernetes' });
       }
+      if (o.kubernetes && o.platform !== undefined) {
+        throw new InputError({ file: 'prepull', message: '--platform does not go with --kubernetes: every node of the DaemonSet pulls its own platform of a multi-platform tag', fix: 'drop --platform' });
+      }
+      if (o.platform !== undefined && !PLATFORM_PATTERN.test(o.platform)) {
+        throw new InputError({ file: 'prepull', message: `--platform ${JSON.stringify(o.platform)} is not a platform`, fix: 'write os/architecture[/variant], e.g. --platform linux/arm64' });
+      }
       if (!o.kubernetes && !o.engine?.length) {
         throw new InputError({ file: 'prepull', message: 'no engine to pull on', fix: 'give one --engine [name=]DOCKER_HOST per node, or --kubernetes for a DaemonSet' });
       }
@@ -140,13 +150,16 @@ export function registerPrepull(program: Command, signal: AbortSignal): void {
       if (twice) throw new InputError({ file: `--engine ${twice}`, message: 'the same engine name twice', fix: 'name each engine once (name=host)' });
 
       const target: ResolveTarget = o.stable ? { stable: o.stable } : { commit: o.commit! };
-      const { specs, commit, images } = await resolveImages({
+      const { specs, commit, images: resolved } = await resolveImages({
         specsFile: findSpecsFile(g.specs),
         target,
         versions: o.version,
         registry: g.registry,
         namespace: g.namespace,
       });
+      const images = o.platform
+        ? await platformImages(new RegistryClient({ registry: specs.registry, signal }), resolved, o.platform, (q) => q.slice(specs.registry.length + 1))
+        : resolved;
       const what = o.stable ? `stable-${o.stable}` : commit!.slice(0, 7);
       if (o.kubernetes) {
         const manifest = makeDaemonSet(images, {
@@ -168,7 +181,7 @@ export function registerPrepull(program: Command, signal: AbortSignal): void {
       const t0 = Date.now();
       let results: PullResult[];
       try {
-        results = await prepull(targets, images, { auth, timeoutMs, signal, onEvent: reporter.onEvent });
+        results = await prepull(targets, images, { auth, timeoutMs, signal, onEvent: reporter.onEvent, platform: o.platform });
       } finally {
         reporter.stop();
       }

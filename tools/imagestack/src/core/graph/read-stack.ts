@@ -11,7 +11,9 @@ import type { BuildArgs, ImageSpec, Specs, VersionSpec } from '../specs/types';
 import { analyzeDockerfile, stackRepositoryPrefix, TAG_PLACEHOLDER, type DockerfileAnalysis } from '../dockerfile/analyze';
 import { parseDockerfile, type BuildkitFeature, type ParsedDockerfile } from '../dockerfile/parse';
 import { DependencyGraph, type Cycle } from './graph';
-import { stackArgs, tagArgName, type ExternalBase, type ParentRef, type Stack, type StackImage } from './types';
+import { platformProblems } from '../platform/rules';
+import { specsPathLocator } from '../specs/positions';
+import { REGISTRY_ARG, stackArgs, tagArgName, type ExternalBase, type ParentRef, type Stack, type StackImage } from './types';
 
 export { TAG_PLACEHOLDER };
 
@@ -107,7 +109,8 @@ interface ImageReading {
  * exist, then analyses the Dockerfile (see `analyzeDockerfile`) once per version the image
  * does not skip, with {@link resolutionArgs}; parents, external bases and problems are the
  * union over versions, `finalBase` is the first version's. Then checks that no image is
- * built for a version its parent skips, and that the graph has no cycle (one problem per
+ * built for a version its parent skips, nor for a platform its parent is not built for
+ * (core/platform/rules.ts), and that the graph has no cycle (one problem per
  * cycle, found by a depth-first walk in specs.yml order, listing every edge's
  * `Dockerfile:line`).
  *
@@ -130,8 +133,10 @@ export async function readStack(specs: Specs): Promise<Stack> {
   const readings = specs.images.map((spec) => readImage(specs, spec, specsAt(spec), imageNames, stackPrefix));
   const byName = new Map(readings.map((r) => [r.spec.name, r]));
   const problems: Problem[] = [];
+  const specsPath = specsPathLocator(specs.text ?? (() => readFileSync(specs.file, 'utf8')), specsFile);
   for (const r of readings) {
     problems.push(...r.problems, ...versionProblems(r, byName, specsAt(r.spec)));
+    problems.push(...platformProblems(r.spec, r.parentsByVersion, (name) => byName.get(name)?.spec, specsPath));
   }
 
   const graph = new DependencyGraph(

@@ -27,7 +27,7 @@ import { makeReport, writeReport, type RunReport } from '../report/report';
 import type { RunContext } from './context';
 import { executePlan } from './execute';
 import { nodeKey } from '../tags/tag';
-import { checkNames, selectEntries } from './select';
+import { checkNames, refuseIncompleteTags, refusePlatformBuilds, selectEntries } from './select';
 import { runStackChecks } from '../verify/stack-checks/run';
 import type { Gate, NodeResult, Reporter } from './types';
 import type { StackCheckResult } from '../verify/stack-checks/evaluate';
@@ -160,6 +160,8 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
     force: opts.force,
     now: clock.now(),
   });
+  refuseIncompleteTags(plan, selection.needed, path.relative(specs.root, specsFile) || 'specs.yml');
+  refusePlatformBuilds(selection.entries, selection.toBuild, path.relative(specs.root, specsFile) || 'specs.yml');
 
   // Build secrets of the images this run builds: a missing source stops the run before any build.
   const toBuildImages = [...selection.toBuild].map((k) => selection.entries.get(k)?.image).filter((i): i is string => i !== undefined);

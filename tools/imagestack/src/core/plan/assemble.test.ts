@@ -73,6 +73,17 @@ describe('assemblePlan', () => {
     expect(plan.images.filter((e) => e.action === 'skip').map((e) => e.reason)).toEqual(['tag already in the registry', 'tag already in the registry']);
   });
 
+  it('says when a tag in the registry lacks platforms asked for, keeps it (skip), and hands the platforms on outside the JSON', () => {
+    const lacking = new Map([['base@2026.1', ['linux/arm64']]]);
+    const plan = assemblePlan({
+      stack: stack(), head: B, sourceCommits: commits, dirty: new Map(),
+      decision: { mode: 'registry', present: new Set(['base@2026.1', 'base@2026.2']), lacking },
+    });
+    expect(plan.images[0]).toMatchObject({ image: 'base', version: '2026.1', action: 'skip', reason: 'tag already in the registry, but it lacks linux/arm64 (never overwritten)' });
+    expect(plan.images[1].reason).toBe('tag already in the registry');
+    expect(plan.lackingPlatforms).toBe(lacking);
+  });
+
   it('offline: builds what changed since base and says which changes came from a parent', () => {
     const plan = assemblePlan({
       stack: stack(), head: B, sourceCommits: commits, dirty: new Map(),

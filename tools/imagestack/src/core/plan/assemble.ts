@@ -9,11 +9,15 @@ import { dirtyTag, formatTag, nodeKey } from '../tags/tag';
 import type { Action, Plan, PlanEntry } from './types';
 import { qualifiedRepositoryOf } from '../reference/repository';
 import { basePins } from '../dockerfile/pins';
+import { platformsAt } from '../platform/spec';
 
 /** How to decide each entry's action. */
 export type Decision =
-  /** Registry mode: `present` holds the node keys whose tag the registry already has. */
-  | { mode: 'registry'; present: ReadonlySet<string> }
+  /**
+   * Registry mode: `present` holds the node keys whose tag the registry already has; `lacking`,
+   * of those asking for platforms, the ones whose tag lacks some (node key → the platforms missing).
+   */
+  | { mode: 'registry'; present: ReadonlySet<string>; lacking?: ReadonlyMap<string, readonly string[]> }
   /**
    * Offline mode: `changed` holds the first-parent commits in `base..head`; a node is
    * built when its source commit is one of them.
@@ -79,6 +83,7 @@ export function assemblePlan(input: PlanInput): Plan {
         reason,
         bases: basePins(node.externalBases),
         ...taggersField(stack, image),
+        platforms: [...platformsAt(node.spec.platforms, version)],
       });
     }
   }
@@ -88,6 +93,7 @@ export function assemblePlan(input: PlanInput): Plan {
     mode: decision.mode,
     ...(decision.mode === 'offline' ? { base: decision.base } : {}),
     images: entries,
+    ...(decision.mode === 'registry' && decision.lacking?.size ? { lackingPlatforms: decision.lacking } : {}),
   };
 }
 
@@ -101,6 +107,8 @@ function decide(
   const { decision, stack } = input;
   const key = nodeKey(image, version);
   if (decision.mode === 'registry') {
+    const lacking = decision.lacking?.get(key);
+    if (lacking) return { action: 'skip', reason: `tag already in the registry, but it lacks ${lacking.join(', ')} (never overwritten)` };
     if (decision.present.has(key)) return { action: 'skip', reason: 'tag already in the registry' };
     return { action: 'build', reason: dirty ? 'uncommitted changes to its inputs' : 'tag missing in the registry' };
   }

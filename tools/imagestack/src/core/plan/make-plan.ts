@@ -24,6 +24,8 @@ import { repositoryOf } from '../reference/repository';
 import type { SelectedBuilder } from '../engine/buildkit/detect';
 import type { BuilderChoice } from '../specs/builder';
 import { checkBuilder, usesBuildkitFeatures } from './builder-check';
+import { missingPlatforms } from '../registry/image-index';
+import { platformsAt } from '../platform/spec';
 
 /** Options of {@link makePlan}. */
 export interface PlanOptions {
@@ -149,7 +151,7 @@ async function planFrom(
     const { RegistryClient: Client } = require('../registry/client') as typeof import('../registry/client');
     client = opts.client ?? new Client({ registry: specs.registry, signal: opts.signal });
     const registry = client;
-    const nodes: Array<{ key: string; repository: string; tag: string }> = [];
+    const nodes: Array<{ key: string; repository: string; tag: string; platforms: readonly string[] }> = [];
     for (const image of stack.order) {
       const spec = stack.images.get(image)!.spec;
       for (const v of specs.versions) {
@@ -160,14 +162,20 @@ async function planFrom(
           key,
           repository: repositoryOf(specs.namespace, image),
           tag: hash ? dirtyTag(v.name, hash) : formatTag(v.name, commits.get(key)!),
+          platforms: platformsAt(spec.platforms, v.name),
         });
       }
     }
     const present = new Set<string>();
+    const lacking = new Map<string, readonly string[]>();
     await mapLimit(nodes, opts.concurrency ?? 8, async (n) => {
-      if (await registry.headManifest(n.repository, n.tag)) present.add(n.key);
+      if (!(await registry.headManifest(n.repository, n.tag))) return;
+      present.add(n.key);
+      // A multi-platform tag must name every platform asked for (promise 10): read its index.
+      const missing = n.platforms.length ? await missingPlatforms(registry, n.repository, n.tag, n.platforms) : [];
+      if (missing?.length) lacking.set(n.key, missing);
     });
-    decision = { mode: 'registry', present };
+    decision = { mode: 'registry', present, ...(lacking.size ? { lacking } : {}) };
   }
   const plan = assemblePlan({ stack, head, sourceCommits: commits, dirty, decision });
   if (why) plan.why = why;

@@ -2,7 +2,7 @@
  * A build plan: per image and version, the tag it gets and what to do about it.
  * The JSON form (`imagestack plan --json`) is a stable interface: tests and CI consume
  * `head`, `dirty` and, per entry, `image`, `version`, `repository`, `tag`, `reference`,
- * `sourceCommit`, `context`, `dockerfile`, `parents`, `wave`, `action`, `reason`. Fields may be added, never renamed.
+ * `sourceCommit`, `context`, `dockerfile`, `parents`, `wave`, `action`, `reason`, `platforms`. Fields may be added, never renamed.
  */
 import type { BasePin } from '../dockerfile/pins';
 
@@ -48,6 +48,12 @@ export interface PlanEntry {
    * digest, or `digest: null` when unpinned, in Dockerfile order (see core/dockerfile/pins.ts).
    */
   bases: BasePin[];
+  /**
+   * The platforms (`os/architecture[/variant]`) built under the tag, as specs.yml declares them
+   * for this image and version; `[]` when it declares none: the engine's own platform only, a
+   * single-platform image (the plan does not depend on the machine, promise 1).
+   */
+  platforms: string[];
 }
 
 /** A whole plan, entries in build order (waves ascending, then specs.yml order, then version order). */
@@ -67,4 +73,11 @@ export interface Plan {
    * unless asked for.
    */
   why?: ReadonlyMap<string, string>;
+  /**
+   * Registry mode: per node key, the platforms asked for that the tag in the registry lacks (its
+   * image index names fewer, or it is a single-platform image). Such a tag is never overwritten
+   * (promise 2) and a run refuses to go on with it (promise 10). Not part of `--json`: the entry's
+   * `reason` says it.
+   */
+  lackingPlatforms?: ReadonlyMap<string, readonly string[]>;
 }

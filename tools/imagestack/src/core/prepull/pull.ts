@@ -16,6 +16,7 @@ import { readProgress } from '../engine/stream';
 import type { ResolvedImage } from '../resolve/resolve';
 import { formatAge } from '../util/duration';
 import type { EngineTarget } from './engine-host';
+import { formatPlatform } from '../platform/platform';
 import type { PrepullEvent, PullResult } from './types';
 
 /** Options of {@link prepullEngine}. */
@@ -29,6 +30,12 @@ export interface EngineOptions {
   onEvent?: (e: PrepullEvent) => void;
   /** The client to use (default: a new dockerode client from `target.options`). */
   docker?: Docker;
+  /**
+   * The platform to pull of a multi-platform tag, `os/architecture[/variant]`; absent: the
+   * engine's own (the engine picks it from the index). A local image of another platform
+   * under the digest is not "present".
+   */
+  platform?: string;
 }
 
 /** Rejects as soon as `signal` aborts, with the abort reason. */
@@ -46,10 +53,12 @@ function message(e: unknown): string {
   return m.replace(/^\(HTTP code \d+\) [a-z ]+ - /, '').trim();
 }
 
-/** Id of `ref` in the engine, or undefined when it has none. */
-async function localId(docker: Docker, ref: string, signal: AbortSignal): Promise<string | undefined> {
+/** Id of `ref` in the engine, or undefined when it has none (or, with `platform`, none of that platform). */
+async function localId(docker: Docker, ref: string, signal: AbortSignal, platform?: string): Promise<string | undefined> {
   try {
-    return ((await abortable(docker.getImage(ref).inspect(), signal)) as { Id: string }).Id;
+    const info = (await abortable(docker.getImage(ref).inspect(), signal)) as { Id: string; Os?: string; Architecture?: string; Variant?: string };
+    if (platform && formatPlatform({ os: info.Os ?? '', architecture: info.Architecture ?? '', variant: info.Variant }) !== platform) return undefined;
+    return info.Id;
   } catch (e) {
     if ((e as { statusCode?: number }).statusCode === 404) return undefined;
     throw e;
@@ -109,7 +118,7 @@ export async function prepullEngine(target: EngineTarget, images: readonly Resol
       emit({ type: 'start', engine: target.name, image: img, index: i + 1, total: images.length });
       let r: PullResult;
       try {
-        r = await pullOne(docker, target.name, img, opts.auth, signal, (bytes) =>
+        r = await pullOne(docker, target.name, img, opts.auth, opts.platform, signal, (bytes) =>
           emit({ type: 'progress', engine: target.name, image: img, bytes, elapsedMs: Date.now() - t0 }),
         );
       } catch (e) {
@@ -132,17 +141,18 @@ async function pullOne(
   engine: string,
   img: ResolvedImage,
   auth: AuthConfig,
+  platform: string | undefined,
   signal: AbortSignal,
   onBytes: (bytes: number) => void,
 ): Promise<PullResult> {
   const t0 = Date.now();
   const byDigest = `${img.repository}@${img.digest}`;
   const byTag = `${img.repository}:${img.tag}`;
-  let id = await localId(docker, byDigest, signal);
+  let id = await localId(docker, byDigest, signal, platform);
   let bytes = 0;
   const status = id ? 'present' : 'pulled';
   if (!id) {
-    const stream = (await abortable(docker.pull(byDigest, { authconfig: auth, abortSignal: signal } as never), signal)) as NodeJS.ReadableStream;
+    const stream = (await abortable(docker.pull(byDigest, { authconfig: auth, abortSignal: signal, ...(platform ? { platform } : {}) } as never), signal)) as NodeJS.ReadableStream;
     // Bytes per layer: the largest `current` seen while downloading, the total once complete.
     const layers = new Map<string, { current: number; total: number }>();
     let last = 0;
@@ -166,8 +176,8 @@ async function pullOne(
       (stream as unknown as { destroy?: () => void }).destroy?.();
       throw e;
     });
-    id = await localId(docker, byDigest, signal);
-    if (!id) throw new Error(`the engine reported the pull done but has no ${byDigest}`);
+    id = await localId(docker, byDigest, signal, platform);
+    if (!id) throw new Error(`the engine reported the pull done but has no ${byDigest}${platform ? ` for ${platform}` : ''}`);
   }
   // The tag for people and `docker run`: point it at the pulled content (moving it if it named older content).
   if ((await localId(docker, byTag, signal)) !== id) {

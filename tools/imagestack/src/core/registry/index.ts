@@ -18,3 +18,4 @@ export { defaultScheme } from './transport';
 export { sha256Digest } from './digest';
 export { pickPlatform, DEFAULT_PLATFORM } from './image-config';
 export * from './media-types';
+export { imageIndexBytes, indexPlatforms, missingPlatforms, putImageIndex, type PlatformManifest } from './image-index';

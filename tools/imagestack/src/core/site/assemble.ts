@@ -21,6 +21,8 @@ export interface RegistryTag {
   created?: string;
   /** Image config labels. */
   labels: Record<string, string>;
+  /** When the tag names an image index: the platforms it names (`os/architecture[/variant]`), in its order. */
+  platforms?: string[];
 }
 
 /** One image of the stack, as the site needs it (a projection of `StackImage`). */
@@ -186,6 +188,7 @@ export function assembleSiteModel(input: SiteInputs): SiteModel {
             ...(url ? { commitUrl: url } : {}),
             ...(t.created ? { created: t.created } : {}),
             ...(t.size !== undefined ? { size: t.size } : {}),
+            ...(t.platforms ? { platforms: [...t.platforms] } : {}),
             ...(baseName ? { parent: { reference: baseName, ...(baseDigest ? { digest: baseDigest } : {}) } } : {}),
             current: t.tag === entry.tag,
             stable: !!stableReg && t.digest === stableReg.digest,

@@ -13,7 +13,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { remoteUrl } from '../git/git';
 import { makePlan } from '../plan/make-plan';
-import { RegistryClient, isIndexMediaType, redact } from '../registry';
+import { RegistryClient, indexPlatforms, isIndexMediaType, redact } from '../registry';
 import type { Promotion } from '../release/types';
 import type { RunReport } from '../report/report';
 import { RUNS_FOLDER } from '../report/report';
@@ -137,6 +137,7 @@ async function readRegistryTags(
       const manifest = JSON.parse(bytes.toString('utf8')) as { config?: { digest?: string; size?: number }; layers?: Array<{ size?: number }> };
       let config: any;
       let size: number | undefined;
+      const platforms = indexPlatforms(bytes, descriptor.mediaType);
       if (!isIndexMediaType(descriptor.mediaType) && typeof manifest.config?.digest === 'string') {
         config = JSON.parse((await client.getBlob(repo, manifest.config.digest)).toString('utf8'));
         size = (manifest.config.size ?? 0) + (manifest.layers ?? []).reduce((n, l) => n + (l.size ?? 0), 0);
@@ -149,6 +150,7 @@ async function readRegistryTags(
         ...(size !== undefined ? { size } : {}),
         ...(typeof config?.created === 'string' ? { created: config.created } : {}),
         labels: (config?.config?.Labels ?? {}) as Record<string, string>,
+        ...(platforms ? { platforms } : {}),
       });
     } catch (e) {
       warnings.push(`${repo}:${tag}: ${redact((e as Error).message)}`);

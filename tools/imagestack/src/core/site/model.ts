@@ -63,6 +63,8 @@ export interface SiteTag {
   created?: string;
   /** Compressed size in the registry: config + layers, bytes. */
   size?: number;
+  /** When the tag names an image index: its platforms (`linux/amd64`, …); absent for a single-platform image. */
+  platforms?: string[];
   /** The parent it was built from (labels `org.opencontainers.image.base.name` / `.base.digest`). */
   parent?: { reference: string; digest?: string };
   /** Its package manifest, when this run folder has one. */

@@ -100,7 +100,7 @@ function tagRow(t: SiteTag, known: ReadonlySet<string>): Html {
   const parent = t.parent
     ? html`${parentLink(t.parent.reference, known)}${t.parent.digest ? html`<br>${digestCode(t.parent.digest)}` : ''}`
     : html`<span class="empty">–</span>`;
-  return html`<tr data-tag="${t.tag}"><th scope="row"><code>${t.tag}</code>${t.current ? html` <span class="badge tag-current">current</span>` : ''}${t.stable ? html` <span class="badge tag-stable">stable</span>` : ''}${t.inRegistry ? '' : html` <span class="badge s-stale">not in registry</span>`}${t.descriptive ? html`<br><span class="lead">also ${t.descriptive.map((d, i) => html`${i ? ', ' : ''}<code>${d}</code>`)}</span>` : ''}</th>
+  return html`<tr data-tag="${t.tag}"><th scope="row"><code>${t.tag}</code>${t.current ? html` <span class="badge tag-current">current</span>` : ''}${t.stable ? html` <span class="badge tag-stable">stable</span>` : ''}${t.inRegistry ? '' : html` <span class="badge s-stale">not in registry</span>`}${t.platforms ? html`<br><span class="lead">${t.platforms.join(' · ')}</span>` : ''}${t.descriptive ? html`<br><span class="lead">also ${t.descriptive.map((d, i) => html`${i ? ', ' : ''}<code>${d}</code>`)}</span>` : ''}</th>
 <td>${commitLink(t.sourceCommit, t.commitUrl)}</td><td>${digestCode(t.digest)}</td><td class="time">${t.created ? formatTime(t.created) : '–'}</td><td class="num">${t.size === undefined ? '–' : formatBytes(t.size)}</td><td>${parent}</td></tr>`;
 }
 

@@ -286,6 +286,17 @@ describe('renderSite', () => {
     expect(run).toContain('FAIL: &lt;boom&gt;');
   });
 
+  it('shows the platforms of a tag that names an image index, and none for a single-platform tag', async () => {
+    const withIndex = inputs();
+    withIndex.registryTags.app[1] = { ...withIndex.registryTags.app[1], platforms: ['linux/amd64', 'linux/arm64'] };
+    const model = assembleSiteModel(withIndex);
+    const app = model.images.find((i) => i.name === 'app')!.versions[0];
+    expect(app.tags[0].platforms).toEqual(['linux/amd64', 'linux/arm64']);
+    expect(app.tags[1].platforms).toBeUndefined();
+    const page = (await renderSite(model)).get('images/app.html')!;
+    expect(page).toContain('linux/amd64 · linux/arm64');
+  });
+
   it('says so when there is no run, no manifest and no promotion', async () => {
     const pages = await renderSite(assembleSiteModel(inputs({ lastRun: undefined, runs: [], manifests: {}, promotionsNote: 'cannot read promotions' })));
     expect(pages.get('run.html')).toContain('No run report found');

@@ -353,7 +353,7 @@ describe('parseSpecs: schema violations in plain English', () => {
       line: 6,
       column: 5,
       message: 'unknown key "dockerfle" in images.python',
-      fix: 'did you mean "dockerfile"? Rename the key; the keys allowed in images.python are "context", "dockerfile", "args", "versions", "skip", "inputs", "manifest", "checks", "test", "secrets" and "taggers"',
+      fix: 'did you mean "dockerfile"? Rename the key; the keys allowed in images.python are "context", "dockerfile", "args", "versions", "skip", "inputs", "platforms", "manifest", "checks", "test", "secrets" and "taggers"',
     });
   });
 
@@ -367,11 +367,18 @@ describe('parseSpecs: schema violations in plain English', () => {
   });
 
   it('lists the allowed keys when none is close', () => {
+    const p = problem(`${HEAD}images:\n  base:\n    colour: linux/arm64\n`);
+    expect(p.message).toBe('unknown key "colour" in images.base');
+    expect(p.fix).toBe(
+      'remove it; the keys allowed in images.base are "dockerfile", "args", "versions", "skip", "inputs", "platforms", "manifest", "checks" and "test"',
+    );
+    expect([p.line, p.column]).toEqual([8, 5]);
+  });
+
+  it('suggests "platforms" for "platform" (the key was added by issue 14; before, "platform" had no close key)', () => {
     const p = problem(`${HEAD}images:\n  base:\n    platform: linux/arm64\n`);
     expect(p.message).toBe('unknown key "platform" in images.base');
-    expect(p.fix).toBe(
-      'remove it; the keys allowed in images.base are "context", "dockerfile", "args", "versions", "skip", "inputs", "manifest", "checks", "test", "secrets" and "taggers"',
-    );
+    expect(p.fix).toMatch(/^did you mean "platforms"\? Rename the key/);
     expect([p.line, p.column]).toEqual([8, 5]);
   });
 

@@ -62,8 +62,8 @@ function changedEntries(a: SpecsBlob, b: SpecsBlob): EntryChanges | 'all' | unde
     const otherText = ob.top.get(key);
     if (text === undefined || otherText === undefined) return false;
     if (otherText === text || key === 'images') return true;
-    // The stack-wide globs and references are part of every entry's meaning: compared by parsing both whole.
-    if (key === 'inputs' || key === 'references') return false;
+    // The stack-wide globs, references and platforms are part of every entry's meaning: compared by parsing both whole.
+    if (key === 'inputs' || key === 'references' || key === 'platforms') return false;
     if (key === 'versions') versionsChanged = true;
     // Must still parse for `other` to parse (and `versions:` is read by entryMeaning).
     return other.ok !== undefined || other.memo.parse(oOther.top.get(key)!).ok;

@@ -4,8 +4,9 @@
  * The meaning of image `I` at version `V` is what, in `specs.yml`, decides how `I` is built
  * for `V` or which files are its inputs: `I`'s entry with its per-version section reduced to
  * `V`'s and its `skip` list reduced to "is `V` skipped", whether `V` is declared under the
- * top-level `versions:` and its stack-wide args, the stack-wide `inputs:` globs, and
- * `references:` (how the Dockerfiles spell the stack, and the ARGs imagestack then passes).
+ * top-level `versions:` and its stack-wide args, the stack-wide `inputs:` globs,
+ * `references:` (how the Dockerfiles spell the stack, and the ARGs imagestack then passes) and
+ * the stack-wide `platforms:`.
  * Comments, key order, quoting style, other images' entries and other versions do not take
  * part, and an empty value means the same as the absent key: `args: {}` (image, per-version
  * or stack-wide), `inputs: []` (image or stack-wide), an empty per-version section
@@ -94,6 +95,7 @@ export function entryMeaning(raw: unknown, image: string, version: string): stri
   const skipped = Array.isArray(skip) && skip.map(String).includes(version);
   const wide = doc?.inputs;
   const references = doc?.references;
+  const platforms = doc?.platforms;
   return canonicalJson({
     entry: withoutEmpty(rest, ['args', 'inputs']),
     version: sectionMeaning(asRecord(versions)?.[version]),
@@ -103,5 +105,7 @@ export function entryMeaning(raw: unknown, image: string, version: string): stri
     ...(isEmpty(wide) ? {} : { inputs: wide }),
     // Decides which references are parents and what REGISTRY and the references' ARGs hold.
     ...(isEmpty(references) ? {} : { references }),
+    // The stack-wide platforms decide what is built under every tag (likewise only when set).
+    ...(isEmpty(platforms) ? {} : { platforms }),
   });
 }

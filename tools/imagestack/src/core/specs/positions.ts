@@ -5,7 +5,7 @@
 import jsonPointer from 'json-pointer';
 import { isAlias, isMap, isScalar, isSeq } from 'yaml';
 import type { Document, LineCounter, Node } from 'yaml';
-import { keyText } from './document';
+import { keyText, parseSpecsDocument } from './document';
 
 /** A path into the document: mapping keys (as {@link keyText} reads them) and list indexes. */
 export type DocPath = readonly (string | number)[];
@@ -95,4 +95,18 @@ export function locate(doc: Document, lineCounter: LineCounter, path: DocPath, t
   if (offset === undefined) return { line: 1, column: 1 };
   const { line, col } = lineCounter.linePos(offset);
   return { line, column: col };
+}
+
+/**
+ * Locates paths of a specs.yml text (for the rules checked after loading, with the graph), at
+ * their key; the text is parsed only when first asked, i.e. only when there is a problem.
+ * @param text the text, or how to read it
+ * @param file the file as problems name it
+ */
+export function specsPathLocator(text: string | (() => string), file: string): (p: DocPath) => { file: string; line: number; column: number } {
+  let parsed: ReturnType<typeof parseSpecsDocument> | undefined;
+  return (p) => {
+    parsed ??= parseSpecsDocument(typeof text === 'string' ? text : text());
+    return { file, ...locate(parsed.doc, parsed.lineCounter, p, 'key') };
+  };
 }

@@ -1,7 +1,7 @@
 /**
  * The normalise step of reading specs.yml (schema → normalise → rules, as changesets reads
  * its config): the gate and release sections — `manifest`, `checks`, `test` of each image over
- * `defaults`, the top-level `stamp` and `audit` — turned into the typed settings the gates and
+ * `defaults`, `platforms`, the top-level `stamp` and `audit` — turned into the typed settings the gates and
  * commands read (`ImageSpec.manifest`, `.checks`, `.test`, `Specs.stamp`, `.audit`).
  *
  * Their shapes are specs.schema.json's; each section's module adds only what a schema cannot
@@ -18,6 +18,7 @@ import { normalizeTestSettings, type TestSpec } from '../verify/test/settings';
 import { readBuildSettings, secretPaths, type BuildSettings } from './builder';
 import { readTaggers, type TaggerSpec } from '../tags/taggers';
 import { readStackChecks, type StackCheckSpec } from '../verify/stack-checks/spec';
+import { resolvePlatforms, type ImagePlatforms } from '../platform/spec';
 import { asObject, report } from './context';
 import type { CheckContext } from './context';
 import { locate } from './positions';
@@ -30,6 +31,8 @@ export interface ImageSections {
   test: TestSpec;
   /** The image's own `taggers:` (inheritance is applied by `effectiveTaggers`, which needs the graph). */
   taggers: readonly TaggerSpec[];
+  /** Per version, the platforms declared for it (see core/platform/spec.ts). */
+  platforms: ImagePlatforms;
 }
 
 /** The typed sections of one specs.yml. */
@@ -66,7 +69,7 @@ export function readSections(json: unknown, read?: (rel: string) => string | und
     const { issues: testIssues, ...test } = normalizeTestSettings(defaults.test, entry.test, name);
     const taggers = readTaggers(entry.taggers, ['images', name, 'taggers'], issues);
     issues.push(...manifest.issues, ...checks.issues, ...testIssues);
-    images.set(name, { manifest: manifest.spec, checks: checks.checks, test, taggers });
+    images.set(name, { manifest: manifest.spec, checks: checks.checks, test, taggers, platforms: resolvePlatforms(doc, name, entry) });
   }
   const taggers = readTaggers(doc.taggers, ['taggers'], issues);
   const stackChecks = readStackChecks(doc.stackChecks, [...images.keys()], issues);
@@ -93,7 +96,7 @@ export function normalizeSections(ctx: CheckContext): Sections {
 
 /** A Specs without its typed sections (as normalised, or made in code). */
 export type PlainSpecs = Omit<Specs, 'stamp' | 'audit' | 'images' | 'builder' | 'secrets' | 'taggers' | 'stackChecks'> & {
-  images: Array<Omit<ImageSpec, 'manifest' | 'checks' | 'test' | 'secrets' | 'taggers'>>;
+  images: Array<Omit<ImageSpec, 'manifest' | 'checks' | 'test' | 'secrets' | 'taggers' | 'platforms'>>;
 };
 
 /**
@@ -104,7 +107,7 @@ export type PlainSpecs = Omit<Specs, 'stamp' | 'audit' | 'images' | 'builder' | 
 export function attachSections(specs: PlainSpecs, sections: Sections): Specs {
   for (const image of specs.images) {
     const s = sections.images.get(image.name) ?? readSections({ images: { [image.name]: {} } }).sections.images.get(image.name)!;
-    hidden(image, { manifest: s.manifest, checks: s.checks, test: s.test, secrets: sections.build.imageSecrets.get(image.name) ?? sections.build.secrets, taggers: s.taggers });
+    hidden(image, { manifest: s.manifest, checks: s.checks, test: s.test, secrets: sections.build.imageSecrets.get(image.name) ?? sections.build.secrets, taggers: s.taggers, platforms: s.platforms });
   }
   return hidden(specs, { stamp: sections.stamp, audit: sections.audit, builder: sections.build.builder, secrets: sections.build.secrets, taggers: sections.taggers, stackChecks: sections.stackChecks }) as Specs;
 }

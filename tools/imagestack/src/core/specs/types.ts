@@ -4,6 +4,7 @@
  * never the YAML, and never validates it again.
  */
 import type { AuditPolicy } from '../audit/spec';
+import type { ImagePlatforms } from '../platform/spec';
 import type { StampSpec } from '../stamp/spec';
 import type { CheckSpec } from '../verify/checks/spec';
 import type { ManifestSpec } from '../verify/manifest/spec';
@@ -73,6 +74,12 @@ export interface ImageSpec {
   readonly secrets?: readonly SecretSpec[];
   /** The image's own `taggers:`, in file order (not enumerable; inheritance: `tags/taggers.ts` `effectiveTaggers`). */
   readonly taggers: readonly TaggerSpec[];
+  /**
+   * Per version, the platforms this image is built for (`images.<name>.versions.<v>.platforms`,
+   * else `images.<name>.platforms`, else the top-level `platforms`); a version absent: the
+   * engine's own platform only. Not enumerable, like {@link manifest}; read with `platformsAt`.
+   */
+  readonly platforms: ImagePlatforms;
 }
 
 /**

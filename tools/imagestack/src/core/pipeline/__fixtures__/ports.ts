@@ -83,6 +83,7 @@ export function fakePlan(stack: Stack, inRegistry: readonly string[] = []): Plan
       action: skip ? 'skip' : 'build',
       reason: skip ? 'tag already in the registry' : 'tag missing in the registry',
       bases: stack.images.get(image)!.parents.length ? [] : [{ reference: 'debian:bookworm', digest: null }],
+      platforms: [],
     };
   });
   return { head: 'a'.repeat(40), dirty: false, mode: 'registry', images };
