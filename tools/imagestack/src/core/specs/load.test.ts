@@ -370,7 +370,7 @@ describe('parseSpecs: schema violations in plain English', () => {
     const p = problem(`${HEAD}images:\n  base:\n    colour: linux/arm64\n`);
     expect(p.message).toBe('unknown key "colour" in images.base');
     expect(p.fix).toBe(
-      'remove it; the keys allowed in images.base are "dockerfile", "args", "versions", "skip", "inputs", "platforms", "manifest", "checks" and "test"',
+      'remove it; the keys allowed in images.base are "context", "dockerfile", "args", "versions", "skip", "inputs", "platforms", "manifest", "checks", "test", "secrets" and "taggers"',
     );
     expect([p.line, p.column]).toEqual([8, 5]);
   });
