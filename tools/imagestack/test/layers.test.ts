@@ -7,6 +7,11 @@
  * exactly the parent's layers. The `unlabelled-…` tags children were built on are gone after
  * the run.
  *
+ * Built with the legacy builder (IMAGESTACK_BUILDER=classic): the unlabelled-parent mechanism
+ * is the legacy builder's (BuildKit keys a base image's cache by its layers, not its config, and
+ * sets labels with `--label` without a step, so its children share steps across versions as
+ * they are).
+ *
  * Stack (cold: base's first step carries a fresh nonce, so nothing is in the cache):
  * base; mid FROM `${REGISTRY}/base:${BASE_TAG}` with a shared step, then a version arg;
  * side FROM the parent named datahub-style (registry and namespace written out); multi, a
@@ -24,6 +29,7 @@ import { Workspace, type PlanJson } from './support/workspace';
 const { registry } = testEnvironment();
 const client = new RegistryClient({ registry });
 const VERSIONS = ['2026.1', '2026.2'];
+process.env.IMAGESTACK_BUILDER = 'classic'; // this file's own worker: every `ws.cli` inherits it
 
 /** How each builder step of `log` went: `[instruction, 'cache' | 'ran']` (classic builder's `Step n/m : …` then ` ---> Using cache` or ` ---> Running in`). */
 function steps(log: string): Array<[string, 'cache' | 'ran']> {
