@@ -35,7 +35,8 @@ describe('runHostSuite', () => {
     const lines: string[] = [];
     const r = await runHostSuite({
       docker: fakeContainerEngine(), entry, imageId: 'sha256:1234', cwd: dir, log: (l) => lines.push(l),
-      suite: suite('pwd; env | grep ^IMAGESTACK_ | sort; echo to-stderr >&2'),
+      // Only the variables the host test is given: the test process itself may carry others (IMAGESTACK_REGISTRY from the integration setup).
+      suite: suite("pwd; env | grep -E '^IMAGESTACK_(IMAGE|IMAGE_ID|IMAGE_NAME|TAG|VERSION)=' | sort; echo to-stderr >&2"),
     });
     expect(r).toMatchObject({ ok: true, exitCode: 0, found: 'exit 0', timedOut: false });
     expect(lines).toEqual([
