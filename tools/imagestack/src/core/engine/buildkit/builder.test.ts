@@ -60,6 +60,13 @@ describe('buildArgv', () => {
     expect(argv.slice(0, 5)).toEqual(['buildx', 'build', '--builder', 'default', '--load']);
     expect(argv.slice(-3)).toEqual(['--platform', 'linux/arm64', '/ws/images/python']);
   });
+
+  it('with folders to leave out (variants), the context goes as a tar on stdin and -f names the Dockerfile inside it', () => {
+    const argv = buildArgv(builtin, { ...req, dockerfile: 'cuda.Dockerfile', exclude: ['cuda12'] }, '/tmp/iid');
+    expect(argv[argv.indexOf('-f') + 1]).toBe('cuda.Dockerfile');
+    expect(argv.at(-1)).toBe('-');
+    expect(buildArgv(builtin, req, '/tmp/iid')[buildArgv(builtin, req, '/tmp/iid').indexOf('-f') + 1]).toBe('/ws/images/python/Dockerfile');
+  });
 });
 
 describe('PlainProgress', () => {

@@ -10,7 +10,10 @@
  * - `BUILDKIT_INLINE_CACHE=1`, so the pushed image carries its cache metadata, and `--cache-from`
  *   the references the request names (the image's previous tags and its parents): a fresh
  *   engine re-uses their layers for unchanged steps (pulling them) instead of running them;
- * - `--platform` when the request names one.
+ * - `--platform` when the request names one;
+ * - with `exclude` (variant folders inside the context), the context packed as a tar on stdin
+ *   (`docker build -`, as ../context.ts packs it for the legacy builder), so the CLI cannot send
+ *   the excluded folders.
  * Registry credentials reach the CLI through a private DOCKER_CONFIG holding only a copy of the
  * user's config with the run's credentials for the stack's registry, removed after the build.
  */
@@ -22,6 +25,7 @@ import { EngineError } from '../../errors';
 import type { AuthConfig, BuildRequest, ImageBuilder } from '../../ports';
 import type { BuildkitClient } from './detect';
 import { PlainProgress } from './progress';
+import { packContext } from '../context';
 
 /** A build secret as the builder receives it: the id and where the CLI reads the value. */
 export interface BuildSecret {
@@ -35,7 +39,12 @@ export interface BuildSecret {
 /** The CLI arguments of one build (exported for the unit test of their shape). */
 export function buildArgv(client: BuildkitClient, req: BuildRequest, iidFile: string): string[] {
   const argv = client.kind === 'buildx' ? ['buildx', 'build', '--builder', 'default', '--load'] : ['build'];
-  argv.push('--progress=plain', '--iidfile', iidFile, '-f', path.resolve(req.contextDir, req.dockerfile), '-t', req.reference);
+  // With folders to leave out (variants inside the context, BuildRequest.exclude) the context
+  // goes as a tar on stdin, packed as for the legacy builder (.dockerignore and the excluded
+  // folders left out), and `-f` names the Dockerfile inside it; else the CLI reads the folder.
+  const piped = (req.exclude?.length ?? 0) > 0;
+  const dockerfile = piped ? path.normalize(req.dockerfile).split(path.sep).join('/') : path.resolve(req.contextDir, req.dockerfile);
+  argv.push('--progress=plain', '--iidfile', iidFile, '-f', dockerfile, '-t', req.reference);
   for (const [k, v] of Object.entries(req.buildArgs)) argv.push('--build-arg', `${k}=${v}`);
   argv.push('--build-arg', 'BUILDKIT_INLINE_CACHE=1');
   for (const [k, v] of Object.entries(req.labels)) argv.push('--label', `${k}=${v}`);
@@ -43,7 +52,7 @@ export function buildArgv(client: BuildkitClient, req: BuildRequest, iidFile: st
   for (const s of req.secrets ?? []) argv.push('--secret', s.env !== undefined ? `id=${s.id},env=${s.env}` : `id=${s.id},src=${s.file}`);
   const platform = (req as { platform?: string }).platform;
   if (platform) argv.push('--platform', platform);
-  argv.push(req.contextDir);
+  argv.push(piped ? '-' : req.contextDir);
   return argv;
 }
 
@@ -82,10 +91,20 @@ export class BuildkitBuilder implements ImageBuilder {
 
   #run(argv: string[], env: NodeJS.ProcessEnv, req: BuildRequest): Promise<number> {
     return new Promise((resolve) => {
-      const child = spawn(this.client.command, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const piped = argv.at(-1) === '-';
+      const child = spawn(this.client.command, argv, { env, stdio: [piped ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+      if (piped) {
+        const context = packContext(req.contextDir, req.dockerfile, {}, req.exclude);
+        context.on('error', (e) => {
+          req.log.line(`error: packing the build context: ${e.message}`);
+          child.stdin!.destroy();
+        });
+        child.stdin!.on('error', () => {}); // the CLI exited early: its exit code says why
+        context.pipe(child.stdin!);
+      }
       const progress = new PlainProgress((line) => req.log.line(line), (step) => req.onStep?.(step));
-      child.stdout.setEncoding('utf8').on('data', (d: string) => progress.write(d));
-      child.stderr.setEncoding('utf8').on('data', (d: string) => progress.write(d));
+      child.stdout!.setEncoding('utf8').on('data', (d: string) => progress.write(d));
+      child.stderr!.setEncoding('utf8').on('data', (d: string) => progress.write(d));
       // The CLI cancels the build (and BuildKit its step) on SIGINT, as on Ctrl-C.
       const onAbort = () => child.kill('SIGINT');
       req.signal?.addEventListener('abort', onAbort, { once: true });
