@@ -8,6 +8,7 @@ import type { DatahubSpec } from './datahub';
 import { DATAHUB_SPEC } from './datahub';
 import type { Discovery } from './discover';
 import { inferStack, type InferInput } from './infer';
+import { parseDockerfile } from '../dockerfile/parse';
 import type { Adoption, AdoptedImage, Decision, ManifestCommandSpec, TestFolder } from './types';
 
 /** What {@link assembleAdoption} reads besides the discovery. */
@@ -82,7 +83,13 @@ export function assembleAdoption(input: AssembleInput): Adoption {
     args: carried(i.name),
     manifest: perImage[k].filter((c) => !shared.some((s) => sameCommand(s, c))),
     ...(input.testFolders.has(i.name) ? { testFolder: input.testFolders.get(i.name) } : {}),
+    ...secretsField(input.dockerfiles.get(i.name) ?? ''),
   }));
+  for (const i of images) {
+    for (const id of i.secrets ?? []) {
+      decisions.push({ image: i.name, message: `a RUN step mounts build secret "${id}": written as secrets: [{ id: ${id}, env: ${secretVariable(id)} }] (BuildKit builds it from that environment variable); set it where imagestack runs, or write file: <path> instead` });
+    }
+  }
 
   if (datahub) {
     for (const i of images) {
@@ -160,4 +167,25 @@ function buildOrder(images: AdoptedImage[], decisions: Decision[]): AdoptedImage
   const cyclic = images.filter((i) => depth.get(i.name) === Number.POSITIVE_INFINITY);
   if (cyclic.length) decisions.push({ message: `the Dockerfiles form a cycle through ${cyclic.map((i) => i.name).join(', ')}: imagestack refuses it; make one of them build on something else` });
   return [...images].sort((a, b) => (depth.get(a.name) ?? 0) - (depth.get(b.name) ?? 0) || (a.context < b.context ? -1 : a.context > b.context ? 1 : 0));
+}
+
+/**
+ * The ids of the build secrets the Dockerfile mounts (`RUN --mount=type=secret,id=<id>`, in
+ * order, once each), as the `secrets` field of an adopted image; none: no field.
+ */
+function secretsField(dockerfile: string): { secrets?: string[] } {
+  const ids: string[] = [];
+  for (const f of parseDockerfile(dockerfile).buildkitFeatures) {
+    if (f.kind !== 'flag' || f.text !== '--mount' || !f.value) continue;
+    const opts = new Map(f.value.split(',').map((kv) => [kv.split('=')[0].trim().toLowerCase(), kv.slice(kv.indexOf('=') + 1).trim()] as const));
+    const id = opts.get('id') ?? (opts.get('target') ? opts.get('target')!.split('/').pop() : undefined);
+    if (opts.get('type') === 'secret' && id && !ids.includes(id)) ids.push(id);
+  }
+  return ids.length ? { secrets: ids } : {};
+}
+
+/** The environment variable init writes as a secret's source: the id upper-cased, other characters `_` (`pip_token` → `PIP_TOKEN`). */
+export function secretVariable(id: string): string {
+  const v = id.toUpperCase().replace(/[^A-Z0-9_]/g, '_');
+  return /^[A-Z_]/.test(v) ? v : `_${v}`;
 }

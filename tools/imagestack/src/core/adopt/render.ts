@@ -3,6 +3,7 @@
  * a JSON string where quoting matters (JSON strings are YAML double-quoted scalars), so the
  * text reads back as written; version keys are always quoted (`"2026.10"` is not 2026.1).
  */
+import { secretVariable } from './assemble';
 import type { Adoption, AdoptedImage, ManifestCommandSpec, ParentEdge, TestFolder } from './types';
 
 /** Options of {@link renderSpecs}. */
@@ -70,6 +71,10 @@ function imageLines(image: AdoptedImage, sameContext: boolean): string[] {
   if (image.context !== `images/${image.name}`) body.push(`    context: ${scalar(image.context)}`);
   if (image.dockerfile !== 'Dockerfile') body.push(`    dockerfile: ${scalar(image.dockerfile)}`);
   if (Object.keys(image.args).length) body.push(`    args: ${flowArgs(image.args)}`);
+  if (image.secrets?.length) {
+    lines.push('  # decide: where each build secret comes from (an environment variable here; or file: <path>)');
+    body.push(`    secrets: [${image.secrets.map((id) => `{ id: ${scalar(id)}, env: ${secretVariable(id)} }`).join(', ')}]`);
+  }
   if (image.manifest.length) {
     body.push('    manifest:', '      commands:');
     for (const c of image.manifest) body.push(`        - ${command(c)}`);

@@ -106,6 +106,8 @@ export interface AdoptedImage extends FoundImage {
   manifest: ManifestCommandSpec[];
   /** What the context's `test/` folder holds, when it has one: its tests need a command (see {@link TestFolder}). */
   testFolder?: TestFolder;
+  /** Ids of the build secrets its Dockerfile mounts (`RUN --mount=type=secret,id=…`), when any. */
+  secrets?: string[];
 }
 
 /** Everything `init` writes and prints. */
