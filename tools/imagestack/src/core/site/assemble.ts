@@ -2,6 +2,9 @@
  * Assembles the {@link SiteModel} from what the collector read. Pure: no I/O, no clock
  * (the time is an input), so it is unit-tested with plain objects, the way changesets'
  * `assembleReleasePlan` is.
+ *
+ * Just over 300 lines (309): one function per part of the model (images, tags, runs,
+ * durations); the descriptive tags and platforms per tag joined this session.
  */
 import type { Plan } from '../plan/types';
 import type { Promotion } from '../release/types';
