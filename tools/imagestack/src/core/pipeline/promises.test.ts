@@ -162,3 +162,22 @@ describe('promise 4: push only after every gate of the image and of all its ance
     expect(mid.labels['org.opencontainers.image.base.digest']).toBe(results.get('base')!.imageId);
   });
 });
+
+describe('promise 4 for descriptive tags: written only after the gates of the image and its ancestors', () => {
+  it('a failed gate leaves the image and its descendants without descriptive tags; passed images get theirs after their push', async () => {
+    const { journal, stack, plan, registry, engine } = setup();
+    // A stack-wide commit-date tagger (no container needed): the fake run's commit date is 1970-01-01.
+    (stack.specs as { taggers?: unknown }).taggers = [{ name: 'date', source: { kind: 'builtIn', builtIn: 'commit-date' } }];
+    const gates = [recordingGate('manifest', journal), recordingGate('checks', journal, ['mid']), recordingGate('test', journal)];
+    const { run, toBuild } = fakeRun(stack, plan, { engine, registry }, { gates });
+    const results = byImage(await executePlan(run, plan, { toBuild }));
+    for (const image of ['base', 'side']) {
+      const descriptive = `${VERSION}-1970-01-01-${plan.images.find((e) => e.image === image)!.sourceCommit.slice(0, 7)}`;
+      expect(results.get(image)!.status).toBe('pushed');
+      expect(await registry.listTags(`${NAMESPACE}/${image}`)).toEqual([TAG, descriptive]);
+      // the descriptive tag is looked up (never overwritten) only after the image's own push
+      expect(journal.indexOf(`head ${NAMESPACE}/${image}:${descriptive}`)).toBeGreaterThan(journal.indexOf(`push ${image}`));
+    }
+    for (const image of ['mid', 'leaf']) expect(await registry.listTags(`${NAMESPACE}/${image}`)).toEqual([]);
+  });
+});
