@@ -48,8 +48,9 @@ export function quickBaseClients(): (registry: string) => BaseClient {
 
 /**
  * Sets `baseAge` on every entry of `plan` (in the order of its `bases`), asking each base's
- * registry once: HEAD of the tag of every unpinned base (as `refresh` resolves it), then the
- * image config of every distinct base and digest, concurrently. Never throws for a registry.
+ * registry once: HEAD of the tag of every unpinned base (as `refresh` resolves it), and the
+ * image config of every distinct base and digest (an unpinned one's after its HEAD), all
+ * concurrently. Never throws for a registry.
  *
  * @returns the same plan, with `baseAge` on each entry
  */
@@ -58,17 +59,19 @@ export async function addBaseAges(plan: Plan, opts: BaseAgeOptions = {}): Promis
   const createdOf = opts.createdOf ?? baseCreatedLookup(clientFor);
   const pins = plan.images.flatMap((e) => e.bases);
   const unpinned = [...new Set(pins.filter((p) => p.digest === null).map((p) => p.reference))];
-  const now = unpinned.length ? await currentDigests(unpinned, clientFor) : new Map<string, string | Error>();
+  // The HEADs of the unpinned bases go out with the config reads of the pinned ones, not before them.
+  const now = unpinned.length ? currentDigests(unpinned, clientFor) : Promise.resolve(new Map<string, string | Error>());
   const ages = new Map<string, Promise<BaseAge>>();
   const ageOf = (reference: string, pin: string | null): Promise<BaseAge> => {
     const key = `${reference}@${pin}`;
     let age = ages.get(key);
     if (!age) {
-      const resolved = pin ?? now.get(reference);
-      age =
-        typeof resolved === 'string'
-          ? createdOf(reference, resolved).then((c) => ({ reference, digest: resolved, pinned: pin !== null, ...(c.created ? { created: c.created } : {}), ...(c.error ? { note: firstLine(c.error) } : {}) }))
-          : Promise.resolve({ reference, digest: null, pinned: false, note: firstLine(resolved?.message ?? 'not looked up') });
+      age = (async (): Promise<BaseAge> => {
+        const resolved = pin ?? (await now).get(reference);
+        if (typeof resolved !== 'string') return { reference, digest: null, pinned: false, note: firstLine(resolved?.message ?? 'not looked up') };
+        const c = await createdOf(reference, resolved);
+        return { reference, digest: resolved, pinned: pin !== null, ...(c.created ? { created: c.created } : {}), ...(c.error ? { note: firstLine(c.error) } : {}) };
+      })();
       ages.set(key, age);
     }
     return age;
