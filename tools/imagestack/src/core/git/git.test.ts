@@ -12,6 +12,7 @@ import {
   headShaOrUndefined,
   isShallow,
   remoteUrl,
+  repoFacts,
   revParse,
   runGit,
   shallowCommits,
