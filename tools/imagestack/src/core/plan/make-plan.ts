@@ -61,6 +61,12 @@ export interface PlanOptions {
    * it); otherwise it is selected, and the Dockerfiles checked against it, only when one does.
    */
   selectBuilder?: boolean;
+  /**
+   * What the caller already knows of the checkout (`planCommit`, which asked git just
+   * before): the sha of the checked-out HEAD, and with `clean` that `git status` shows
+   * nothing at all, so no node is dirty. Spares git processes; the plan is the same.
+   */
+  checkout?: { head: string; clean: boolean };
 }
 
 /** A plan with the validated stack it was made from. */
@@ -85,7 +91,11 @@ export async function makePlan(opts: PlanOptions): Promise<PlanResult> {
   // another core); its errors, and the head's, are only reported after theirs.
   const early = startHistoryEarly(path.dirname(path.resolve(opts.specsFile)), opts.head ?? 'HEAD');
   // Planning another commit than HEAD: the checked-out HEAD is asked for now too (met in its place).
-  const checkedOutP = (opts.head ?? 'HEAD') === 'HEAD' ? undefined : revParse(path.dirname(path.resolve(opts.specsFile)), 'HEAD');
+  const checkedOutP = opts.checkout
+    ? Promise.resolve(opts.checkout.head)
+    : (opts.head ?? 'HEAD') === 'HEAD'
+      ? undefined
+      : revParse(path.dirname(path.resolve(opts.specsFile)), 'HEAD');
   checkedOutP?.catch(() => undefined);
   try {
     const specs = await loadSpecs(opts.specsFile, { registry: opts.registry, namespace: opts.namespace });
@@ -135,7 +145,8 @@ async function planFrom(
   // `git status` runs while the walk reads history, and so do the offline plan's base and
   // `git rev-list`; each is awaited after the walk, so that a failing walk's error is the
   // one reported, as when they ran one after the other.
-  const dirtyP = head === checkedOut ? computeDirty(stack, { index, head, toplevel: facts?.toplevel }) : Promise.resolve(new Map<string, string>());
+  const dirtyP =
+    head === checkedOut && !opts.checkout?.clean ? computeDirty(stack, { index, head, toplevel: facts?.toplevel }) : Promise.resolve(new Map<string, string>());
   dirtyP.catch(() => undefined);
   const offlineP = opts.offline ? offlineBase(root, head, opts.base) : undefined;
   offlineP?.catch(() => undefined);

@@ -64,7 +64,7 @@ export async function planCommit(opts: CommitPlanOptions): Promise<CommitPlan> {
   const commit = await commitP;
   // Resolved here: in the temporary worktree, `HEAD` (and `HEAD~1`) would name the commit itself.
   const base = await baseP;
-  const planAt = async (file: string): Promise<CommitPlan> => {
+  const planAt = async (file: string, checkout?: PlanOptions['checkout']): Promise<CommitPlan> => {
     // Offline by default: the tags are the same either way, and the callers check the ones they need.
     const { plan, stack } = await makePlan({
       specsFile: file,
@@ -74,11 +74,13 @@ export async function planCommit(opts: CommitPlanOptions): Promise<CommitPlan> {
       registry: opts.registry,
       namespace: opts.namespace,
       explain: opts.explain,
+      checkout,
     });
     return { commit, plan, registry: stack.specs.registry, namespace: stack.specs.namespace, versions: stack.specs.versions.map((v) => v.name) };
   };
   const inPlace = (await headP) === commit && (await statusP).stdout.trim() === '';
-  if (inPlace) return planAt(specsFile);
+  // In place, HEAD is the commit and nothing is changed or untracked (just asked): the plan need not ask again.
+  if (inPlace) return planAt(specsFile, { head: commit, clean: true });
   const dir = mkdtempSync(path.join(os.tmpdir(), 'imagestack-commit-'));
   const tree = path.join(dir, 'tree');
   try {
