@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { toSpecsJson } from '../core/specs/document';
-import { specsCredentialWarnings } from '../core/specs/builder';
+import { mayNameCredentialArgs, specsCredentialWarnings } from '../core/specs/builder';
 import * as path from 'node:path';
 import { InputError } from '../core/errors';
 
@@ -36,7 +36,8 @@ export function findSpecsFile(given: string | undefined, cwd = process.cwd()): s
  */
 export function credentialArgWarningsOf(specsFile: string): string[] {
   try {
-    return specsCredentialWarnings(toSpecsJson(readFileSync(specsFile, 'utf8')));
+    const text = readFileSync(specsFile, 'utf8');
+    return mayNameCredentialArgs(text) ? specsCredentialWarnings(toSpecsJson(text)) : [];
   } catch {
     return [];
   }

@@ -30,6 +30,11 @@ export class CatFileBatch {
   #proc: ChildProcessWithoutNullStreams | undefined;
   readonly #queue: Pending[] = [];
   #buf: Buffer = Buffer.alloc(0);
+  /** Output not yet joined to {@link #buf}: kept apart until the answer being read is complete (joined once, not once per chunk). */
+  #parts: Buffer[] = [];
+  #partsBytes = 0;
+  /** Bytes {@link #buf} must hold before the answer at its start is complete (0: unknown, join at once). */
+  #need = 0;
   #stderr = '';
   #failed: GitError | undefined;
   #closed = false;
@@ -65,7 +70,14 @@ export class CatFileBatch {
   }
 
   #onData(chunk: Buffer): void {
-    this.#buf = this.#buf.length === 0 ? chunk : Buffer.concat([this.#buf, chunk]);
+    this.#parts.push(chunk);
+    this.#partsBytes += chunk.length;
+    // A blob of specs.yml spans several chunks: join them once it is all there.
+    if (this.#buf.length + this.#partsBytes < this.#need) return;
+    this.#buf = this.#buf.length === 0 && this.#parts.length === 1 ? chunk : Buffer.concat([this.#buf, ...this.#parts]);
+    this.#parts = [];
+    this.#partsBytes = 0;
+    this.#need = 0;
     for (;;) {
       const head = this.#queue[0];
       if (!head) return;
@@ -83,7 +95,10 @@ export class CatFileBatch {
         this.#fail(new GitError(`${showCommand(this.#args)} printed an unexpected header: ${header}`));
         return;
       }
-      if (this.#buf.length < nl + 1 + size + 1) return;
+      if (this.#buf.length < nl + 1 + size + 1) {
+        this.#need = nl + 1 + size + 1;
+        return;
+      }
       const body = this.#buf.subarray(nl + 1, nl + 1 + size); // a view, not a copy (see read)
       this.#buf = this.#buf.subarray(nl + 1 + size + 1);
       this.#queue.shift();

@@ -12,6 +12,7 @@ import {
   headShaOrUndefined,
   isShallow,
   remoteUrl,
+  repoFacts,
   revParse,
   runGit,
   shallowCommits,
@@ -144,5 +145,44 @@ describe('git wrappers', () => {
       cat.close();
     }
     await expect(cat.read(blob)).rejects.toThrow(/closed/);
+  });
+
+  it('CatFileBatch answers many large blobs asked at once, each whole (output joined across chunks)', async () => {
+    const repo = TestRepo.create();
+    // Sizes around and across the pipe's 64 KiB chunks, with small and missing answers between.
+    const texts = [70_000, 5, 131_072, 1, 200_003, 65_536, 0, 99_999].map((n, i) => String.fromCharCode(97 + i).repeat(n));
+    repo.commit('blobs', Object.fromEntries(texts.map((t, i) => [`f${i}`, t])));
+    const cat = new CatFileBatch(repo.dir);
+    try {
+      const names = texts.flatMap((_, i) => [`HEAD:f${i}`, `HEAD:nope${i}`]);
+      const got = await Promise.all(names.map((n) => cat.read(n)));
+      texts.forEach((t, i) => {
+        expect(got[2 * i]?.toString()).toBe(t);
+        expect(got[2 * i + 1]).toBeUndefined();
+      });
+    } finally {
+      cat.close();
+    }
+  });
+
+  it('repoFacts answers as revParse, toplevel, showPrefix and gitPath do, in one process', async () => {
+    const repo = TestRepo.create();
+    const c1 = repo.commit('one', { 'ws/sub/a.txt': 'a' });
+    const c2 = repo.commit('two', { 'ws/sub/a.txt': 'b' });
+    for (const dir of [repo.dir, path.join(repo.dir, 'ws', 'sub')]) {
+      expect(await repoFacts(dir, 'HEAD')).toEqual({
+        head: c2,
+        toplevel: await toplevel(dir),
+        prefix: await showPrefix(dir),
+        shallowFile: await gitPath(dir, 'shallow'),
+      });
+      expect((await repoFacts(dir, 'HEAD~1'))?.head).toBe(c1);
+    }
+    // Unknown ref, no commit yet, no repository: undefined (the one-by-one calls give the errors).
+    expect(await repoFacts(repo.dir, 'no-such-ref')).toBeUndefined();
+    const empty = TestRepo.create();
+    expect(await repoFacts(empty.dir, 'HEAD')).toBeUndefined();
+    const outside = tempDir();
+    expect(await repoFacts(outside, 'HEAD')).toBeUndefined();
   });
 });

@@ -9,12 +9,12 @@ import { readStack } from '../graph/read-stack';
 import { checkTestSettings } from '../verify/test/suites';
 import type { Stack } from '../graph/types';
 import * as path from 'node:path';
-import { commitsBetween, revParse } from '../git/git';
+import { commitsBetween, repoFacts, revParse, type RepoFacts } from '../git/git';
 import { startFirstParentHistory, type StartedHistory } from '../git/history';
 import type { RegistryClient } from '../registry';
 import { loadSpecs } from '../specs/load';
 import { computeDirty } from '../tags/dirty';
-import { createInputIndex } from '../tags/input-index';
+import { buildInputIndex, createInputIndex } from '../tags/input-index';
 import { computeSourceCommits } from '../tags/source-commits';
 import { dirtyTag, formatTag, nodeKey } from '../tags/tag';
 import { assemblePlan, type Decision } from './assemble';
@@ -61,6 +61,12 @@ export interface PlanOptions {
    * it); otherwise it is selected, and the Dockerfiles checked against it, only when one does.
    */
   selectBuilder?: boolean;
+  /**
+   * What the caller already knows of the checkout (`planCommit`, which asked git just
+   * before): the sha of the checked-out HEAD, and with `clean` that `git status` shows
+   * nothing at all, so no node is dirty. Spares git processes; the plan is the same.
+   */
+  checkout?: { head: string; clean: boolean };
 }
 
 /** A plan with the validated stack it was made from. */
@@ -84,6 +90,13 @@ export async function makePlan(opts: PlanOptions): Promise<PlanResult> {
   // git reads the history while specs.yml and the Dockerfiles are read and checked (on
   // another core); its errors, and the head's, are only reported after theirs.
   const early = startHistoryEarly(path.dirname(path.resolve(opts.specsFile)), opts.head ?? 'HEAD');
+  // Planning another commit than HEAD: the checked-out HEAD is asked for now too (met in its place).
+  const checkedOutP = opts.checkout
+    ? Promise.resolve(opts.checkout.head)
+    : (opts.head ?? 'HEAD') === 'HEAD'
+      ? undefined
+      : revParse(path.dirname(path.resolve(opts.specsFile)), 'HEAD');
+  checkedOutP?.catch(() => undefined);
   try {
     const specs = await loadSpecs(opts.specsFile, { registry: opts.registry, namespace: opts.namespace });
     const stack = await readStack(specs);
@@ -96,8 +109,8 @@ export async function makePlan(opts: PlanOptions): Promise<PlanResult> {
       builder = checked.builder;
     }
     const root = specs.root;
-    const { head, history } = await early.then((e) => (e.root === root ? e : { head: undefined, history: undefined }));
-    const result = await planFrom(opts, specs, stack, head ?? (await revParse(root, opts.head ?? 'HEAD')), history);
+    const { facts, history } = await early.then((e) => (e.root === root ? e : { facts: undefined, history: undefined }));
+    const result = await planFrom(opts, specs, stack, facts?.head ?? (await revParse(root, opts.head ?? 'HEAD')), history, facts, checkedOutP);
     return builder ? { ...result, builder } : result;
   } finally {
     void early.then((e) => e.history?.close());
@@ -105,17 +118,14 @@ export async function makePlan(opts: PlanOptions): Promise<PlanResult> {
 }
 
 /**
- * `git rev-parse` of the head and the start of its history walk, before anything else is
- * read. Never rejects: a failure leaves `head` undefined and is met again, in its place,
- * by the `revParse` that follows.
+ * `git rev-parse` of the head (with the other facts of the repository a plan needs, in the
+ * same process: see `repoFacts`) and the start of its history walk, before anything else
+ * is read. Never rejects: a failure leaves `facts` undefined and is met again, in its
+ * place, by the `revParse` that follows (and the facts are asked one by one).
  */
-async function startHistoryEarly(root: string, ref: string): Promise<{ root: string; head?: string; history?: StartedHistory }> {
-  try {
-    const head = await revParse(root, ref);
-    return { root, head, history: startFirstParentHistory(root, head) };
-  } catch {
-    return { root };
-  }
+async function startHistoryEarly(root: string, ref: string): Promise<{ root: string; facts?: RepoFacts; history?: StartedHistory }> {
+  const facts = await repoFacts(root, ref);
+  return facts ? { root, facts, history: startFirstParentHistory(root, facts.head) } : { root };
 }
 
 async function planFrom(
@@ -124,27 +134,31 @@ async function planFrom(
   stack: Stack,
   head: string,
   history: StartedHistory | undefined,
+  facts: RepoFacts | undefined,
+  checkedOutP: Promise<string> | undefined,
 ): Promise<PlanResult> {
   const root = specs.root;
   // `head` is HEAD's sha when HEAD was asked for: no need to ask git again.
-  const checkedOut = (opts.head ?? 'HEAD') === 'HEAD' ? head : await revParse(root, 'HEAD');
-  // One input index (one `git rev-parse --show-prefix`) for the dirty check and the walk.
-  const index = await createInputIndex(stack);
-  // `git status` runs while the walk reads history; awaited after it, so that a failing
-  // walk's error is the one reported, as when they ran one after the other.
-  const dirtyP = head === checkedOut ? computeDirty(stack, { index, head }) : Promise.resolve(new Map<string, string>());
+  const checkedOut = (opts.head ?? 'HEAD') === 'HEAD' ? head : await (checkedOutP ?? revParse(root, 'HEAD'));
+  // One input index (one `git rev-parse --show-prefix`, unless already answered) for the dirty check and the walk.
+  const index = facts ? buildInputIndex(stack, facts.prefix) : await createInputIndex(stack);
+  // `git status` runs while the walk reads history, and so do the offline plan's base and
+  // `git rev-list`; each is awaited after the walk, so that a failing walk's error is the
+  // one reported, as when they ran one after the other.
+  const dirtyP =
+    head === checkedOut && !opts.checkout?.clean ? computeDirty(stack, { index, head, toplevel: facts?.toplevel }) : Promise.resolve(new Map<string, string>());
   dirtyP.catch(() => undefined);
-  const { commits, why } = await computeSourceCommits(stack, { head, history, index, explain: opts.explain });
+  const offlineP = opts.offline ? offlineBase(root, head, opts.base) : undefined;
+  offlineP?.catch(() => undefined);
+  const { commits, why } = await computeSourceCommits(stack, { head, history, index, explain: opts.explain, shallowFile: facts?.shallowFile });
   const dirty = await dirtyP;
 
   let decision: Decision;
   let client: RegistryClient | undefined;
-  if (opts.offline) {
-    const base = await baseCommit(root, head, opts.base);
+  if (offlineP) {
+    const { base, changed } = await offlineP;
     // No base (head is the root commit): everything is new, so every source commit counts as changed.
-    decision = base
-      ? { mode: 'offline', base, changed: await commitsBetween(root, base, head) }
-      : { mode: 'offline', base: head, changed: new Set(commits.values()) };
+    decision = base ? { mode: 'offline', base, changed: await changed! } : { mode: 'offline', base: head, changed: new Set(commits.values()) };
   } else {
     // Required here, not at the top: an offline plan needs no registry client.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -180,6 +194,18 @@ async function planFrom(
   const plan = assemblePlan({ stack, head, sourceCommits: commits, dirty, decision });
   if (why) plan.why = why;
   return { plan, stack, client };
+}
+
+/**
+ * The offline plan's base commit and the commits since it (`changed`, started at once,
+ * awaited by the caller), or no base when head is the root commit.
+ */
+async function offlineBase(root: string, head: string, given: string | undefined): Promise<{ base?: string; changed?: Promise<Set<string>> }> {
+  const base = await baseCommit(root, head, given);
+  if (!base) return {};
+  const changed = commitsBetween(root, base, head);
+  changed.catch(() => undefined);
+  return { base, changed };
 }
 
 async function baseCommit(root: string, head: string, base: string | undefined): Promise<string | undefined> {

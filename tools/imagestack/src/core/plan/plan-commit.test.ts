@@ -6,7 +6,8 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { planExplanation, planJson } from '../../cli/commands/plan';
 import { removeTempDirs, TestRepo } from '../git/__fixtures__/test-repo';
-import { planHead } from './plan-commit';
+import { planCommit, planHead } from './plan-commit';
+import { makePlan } from './make-plan';
 
 afterAll(removeTempDirs);
 
@@ -83,5 +84,23 @@ describe('planHead (plan --head REF)', () => {
     expect((planJson(plan) as { images: { why?: string }[] }).images[0].why).toBe('the root commit (everything in it is new)');
     // Without --explain, the JSON has no `why` (plan --json stays byte-identical).
     expect(JSON.stringify(planJson(await planHead({ specsFile, head: 'HEAD~1', offline: true })))).not.toContain('"why"');
+  });
+});
+
+describe('planCommit in place (the checkout is the commit, nothing changed)', () => {
+  it('gives the plan makePlan gives without being told the checkout (it spares the git calls, not the answers)', async () => {
+    const { c2, specsFile } = history();
+    const inPlace = await planCommit({ specsFile, commit: c2 });
+    const asked = await makePlan({ specsFile, head: c2, offline: true });
+    expect(JSON.stringify(planJson(inPlace.plan))).toBe(JSON.stringify(planJson(asked.plan)));
+    expect(inPlace.plan.dirty).toBe(false);
+  });
+
+  it('is not in place with an uncommitted change, and then never dirty either', async () => {
+    const { repo, c2, specsFile } = history();
+    repo.write({ 'images/python/new.txt': 'x' });
+    const plan = (await planCommit({ specsFile, commit: c2 })).plan;
+    expect(plan.dirty).toBe(false);
+    expect(plan.images.every((e) => !e.dirty)).toBe(true);
   });
 });

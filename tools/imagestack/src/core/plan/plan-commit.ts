@@ -55,10 +55,16 @@ export interface CommitPlan {
 export async function planCommit(opts: CommitPlanOptions): Promise<CommitPlan> {
   const specsFile = path.resolve(opts.specsFile);
   const top = await toplevel(path.dirname(specsFile));
-  const commit = await revParse(top, opts.commit);
+  // Asked side by side (each git process costs ~10–20 ms), met in this order below.
+  const commitP = revParse(top, opts.commit);
+  const baseP = opts.base === undefined ? undefined : revParse(top, opts.base);
+  const headP = headSha(top);
+  const statusP = runGit(top, ['status', '--porcelain', '--untracked-files=all']);
+  for (const p of [commitP, baseP, headP, statusP]) p?.catch(() => undefined);
+  const commit = await commitP;
   // Resolved here: in the temporary worktree, `HEAD` (and `HEAD~1`) would name the commit itself.
-  const base = opts.base === undefined ? undefined : await revParse(top, opts.base);
-  const planAt = async (file: string): Promise<CommitPlan> => {
+  const base = await baseP;
+  const planAt = async (file: string, checkout?: PlanOptions['checkout']): Promise<CommitPlan> => {
     // Offline by default: the tags are the same either way, and the callers check the ones they need.
     const { plan, stack } = await makePlan({
       specsFile: file,
@@ -68,11 +74,13 @@ export async function planCommit(opts: CommitPlanOptions): Promise<CommitPlan> {
       registry: opts.registry,
       namespace: opts.namespace,
       explain: opts.explain,
+      checkout,
     });
     return { commit, plan, registry: stack.specs.registry, namespace: stack.specs.namespace, versions: stack.specs.versions.map((v) => v.name) };
   };
-  const inPlace = (await headSha(top)) === commit && (await runGit(top, ['status', '--porcelain', '--untracked-files=all'])).stdout.trim() === '';
-  if (inPlace) return planAt(specsFile);
+  const inPlace = (await headP) === commit && (await statusP).stdout.trim() === '';
+  // In place, HEAD is the commit and nothing is changed or untracked (just asked): the plan need not ask again.
+  if (inPlace) return planAt(specsFile, { head: commit, clean: true });
   const dir = mkdtempSync(path.join(os.tmpdir(), 'imagestack-commit-'));
   const tree = path.join(dir, 'tree');
   try {

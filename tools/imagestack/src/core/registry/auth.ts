@@ -14,6 +14,7 @@ import { RegistryError } from '../errors';
 import { credentialSource, type Credentials } from './credentials';
 import { parseChallenges, type Challenge } from './challenge';
 import { errorFromResponse } from './error';
+import type { HttpAnswer } from './http';
 import { redact, registerSecret } from './redact';
 
 export { parseChallenges, type Challenge } from './challenge';
@@ -32,7 +33,7 @@ export function repositoryScope(repository: string, actions: readonly string[]):
 }
 
 /** How the authenticator sends its own requests (token requests), with retries and request events. */
-export type Sender = (method: string, url: string, headers: Record<string, string>, body?: Buffer) => Promise<Response>;
+export type Sender = (method: string, url: string, headers: Record<string, string>, body?: Buffer) => Promise<HttpAnswer>;
 
 interface CachedToken {
   token: string;
@@ -165,7 +166,7 @@ export class Authenticator {
       throw new RegistryError(`${this.registry} named an invalid token realm ${redact(realm)}`, 401, [], false);
     }
     const service = ch.params.service;
-    let res: Response;
+    let res: HttpAnswer;
     let method: string;
     if (creds?.identityToken) {
       method = 'POST';

@@ -6,7 +6,7 @@
  */
 import { RegistryError } from '../errors';
 import { parseChallenges } from './challenge';
-import { NoAnswerError } from './http';
+import { NoAnswerError, type HttpAnswer } from './http';
 import { redact } from './redact';
 import { ATTEMPT_TIMEOUT_MS } from './retry';
 
@@ -123,7 +123,7 @@ function advice(method: string, status: number, codes: readonly string[], ctx: E
  *
  * Message: `<METHOD> <url>: <status> <statusText> [CODE: message; …]: <advice>`.
  */
-export async function errorFromResponse(method: string, url: string, res: Response, ctx: ErrorContext): Promise<RegistryError> {
+export async function errorFromResponse(method: string, url: string, res: HttpAnswer, ctx: ErrorContext): Promise<RegistryError> {
   let body = '';
   if (method !== 'HEAD') {
     try {

@@ -1,7 +1,11 @@
 /**
  * One HTTP exchange for the registry {@link Transport} (./transport.ts), sent with
- * `node:http`/`node:https` and answered as a WHATWG `Response`, so the operations read it
- * as they would a `fetch` answer.
+ * `node:http`/`node:https` and answered as an {@link HttpAnswer}: the part of a WHATWG
+ * `Response` the operations read (status, headers, the body as bytes, text or JSON), so
+ * they read it as they would a `fetch` answer. Not a `Response` itself: Node builds its
+ * `Response`, `Headers` and web streams from the bundled undici on first use (~35 ms of
+ * start-up for a command that talks to the registry once, e.g. `promote`), and a
+ * `Response` over a web stream costs more per request than reading the socket.
  *
  * Why not the global `fetch`: it applies the Fetch standard's "bad port" list (a browser
  * rule: 5060, 5061, 6000, 6665–6669, … are refused before any connection), so a registry
@@ -12,7 +16,24 @@
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { Readable } from 'node:stream';
+
+/**
+ * What the registry code reads of an HTTP answer: a subset of the WHATWG `Response`
+ * (Fetch standard), with its meaning (a `Response` is one). The body is read once, by one of
+ * `arrayBuffer`, `text` (UTF-8, a leading BOM dropped) or `json`; a second read throws a
+ * TypeError, as a `Response`'s does.
+ */
+export interface HttpAnswer {
+  readonly status: number;
+  readonly statusText: string;
+  /** The URL asked for. */
+  readonly url: string;
+  /** Header values by case-insensitive name (repeated headers joined with `, `), or null. */
+  readonly headers: { get(name: string): string | null };
+  arrayBuffer(): Promise<ArrayBuffer>;
+  text(): Promise<string>;
+  json(): Promise<unknown>;
+}
 
 /**
  * No answer came in time: the reason a request is aborted with when its time limit ends
@@ -50,7 +71,7 @@ export function sendHttp(
   body: Buffer | undefined,
   signal?: AbortSignal,
   answerMs: number = MAX_TIMER_MS,
-): Promise<Response> {
+): Promise<HttpAnswer> {
   const target = new URL(url);
   const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
   const outHeaders: Record<string, string> = { ...headers };
@@ -58,7 +79,7 @@ export function sendHttp(
   if (!hasLength && (body !== undefined || method === 'PUT' || method === 'POST')) {
     outHeaders['content-length'] = String(body?.byteLength ?? 0);
   }
-  return new Promise<Response>((resolve, reject) => {
+  return new Promise<HttpAnswer>((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const req = send(target, { method, headers: outHeaders });
     let timedOut: NoAnswerError | undefined;
@@ -81,21 +102,68 @@ export function sendHttp(
       clearTimeout(timer);
       answer = msg;
       msg.once('close', done);
-      resolve(toResponse(method, url, msg));
+      resolve(new NodeAnswer(method, url, msg));
     });
     req.end(body);
   });
 }
 
-/** The WHATWG `Response` for a `node:http` answer (HEAD and null-body statuses get no body). */
-function toResponse(method: string, url: string, msg: IncomingMessage): Response {
-  const headers = new Headers();
-  for (let i = 0; i + 1 < msg.rawHeaders.length; i += 2) headers.append(msg.rawHeaders[i], msg.rawHeaders[i + 1]);
-  const status = msg.statusCode ?? 0;
-  const empty = method === 'HEAD' || NULL_BODY.has(status);
-  if (empty) msg.resume();
-  const body = empty ? null : (Readable.toWeb(msg) as unknown as ReadableStream<Uint8Array>);
-  const res = new Response(body, { status, statusText: msg.statusMessage ?? '', headers });
-  Object.defineProperty(res, 'url', { value: url });
-  return res;
+/** A `node:http` answer as an {@link HttpAnswer} (HEAD and null-body statuses get no body). */
+class NodeAnswer implements HttpAnswer {
+  readonly status: number;
+  readonly statusText: string;
+  readonly headers: { get(name: string): string | null };
+  /** The body, read from the start (as a `Response`'s stream does), so an answer nobody reads still frees its connection. */
+  readonly #body: Promise<Buffer>;
+  #used = false;
+
+  constructor(
+    method: string,
+    readonly url: string,
+    msg: IncomingMessage,
+  ) {
+    this.status = msg.statusCode ?? 0;
+    this.statusText = msg.statusMessage ?? '';
+    const values = new Map<string, string>();
+    for (let i = 0; i + 1 < msg.rawHeaders.length; i += 2) {
+      const name = msg.rawHeaders[i].toLowerCase();
+      const prev = values.get(name);
+      values.set(name, prev === undefined ? msg.rawHeaders[i + 1] : `${prev}, ${msg.rawHeaders[i + 1]}`);
+    }
+    this.headers = { get: (name) => values.get(name.toLowerCase()) ?? null };
+    if (method === 'HEAD' || NULL_BODY.has(this.status)) {
+      msg.resume();
+      this.#body = Promise.resolve(Buffer.alloc(0));
+    } else {
+      this.#body = readAll(msg);
+      this.#body.catch(() => undefined); // met by the reader, if any
+    }
+  }
+
+  /** The whole body; rejects with the stream's error when the connection breaks or is aborted meanwhile. */
+  #bytes(): Promise<Buffer> {
+    if (this.#used) return Promise.reject(new TypeError('Body is unusable: body has already been read'));
+    this.#used = true;
+    return this.#body;
+  }
+
+  async arrayBuffer(): Promise<ArrayBuffer> {
+    const b = await this.#bytes();
+    return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+  }
+
+  async text(): Promise<string> {
+    return new TextDecoder('utf-8').decode(await this.#bytes());
+  }
+
+  async json(): Promise<unknown> {
+    return JSON.parse(await this.text());
+  }
+}
+
+/** Every byte of `msg`; rejects with its error (e.g. the abort reason, a reset connection). */
+async function readAll(msg: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of msg) chunks.push(chunk as Buffer);
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
 }

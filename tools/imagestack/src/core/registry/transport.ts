@@ -15,7 +15,7 @@ import { Authenticator } from './auth';
 import type { Credentials } from './credentials';
 import { credentialSource, resolveCredentials } from './credentials';
 import { errorFromResponse, isTemporaryStatus, networkError, type ErrorContext } from './error';
-import { sendHttp } from './http';
+import { sendHttp, type HttpAnswer } from './http';
 import { redact, registerSecret } from './redact';
 import type { RegistryError } from '../errors';
 import { CancelledError } from '../errors';
@@ -53,7 +53,7 @@ export interface TransportRequest {
 const sleep = (ms: number, signal?: AbortSignal) => wait(ms, undefined, { signal }).catch(() => undefined);
 
 /** Reads and drops a body so the connection can be reused. */
-async function drain(res: Response): Promise<void> {
+async function drain(res: HttpAnswer): Promise<void> {
   try {
     await res.arrayBuffer();
   } catch {
@@ -74,7 +74,7 @@ export class Transport {
   readonly #onRequest?: (e: RequestEvent) => void;
   readonly #auth: Authenticator;
   /** How many attempts each returned response took (for the wording of errors). */
-  readonly #attempts = new WeakMap<Response, number>();
+  readonly #attempts = new WeakMap<HttpAnswer, number>();
   #credentials: Promise<Credentials | undefined> | undefined;
   readonly #credentialOption: Credentials | null | undefined;
   /** Time limit for the answer (headers) to one attempt (ms). */
@@ -145,7 +145,7 @@ export class Transport {
    *   (a stall: "did not answer within N s"); RegistryError from the token server when it
    *   refuses or fails; CancelledError at once when the `signal` option is aborted
    */
-  async request(req: TransportRequest): Promise<Response> {
+  async request(req: TransportRequest): Promise<HttpAnswer> {
     const url = this.url(req.path);
     const follow = req.method === 'GET' || req.method === 'HEAD';
     for (let authTry = 0; ; authTry++) {
@@ -168,7 +168,7 @@ export class Transport {
    */
   async error(
     method: string,
-    res: Response,
+    res: HttpAnswer,
     ctx: Omit<ErrorContext, 'registry' | 'authenticated' | 'attempts' | 'credentialSource' | 'tokenServer'> = {},
     url?: string,
   ): Promise<RegistryError> {
@@ -188,7 +188,7 @@ export class Transport {
    * @throws RegistryError (status `undefined`, temporary) when the connection breaks or times out
    *   meanwhile; CancelledError when the `signal` option is aborted meanwhile
    */
-  async body(method: string, res: Response, url: string): Promise<Buffer> {
+  async body(method: string, res: HttpAnswer, url: string): Promise<Buffer> {
     try {
       return Buffer.from(await res.arrayBuffer());
     } catch (err) {
@@ -214,10 +214,10 @@ export class Transport {
     headers: Record<string, string>,
     body: Buffer | undefined,
     followRedirects: boolean,
-  ): Promise<Response> {
+  ): Promise<HttpAnswer> {
     for (let attempt = 0; ; attempt++) {
       this.#throwIfCancelled(method, url);
-      let res: Response;
+      let res: HttpAnswer;
       try {
         res = await this.#exchange(method, url, headers, body, followRedirects);
       } catch (err) {
@@ -243,13 +243,13 @@ export class Transport {
     headers: Record<string, string>,
     body: Buffer | undefined,
     followRedirects: boolean,
-  ): Promise<Response> {
+  ): Promise<HttpAnswer> {
     let current = url;
     let currentHeaders = headers;
     const origin = new URL(url).origin;
     for (let hop = 0; ; hop++) {
       const started = Date.now();
-      let res: Response;
+      let res: HttpAnswer;
       try {
         const limit = AbortSignal.timeout(ATTEMPT_TIMEOUT_MS);
         const signal = this.#signal ? AbortSignal.any([this.#signal, limit]) : limit;

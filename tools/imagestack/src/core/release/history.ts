@@ -106,8 +106,11 @@ export async function writePromotion(
     );
   }
   const encoded = encodePromotion(promotion);
-  await client.pushBlob(repository, encoded.config.bytes, encoded.config.descriptor.mediaType);
-  await client.pushBlob(repository, encoded.layer.bytes, encoded.layer.descriptor.mediaType);
+  // The two blobs are independent uploads: side by side.
+  await Promise.all([
+    client.pushBlob(repository, encoded.config.bytes, encoded.config.descriptor.mediaType),
+    client.pushBlob(repository, encoded.layer.bytes, encoded.layer.descriptor.mediaType),
+  ]);
   await client.putManifest(repository, tag, encoded.manifest, OCI_MANIFEST);
   const after = await client.headManifest(repository, tag);
   if (after?.digest !== encoded.digest) {

@@ -23,6 +23,7 @@ import { movingMoves } from './moving';
 import { resolveSources } from './sources';
 import { readStackCheckFailures } from '../verify/stack-checks/record';
 import type { Promotion } from './types';
+import type { RegistryReader } from '../ports';
 import { repositoryOf } from '../reference/repository';
 
 /** Options of {@link promoteVersion}. */
@@ -76,8 +77,22 @@ export async function promoteVersion(opts: PromoteOptions): Promise<ReleaseResul
   }
   say(`promote ${opts.version}: commit ${src.commit.slice(0, 7)}, ${entries.length} image${entries.length > 1 ? 's' : ''}, registry ${client.registry}`);
 
+  const stable = stableTag(opts.version);
+  // Reads only, all at once (each awaited below in the order of the checks that use it): the
+  // stack-wide check record, the source manifests, the current stable manifests, the
+  // records, and ahead of need the image tag lists of the moving tags and, once the records
+  // say the global `stable` moves too, where it points now.
+  const checksP = readStackCheckFailures(client, src.namespace, opts.version, entries);
+  const recordTagsP = client.listTags(promotionsRepository(src.namespace));
+  const reads = readsAhead(client, entries.map((e) => repositoryOf(src.namespace, e.image)), recordTagsP.then((tags) => movesGlobalStable(src.versions, tags, opts.version)));
+  const allP = Promise.all([
+    mapLimit(entries, READ_CONCURRENCY, async (e) => ({ e, manifest: await fetchManifestOrNull(client, repositoryOf(src.namespace, e.image), e.tag) })),
+    mapLimit(entries, READ_CONCURRENCY, (e) => fetchManifestOrNull(client, repositoryOf(src.namespace, e.image), stable)),
+    recordTagsP,
+  ]);
+  for (const p of [checksP, allP]) p.catch(() => undefined);
   // A version whose stack-wide checks failed for exactly these tags is refused before anything changes.
-  const checkFailures = await readStackCheckFailures(client, src.namespace, opts.version, entries);
+  const checkFailures = await checksP;
   if (checkFailures.length) {
     throw new InputError({
       file: 'stackChecks',
@@ -85,13 +100,7 @@ export async function promoteVersion(opts: PromoteOptions): Promise<ReleaseResul
       fix: 'fix the images (or the check in specs.yml), build and push a new commit, and promote that',
     });
   }
-  const stable = stableTag(opts.version);
-  // Reads only, all at once: the source manifests, the current stable manifests, the records.
-  const [sources, previous, recordTags] = await Promise.all([
-    mapLimit(entries, READ_CONCURRENCY, async (e) => ({ e, manifest: await fetchManifestOrNull(client, repositoryOf(src.namespace, e.image), e.tag) })),
-    mapLimit(entries, READ_CONCURRENCY, (e) => fetchManifestOrNull(client, repositoryOf(src.namespace, e.image), stable)),
-    client.listTags(promotionsRepository(src.namespace)),
-  ]);
+  const [sources, previous, recordTags] = await allP;
   const number = nextPromotionNumber(recordTags, opts.version);
   const missing = sources.filter((s) => s.manifest === null).map((s) => s.e.reference);
   if (missing.length) {
@@ -110,10 +119,10 @@ export async function promoteVersion(opts: PromoteOptions): Promise<ReleaseResul
   }));
   // The global `stable` tag follows the newest promoted version, in the same unit.
   const global = movesGlobalStable(src.versions, recordTags, opts.version)
-    ? await globalMoves(client, moves)
+    ? await globalMoves(reads, moves)
     : [];
   if (global.length) say(`  ${opts.version} is the newest promoted version: the global \`${GLOBAL_STABLE_TAG}\` tags move too`);
-  const moving = await movingMoves(client, src.namespace, opts.version, sources.map(({ e, manifest }) => ({ image: e.image, sourceTag: e.tag, next: manifest! })), global.length > 0);
+  const moving = await movingMoves(reads, src.namespace, opts.version, sources.map(({ e, manifest }) => ({ image: e.image, sourceTag: e.tag, next: manifest! })), global.length > 0);
   const promotion: Promotion = {
     number,
     version: opts.version,
@@ -126,4 +135,36 @@ export async function promoteVersion(opts: PromoteOptions): Promise<ReleaseResul
     ...(moving.length ? { movingTags: moving.map((m) => promotedImage(m, client.registry, src.namespace, m.sourceTag)) } : {}),
   };
   return executeRelease([...moves, ...global, ...moving], promotion, { client, namespace: src.namespace, what: `promotion of ${opts.version}`, dryRun: opts.dryRun, onProgress: say });
+}
+
+/**
+ * `client`'s `listTags` and `getManifest` with some answers asked for at once: the tag list
+ * of each of `repositories`, and, when `globalMoves` resolves true, each one's
+ * `stable` manifest. Each early answer (or error) goes to the first call that asks for it
+ * (later calls ask the registry again); the others pass through. So the reads of the
+ * moving tags and the global `stable` go out with the other reads instead of after them.
+ */
+function readsAhead(client: Pick<RegistryReader, 'listTags' | 'getManifest'>, repositories: readonly string[], globalMoves: Promise<boolean>): Pick<RegistryReader, 'listTags' | 'getManifest'> {
+  const early = new Map<string, Promise<unknown>>();
+  const keep = (key: string, p: Promise<unknown>) => {
+    p.catch(() => undefined); // met by the call that takes it, or never needed
+    early.set(key, p);
+  };
+  const take = <T>(key: string): Promise<T> | undefined => {
+    const p = early.get(key) as Promise<T> | undefined;
+    early.delete(key);
+    return p;
+  };
+  for (const r of repositories) keep(`tags ${r}`, client.listTags(r));
+  const global = globalMoves.then((yes) => {
+    if (yes) for (const r of repositories) keep(`manifest ${r}:${GLOBAL_STABLE_TAG}`, client.getManifest(r, GLOBAL_STABLE_TAG));
+  });
+  global.catch(() => undefined);
+  return {
+    listTags: (r) => take<string[]>(`tags ${r}`) ?? client.listTags(r),
+    getManifest: async (r, ref) => {
+      await global.catch(() => undefined);
+      return (await take<Awaited<ReturnType<RegistryReader['getManifest']>>>(`manifest ${r}:${ref}`)) ?? client.getManifest(r, ref);
+    },
+  };
 }

@@ -1,7 +1,8 @@
 /** `builder:` and `secrets:` of specs.yml, the credential-like build arg warning, and IMAGESTACK_BUILDER. */
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../errors';
-import { builderFromEnv, specsCredentialWarnings } from './builder';
+import { builderFromEnv, mayNameCredentialArgs, specsCredentialWarnings } from './builder';
+import { toSpecsJson } from './document';
 import { parseSpecs } from './load';
 
 const HEAD = 'registry: r:5000\nnamespace: ns\nversions:\n  "1": {}\n';
@@ -66,5 +67,32 @@ describe('IMAGESTACK_BUILDER', () => {
     expect(builderFromEnv({})).toEqual({});
     expect(builderFromEnv({ IMAGESTACK_BUILDER: 'classic' })).toEqual({ builder: 'classic', builderFrom: 'IMAGESTACK_BUILDER' });
     expect(() => builderFromEnv({ IMAGESTACK_BUILDER: 'kaniko' })).toThrow(InputError);
+  });
+});
+
+describe('mayNameCredentialArgs (skips parsing specs.yml for the credential warnings)', () => {
+  // Whenever it says false, the warnings of the parsed text are empty; it says true for each text that warns.
+  const texts = [
+    'images:\n  a:\n    args: { API_TOKEN: x }\n',
+    'images:\n  a:\n    args: { "my_key": x }\n',
+    'versions:\n  "1":\n    args:\n      Password: x\n',
+    'images:\n  a:\n    versions:\n      "1":\n        args: { SECRET_FILE: y }\n',
+    // An escape spells the name: only the parse can tell.
+    'images:\n  a:\n    args: { "TO\\x4BEN": x }\n',
+    'images:\n  a:\n    args: { "PASS\\\n      WORD": x }\n',
+    'images:\n  a:\n    args: { USER: sandbox, OPT: "1" }\n',
+    'versions:\n  "1":\n    args: { LEVEL: "2" }\nimages:\n  b: {}\n',
+    '# a TOKEN in a comment only\nimages:\n  a: {}\n',
+    'images: [',
+  ];
+  it.each(texts)('%j', (text) => {
+    const warns = specsCredentialWarnings(toSpecsJson(text)).length > 0;
+    if (!mayNameCredentialArgs(text)) expect(warns).toBe(false);
+    if (warns) expect(mayNameCredentialArgs(text)).toBe(true);
+  });
+  it('says false for a text with no credential word and no escape, and true for the escapes', () => {
+    expect(mayNameCredentialArgs('images:\n  a:\n    args: { USER: sandbox }\n')).toBe(false);
+    expect(specsCredentialWarnings(toSpecsJson('images:\n  a:\n    args: { "TO\\x4BEN": x }\n'))).toHaveLength(1);
+    expect(mayNameCredentialArgs('images:\n  a:\n    args: { "TO\\x4BEN": x }\n')).toBe(true);
   });
 });

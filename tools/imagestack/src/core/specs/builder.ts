@@ -129,6 +129,16 @@ export function credentialArgWarnings(args: ReadonlyArray<{ where: string; args:
 }
 
 /**
+ * False when no build arg of the specs.yml `text` can look like a credential, so that
+ * {@link specsCredentialWarnings} of it is surely empty without parsing it (a whole parse
+ * of a large specs.yml costs ~100 ms): every key is in the text verbatim unless an escape
+ * (`\`) makes it, and YAML's line folding only turns line breaks into spaces.
+ */
+export function mayNameCredentialArgs(text: string): boolean {
+  return text.includes('\\') || CREDENTIAL_WORDS.test(text);
+}
+
+/**
  * {@link credentialArgWarnings} of every build arg specs.yml sets, from its plain JSON (any
  * shape): per version (`versions.<V>.args`), per image (`images.<I>.args`) and per image and
  * version (`images.<I>.versions.<V>.args`).

@@ -109,14 +109,15 @@ function sha256(data: string | Buffer): string {
  * @param opts.index the stack's input index, when the caller already made it
  * @param opts.head the full sha of the checked-out HEAD, when the caller already knows it
  *   (`undefined`: looked up; there may be no commit yet)
+ * @param opts.toplevel the top level of the working tree, when the caller already knows it
  * @returns node key (`<image>@<version>`) → 12 lowercase hex; an empty map when nothing
  *   uncommitted touches any image
  * @throws GitError when git fails (e.g. the workspace is not in a git working tree).
  */
-export async function computeDirty(stack: Stack, opts: { index?: InputIndex; head?: string } = {}): Promise<Map<string, string>> {
+export async function computeDirty(stack: Stack, opts: { index?: InputIndex; head?: string; toplevel?: string } = {}): Promise<Map<string, string>> {
   const cwd = stack.specs.root;
   const [top, index, status, head] = await Promise.all([
-    toplevel(cwd),
+    opts.toplevel ?? toplevel(cwd),
     opts.index ?? createInputIndex(stack),
     runGit(cwd, STATUS_ARGS),
     opts.head ?? headShaOrUndefined(cwd),

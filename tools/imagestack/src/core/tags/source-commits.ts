@@ -108,6 +108,8 @@ export interface WalkOptions {
   head?: string;
   history?: StartedHistory;
   index?: InputIndex;
+  /** `$GIT_DIR/shallow`, when the caller knows it (`RepoFacts.shallowFile`; asked of git otherwise). */
+  shallowFile?: string;
   /** Also say why each node resolved where it did ({@link SourceCommits.why}); off by default (no cost then). */
   explain?: boolean;
 }
@@ -115,6 +117,9 @@ export interface WalkOptions {
 async function walkSourceCommits(stack: Stack, opts: WalkOptions): Promise<SourceCommits> {
   const cwd = stack.specs.root;
   const resolved = opts.history !== undefined && opts.head === opts.history.head ? opts.history.head : undefined;
+  // Read while the head and the index are made; its error, if any, is reported in its turn (below).
+  const shallowP = shallowCommits(cwd, opts.shallowFile);
+  shallowP.catch(() => undefined);
   const [head, index] = await Promise.all([resolved ?? revParse(cwd, opts.head ?? 'HEAD'), opts.index ?? createInputIndex(stack)]);
 
   const images = index.images;
@@ -257,7 +262,7 @@ async function walkSourceCommits(stack: Stack, opts: WalkOptions): Promise<Sourc
     for (const [i, v] of changes) mark(i, v, sha);
   };
 
-  const shallow = await shallowCommits(cwd);
+  const shallow = await shallowP;
   let commitsRead = 0;
   try {
     for await (const commit of firstParentHistory(cwd, head, { onParsed: prefetch, started: opts.history })) {
