@@ -54,6 +54,21 @@ die() { printf '[engine] error: %s\n' "$*" >&2; exit 1; }
 
 mkdir -p "$STATE/cache" "$STATE/logs"
 
+# Starts a daemon: "$@" in the background, in a session of its own (it outlives this script and
+# is not killed with its process group), holding none of our file descriptors but 0-2 (the
+# caller redirects those). An inherited descriptor would be kept for the daemon's life: a
+# caller's `flock <file> bash up.sh` lock (held for good: every later flock waits), or a CI
+# runner's pipe (its reader never sees the end). `$!` is the daemon's pid, as with `&`.
+start_daemon() {
+  (
+    for fd in /proc/$BASHPID/fd/*; do
+      fd=${fd##*/}
+      [ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-"
+    done
+    exec setsid "$@"
+  ) &
+}
+
 need_root() {
   [ "$(id -u)" = 0 ] || die "$1 needs root (run as root, or start a Docker engine yourself and set DOCKER_HOST)"
 }
@@ -97,13 +112,12 @@ else
     mkdir -p "$STATE/docker" "$STATE/exec"
     rm -f "$SOCK" "$STATE/dockerd.pid"
     log "starting a private dockerd (data-root $STATE/docker, socket $SOCK)"
-    # setsid: the daemon outlives this script and is not killed with its process group.
-    setsid dockerd \
+    start_daemon dockerd \
       --data-root "$STATE/docker" \
       --exec-root "$STATE/exec" \
       --host "$ENGINE" \
       --pidfile "$STATE/dockerd.pid" \
-      >"$STATE/logs/dockerd.log" 2>&1 < /dev/null &
+      >"$STATE/logs/dockerd.log" 2>&1 < /dev/null
     for _ in $(seq 1 60); do
       engine_answers "$ENGINE" && break
       sleep 0.5
@@ -154,8 +168,8 @@ http:
     X-Content-Type-Options: [nosniff]
 YML
   log "starting docker-registry at http://$REGISTRY (data $STATE/registry-$PORT)"
-  setsid docker-registry serve "$STATE/registry-$PORT.yml" \
-    >"$STATE/logs/registry-$PORT.log" 2>&1 < /dev/null &
+  start_daemon docker-registry serve "$STATE/registry-$PORT.yml" \
+    >"$STATE/logs/registry-$PORT.log" 2>&1 < /dev/null
   echo $! >"$STATE/registry-$PORT.pid"
   for _ in $(seq 1 40); do registry_answers && break; sleep 0.25; done
   registry_answers || { tail -n 30 "$STATE/logs/registry-$PORT.log" >&2; die "registry did not answer within 10 s"; }
