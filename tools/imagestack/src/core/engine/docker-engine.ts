@@ -94,6 +94,11 @@ export class DockerEngine implements ImageEngine {
     }
   }
 
+  /** See {@link ImageEngine.saveImage}. */
+  async saveImage(_image: string, _signal?: AbortSignal): Promise<NodeJS.ReadableStream> {
+    throw new Error('not implemented yet');
+  }
+
   /** See {@link ImageEngine.ensureLocal}. */
   ensureLocal(reference: string, auth: AuthConfig, log: StepLog, signal?: AbortSignal): Promise<boolean> {
     return ensureLocal(this.#docker, reference, auth, log, signal);
@@ -130,6 +135,7 @@ export function lazyDockerEngine(docker?: Docker, builder?: ImageBuilder): Image
     inspectImage: (reference) => get().inspectImage(reference),
     ensureLocal: (reference, auth, log, signal) => get().ensureLocal(reference, auth, log, signal),
     push: (reference, auth, log, signal) => get().push(reference, auth, log, signal),
+    saveImage: (image, signal) => get().saveImage(image, signal),
   };
 }
 
