@@ -60,13 +60,17 @@ export interface PushImageOptions {
   mountFrom?: readonly string[];
 }
 
-/** Compressed layers pushed or read by this process: diff ID → where its blob is (per registry). */
+/**
+ * Compressed layers pushed by this process: diff ID → its blob and the repositories holding it.
+ * Not keyed by registry: a digest names the same bytes anywhere, and each use is checked (HEAD,
+ * mount) before it is trusted; a mount source on another registry simply does not mount.
+ */
 const remembered = new Map<string, KnownLayer>();
 /** Most entries {@link remembered} keeps (the oldest go first). */
 const REMEMBERED_MAX = 10_000;
 
-function remember(registry: string, diffId: string, descriptor: Descriptor, repository: string): void {
-  const key = `${registry} ${diffId}`;
+function remember(diffId: string, descriptor: Descriptor, repository: string): void {
+  const key = diffId;
   const had = remembered.get(key);
   const repositories = [repository, ...(had?.descriptor.digest === descriptor.digest ? had.repositories.filter((r) => r !== repository) : [])].slice(0, 8);
   remembered.delete(key);
@@ -103,14 +107,14 @@ export async function pushImage(t: Transport, repository: string, archive: NodeJ
     const start = (layer: SpooledLayer) => {
       if (pushes.has(layer.diffId)) return;
       const i = pushes.size + 1;
-      const k = known.get(layer.diffId) ?? remembered.get(`${t.registry} ${layer.diffId}`);
+      const k = known.get(layer.diffId) ?? remembered.get(layer.diffId);
       const p = queue.then(async () => {
         const r = await pushLayer(t, repository, layer, k, {
           signal,
           onBytes: (b) => progress(`layer ${i}: ${mb(b)} sent (compressed) of ${mb(layer.size)} (uncompressed)`),
         });
         progress(`layer ${i}: ${r.outcome === 'sent' ? `sent, ${mb(r.bytesSent)} compressed` : r.outcome === 'mounted' ? `mounted from ${k?.repositories.join(', ')}` : 'already in the repository'} (${r.descriptor.digest.slice(0, 19)})`);
-        remember(t.registry, layer.diffId, r.descriptor, repository);
+        remember(layer.diffId, r.descriptor, repository);
         return r;
       });
       p.catch(() => stop.abort()); // one failed layer stops the rest; its error is thrown below
