@@ -63,15 +63,13 @@ describe('readSavedImage', () => {
       { name: 'manifest.json', data: JSON.stringify([{ Config: `${sha(cfg)}.json`, RepoTags: null, Layers: ['ffff/layer.tar', '1111/layer.tar', '2222/layer.tar'] }]) },
       { name: 'repositories', data: '{}' },
     ]);
-    const seen: string[] = [];
-    const image = await readSavedImage(Readable.from([archive]), dir, (l) => seen.push(l.name));
+    const image = await readSavedImage(Readable.from([archive]), dir);
     expect(image.config.equals(cfg)).toBe(true);
     expect(image.layers.map((l) => [l.name, l.diffId, l.size])).toEqual([
       ['ffff/layer.tar', `sha256:${sha(a)}`, a.length],
       ['1111/layer.tar', `sha256:${sha(b)}`, b.length],
       ['ffff/layer.tar', `sha256:${sha(a)}`, a.length],
     ]);
-    expect(seen).toEqual(['1111/layer.tar', 'ffff/layer.tar']); // as each was written, in archive order
     expect(readFileSync(image.layers[1].file).equals(b)).toBe(true);
     expect(readdirSync(dir)).toHaveLength(2);
   });
@@ -125,7 +123,7 @@ describe('readSavedImage', () => {
     const ctl = new AbortController();
     ctl.abort(new Error('stop'));
     const never = new Readable({ read() {} });
-    await expect(readSavedImage(never, dir, undefined, ctl.signal)).rejects.toThrow('stop');
+    await expect(readSavedImage(never, dir, ctl.signal)).rejects.toThrow('stop');
   });
 });
 

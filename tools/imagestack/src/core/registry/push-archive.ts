@@ -49,8 +49,7 @@ function isLayerEntry(name: string): boolean {
 
 /**
  * Reads `archive` to its end: small JSON entries into memory, every layer tar into a file of
- * `dir` (named by its order), calling `onLayer` for each `…/layer.tar` as soon as it is
- * written (for pipelined uploads; the file stays until `dir` is removed).
+ * `dir` (named by its order; the files stay until `dir` is removed).
  *
  * @throws Error naming what is wrong when the archive is not a `docker save` archive of exactly
  *   one image, is truncated, or its layers do not hash to the config's `rootfs.diff_ids`; the
@@ -59,7 +58,6 @@ function isLayerEntry(name: string): boolean {
 export async function readSavedImage(
   archive: NodeJS.ReadableStream,
   dir: string,
-  onLayer?: (layer: SpooledLayer) => void,
   signal?: AbortSignal,
 ): Promise<SavedImage> {
   const small = new Map<string, Buffer>();
@@ -81,7 +79,6 @@ export async function readSavedImage(
       } else if (type === 'file' && isLayerEntry(name)) {
         const layer = await spool(entry, name, path.join(dir, `layer-${spooled.size}.tar`));
         spooled.set(name, layer);
-        if (name.endsWith('/layer.tar')) onLayer?.(layer);
       } else if (type === 'file' && (entry.header.size ?? 0) <= MAX_JSON_BYTES) {
         const chunks: Buffer[] = [];
         for await (const c of entry) chunks.push(c as Buffer);

@@ -9,11 +9,14 @@
  *    digest) gives its image manifest(s) and config(s), hence diff ID ↔ compressed blob for
  *    every layer of the parent, and earlier pushes of this process are remembered the same way.
  *    A child's layers start with its parent's, so those are never compressed nor sent again.
- * 2. The archive is read as it comes (`push-archive.ts`); each layer, once written to a
- *    temporary file, is pushed at once while the archive reading goes on (`push-layer.ts`:
- *    found, mounted, or compressed while sent), one layer upload at a time.
- * 3. The config blob (the archive's config file as it is: its digest stays the image ID).
- * 4. The image manifest, put under its own digest: no tag is created or moved.
+ * 2. The archive is read to its end (`push-archive.ts`), each layer written to a temporary file.
+ *    When the repository holds the image's config already (the image was pushed before, by
+ *    digest, perhaps by another process: the config goes last, so all its layers went before
+ *    it), a layer not known is compressed once without sending to learn its digest, and looked
+ *    up; no state is kept between runs (DESIGN.md promise 1), the registry is asked.
+ * 3. Each layer, one at a time (`push-layer.ts`): found, mounted, or compressed while sent.
+ * 4. The config blob (the archive's config file as it is: its digest stays the image ID).
+ * 5. The image manifest, put under its own digest: no tag is created or moved.
  *
  * Nothing bigger than a JSON file is held in memory; the temporary files are removed at the end.
  */
@@ -26,8 +29,8 @@ import { formatPlatform } from '../platform/platform';
 import { getBlob } from './blob';
 import { getManifest, checkNames, putManifest } from './manifest';
 import { DOCKER_CONFIG, DOCKER_MANIFEST, isImageManifestMediaType, isIndexMediaType } from './media-types';
-import { readSavedImage, type SpooledLayer } from './push-archive';
-import { pushLayer, type KnownLayer, type LayerOutcome } from './push-layer';
+import { readSavedImage } from './push-archive';
+import { blobExists, pushLayer, type KnownLayer } from './push-layer';
 import { pushBlob } from './upload';
 import { sha256Digest } from './digest';
 import type { Transport } from './transport';
@@ -47,7 +50,7 @@ export interface PushedImage {
 export interface PushImageOptions {
   /** Aborting ends the push at once (`CancelledError`); no manifest is put, nothing is tagged. */
   signal?: AbortSignal;
-  /** Progress, one line each: `layer i/n …` with sizes in MB, then the manifest. */
+  /** Progress, one line each: `layer i/n …` (in image order, each distinct layer once) with sizes in MB, then the manifest. */
   onProgress?: (detail: string) => void;
   /**
    * Repositories of the same registry whose blobs may be cross-mounted instead of sent: the
@@ -68,6 +71,11 @@ export interface PushImageOptions {
 const remembered = new Map<string, KnownLayer>();
 /** Most entries {@link remembered} keeps (the oldest go first). */
 const REMEMBERED_MAX = 10_000;
+
+/** Forgets every layer {@link remember}ed, as a new process would (for tests). */
+export function forgetPushedLayers(): void {
+  remembered.clear();
+}
 
 function remember(diffId: string, descriptor: Descriptor, repository: string): void {
   const key = diffId;
@@ -96,53 +104,38 @@ export async function pushImage(t: Transport, repository: string, archive: NodeJ
       /* a broken listener must not break the push */
     }
   };
-  const stop = new AbortController();
-  const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
+  const signal = opts.signal;
   const cancelled = () => new CancelledError(`pushing ${t.registry}/${repository}`);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'imagestack-push-'));
-  const pushes = new Map<string, Promise<{ descriptor: Descriptor; outcome: LayerOutcome; bytesSent: number }>>();
-  let queue: Promise<unknown> = Promise.resolve();
   try {
     const known = await knownLayers(t, opts.mountFrom ?? [], signal, progress);
-    const start = (layer: SpooledLayer) => {
-      if (pushes.has(layer.diffId)) return;
-      const i = pushes.size + 1;
-      const k = known.get(layer.diffId) ?? remembered.get(layer.diffId);
-      const p = queue.then(async () => {
-        const r = await pushLayer(t, repository, layer, k, {
-          signal,
-          onBytes: (b) => progress(`layer ${i}: ${mb(b)} sent (compressed) of ${mb(layer.size)} (uncompressed)`),
-        });
-        progress(`layer ${i}: ${r.outcome === 'sent' ? `sent, ${mb(r.bytesSent)} compressed` : r.outcome === 'mounted' ? `mounted from ${k?.repositories.join(', ')}` : 'already in the repository'} (${r.descriptor.digest.slice(0, 19)})`);
-        remember(layer.diffId, r.descriptor, repository);
-        return r;
-      });
-      p.catch(() => stop.abort()); // one failed layer stops the rest; its error is thrown below
-      queue = p.catch(() => undefined);
-      pushes.set(layer.diffId, p);
-    };
-    progress(`reading the image and pushing its layers to ${t.registry}/${repository}`);
+    progress(`reading the image (docker save) to push it to ${t.registry}/${repository}`);
     let image;
     try {
-      image = await readSavedImage(archive, dir, start, signal);
+      image = await readSavedImage(archive, dir, signal);
     } catch (e) {
       if (opts.signal?.aborted) throw cancelled();
-      // A layer upload that failed stopped the reading: its error says more.
-      for (const p of pushes.values()) await p;
       throw e;
     }
-    image.layers.forEach(start);
-    const layers: Descriptor[] = [];
+    const probe = await blobExists(t, repository, sha256Digest(image.config), signal);
+    const unique = [...new Map(image.layers.map((l) => [l.diffId, l])).values()];
+    const done = new Map<string, Descriptor>();
     const counts = { sent: 0, present: 0, mounted: 0, bytesSent: 0 };
-    for (const layer of image.layers) {
-      const r = await pushes.get(layer.diffId)!;
-      layers.push(r.descriptor);
-    }
-    for (const p of pushes.values()) {
-      const r = await p;
+    for (const [n, layer] of unique.entries()) {
+      const i = `${n + 1}/${unique.length}`;
+      const k = known.get(layer.diffId) ?? remembered.get(layer.diffId);
+      const r = await pushLayer(t, repository, layer, k, {
+        signal,
+        probe,
+        onBytes: (b) => progress(`layer ${i}: ${mb(b)} sent (compressed) of ${mb(layer.size)} (uncompressed)`),
+      });
+      progress(`layer ${i}: ${r.outcome === 'sent' ? `sent, ${mb(r.bytesSent)} compressed` : r.outcome === 'mounted' ? `mounted from ${k?.repositories.join(', ')}` : 'already in the repository'} (${r.descriptor.digest.slice(0, 19)})`);
+      remember(layer.diffId, r.descriptor, repository);
+      done.set(layer.diffId, r.descriptor);
       counts[r.outcome]++;
       counts.bytesSent += r.bytesSent;
     }
+    const layers = image.layers.map((l) => done.get(l.diffId)!);
     const config = JSON.parse(image.config.toString('utf8')) as { os?: string; architecture?: string; variant?: string };
     if (!config.os || !config.architecture) throw new Error('the config of the docker save archive names no os and architecture');
     const platform = formatPlatform({ os: config.os, architecture: config.architecture, variant: config.variant });
@@ -155,8 +148,6 @@ export async function pushImage(t: Transport, repository: string, archive: NodeJ
     if (opts.signal?.aborted && !(e instanceof CancelledError)) throw cancelled();
     throw e;
   } finally {
-    stop.abort();
-    await queue;
     await rm(dir, { recursive: true, force: true });
   }
 }
@@ -175,7 +166,7 @@ export function manifestBytes(config: Descriptor, layers: readonly Descriptor[])
  * its images), with the repository holding it. A plain repository (no tag nor digest) only adds
  * itself as a mount source for layers remembered from earlier pushes.
  */
-async function knownLayers(t: Transport, mountFrom: readonly string[], signal: AbortSignal, progress: (s: string) => void): Promise<Map<string, KnownLayer>> {
+async function knownLayers(t: Transport, mountFrom: readonly string[], signal: AbortSignal | undefined, progress: (s: string) => void): Promise<Map<string, KnownLayer>> {
   const known = new Map<string, KnownLayer>();
   for (const entry of mountFrom) {
     const ref = parseReference(entry.includes('/') ? entry : `${t.registry}/${entry}`);
@@ -200,7 +191,7 @@ async function knownLayers(t: Transport, mountFrom: readonly string[], signal: A
         });
       }
     } catch (e) {
-      if (signal.aborted) throw e;
+      if (signal?.aborted) throw e;
       progress(`mountFrom ${entry}: ${(e as Error).message.split('\n')[0]}; its layers are not known, skipped`);
     }
   }

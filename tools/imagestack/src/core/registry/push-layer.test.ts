@@ -131,6 +131,17 @@ describe('pushLayer', () => {
     ]);
   });
 
+  it('probe (the image was pushed before, its layers\' digests unknown): compressed once without sending, found by HEAD; when absent, sent with the same digest', async () => {
+    const first = await pushLayer(t, 'ns/probed', layer, undefined);
+    fake.seen.length = 0;
+    expect(await pushLayer(t, 'ns/probed', layer, undefined, { probe: true })).toEqual({ descriptor: first.descriptor, outcome: 'present', bytesSent: 0 });
+    expect(fake.seen.map((s) => s.method)).toEqual(['HEAD']);
+    fake.seen.length = 0;
+    const elsewhere = await pushLayer(t, 'ns/probed-elsewhere', layer, undefined, { probe: true });
+    expect(elsewhere).toMatchObject({ outcome: 'sent', descriptor: first.descriptor });
+    expect(fake.seen.map((s) => s.method)).toEqual(['HEAD', 'POST', 'PATCH', 'PUT']);
+  });
+
   it('a mount the registry declines (202): its upload session is cancelled, then the layer is sent', async () => {
     const first = await pushLayer(t, 'ns/parent2', layer, undefined);
     fake.mountable = false;

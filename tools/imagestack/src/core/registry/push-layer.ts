@@ -52,6 +52,13 @@ export interface PushLayerOptions {
   signal?: AbortSignal;
   /** Called with the compressed bytes sent so far, now and then. */
   onBytes?: (sent: number) => void;
+  /**
+   * The repository may hold the layer already though its digest is not known (the image was
+   * pushed before, by another process): compress it once without sending to learn its digest
+   * and look it up (`HEAD`) first. gzip of the same bytes gives the same bytes (same zlib, same
+   * level, no timestamp), so the digest holds when it is then sent.
+   */
+  probe?: boolean;
 }
 
 /**
@@ -77,6 +84,9 @@ export async function pushLayer(
     for (const from of known.repositories.filter((r) => r !== repository)) {
       if (await mountBlob(t, repository, descriptor.digest, from, scope, opts.signal)) return { descriptor, outcome: 'mounted', bytesSent: 0 };
     }
+  } else if (opts.probe) {
+    const descriptor = await compressedDescriptor(layer, opts.signal);
+    if (await blobExists(t, repository, descriptor.digest, opts.signal)) return { descriptor, outcome: 'present', bytesSent: 0 };
   }
   for (let attempt = 1; ; attempt++) {
     try {
@@ -114,6 +124,23 @@ async function mountBlob(t: Transport, repository: string, digest: string, from:
     await cancel?.arrayBuffer().catch(() => undefined);
   }
   return false;
+}
+
+/** The descriptor of the layer gzip-compressed as {@link uploadCompressed} sends it, nothing sent. */
+async function compressedDescriptor(layer: LayerSource, signal?: AbortSignal): Promise<Descriptor> {
+  const hash = createHash('sha256');
+  let size = 0;
+  const gzip = createReadStream(layer.file).pipe(createGzip());
+  try {
+    for await (const chunk of gzip) {
+      if (signal?.aborted) throw new CancelledError(`compressing layer ${layer.diffId}`);
+      hash.update(chunk as Buffer);
+      size += (chunk as Buffer).length;
+    }
+  } finally {
+    gzip.destroy();
+  }
+  return { mediaType: DOCKER_LAYER_GZIP, digest: `sha256:${hash.digest('hex')}`, size };
 }
 
 /** One whole streamed upload (POST, PATCH, PUT) of the layer gzip-compressed. */
