@@ -23,7 +23,6 @@ import type { Backoff, RequestEvent, TransportOptions } from './options';
 import { ATTEMPT_TIMEOUT_MS, DEFAULT_ANSWER_TIMEOUT_MS, DEFAULT_BACKOFF, DEFAULT_RETRIES, MAX_RETRY_AFTER_MS, backoffDelay, parseRetryAfter } from './retry';
 
 export type { Backoff, RequestEvent, TransportOptions } from './options';
-export type { RequestBody } from './http';
 export * from './retry';
 
 /** Most redirects followed for one request. */
@@ -48,11 +47,9 @@ export interface TransportRequest {
   scope?: string;
   headers?: Record<string, string>;
   /**
-   * The body: bytes, or a function making a stream of it (a blob upload, `push-blob.ts`). A
-   * stream is sent chunked, is never retried by the transport (the caller retries the whole
-   * upload: a registry's upload session cannot take the same bytes twice), has no whole-attempt
-   * time limit (its answer limit runs from the end of the body, and a body that stops flowing
-   * for that long ends the attempt), and is made again only to answer a 401 challenge.
+   * Bytes, or a function making a stream (a layer upload, `push-layer.ts`): sent chunked, made
+   * again only to answer a 401, never retried (the caller retries the whole upload), with no
+   * whole-attempt limit (see `sendHttp` for its answer limit).
    */
   body?: RequestBody;
   /** Cancels this request alone (with the transport's own `signal` option): `CancelledError`, no retry. */
@@ -265,7 +262,6 @@ export class Transport {
       const started = Date.now();
       let res: Response;
       try {
-        // A streamed body (a layer of any size) has no whole-attempt limit; sendHttp watches it flow.
         const limit = typeof body === 'function' ? undefined : AbortSignal.timeout(ATTEMPT_TIMEOUT_MS);
         const signal = outer && limit ? AbortSignal.any([outer, limit]) : (outer ?? limit);
         res = await sendHttp(method, current, currentHeaders, body, signal, this.#answerMs);
