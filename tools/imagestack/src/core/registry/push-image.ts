@@ -30,7 +30,7 @@ import { getBlob } from './blob';
 import { getManifest, checkNames, putManifest } from './manifest';
 import { DOCKER_CONFIG, DOCKER_MANIFEST, isImageManifestMediaType, isIndexMediaType } from './media-types';
 import { readSavedImage } from './push-archive';
-import { blobExists, pushLayer, type KnownLayer } from './push-layer';
+import { blobExists, DOCKER_LAYER_GZIP, pushLayer, type KnownLayer } from './push-layer';
 import { pushBlob } from './upload';
 import { sha256Digest } from './digest';
 import type { Transport } from './transport';
@@ -187,7 +187,9 @@ async function knownLayers(t: Transport, mountFrom: readonly string[], signal: A
         diffIds.forEach((diffId, i) => {
           const l = layers[i] as Descriptor;
           if (typeof diffId !== 'string' || typeof l?.digest !== 'string' || known.has(diffId)) return;
-          known.set(diffId, { descriptor: { mediaType: l.mediaType, digest: l.digest, size: l.size }, repositories: [ref.path] });
+          // The same gzip blob under its Docker schema 2 name when the parent is an OCI image.
+          const mediaType = l.mediaType === 'application/vnd.oci.image.layer.v1.tar+gzip' ? DOCKER_LAYER_GZIP : l.mediaType;
+          known.set(diffId, { descriptor: { mediaType, digest: l.digest, size: l.size }, repositories: [ref.path] });
         });
       }
     } catch (e) {
