@@ -140,6 +140,14 @@ export interface ImageEngine extends ImageBuilder {
    * still keeps (`docker rmi --no-prune`). Never throws: a tag already gone is fine.
    */
   untagImage(reference: string): Promise<void>;
+  /**
+   * The image `image` (an image ID or a reference) as `docker save` makes it (Engine API v1.41
+   * "ImageGet"): an uncompressed tar holding `manifest.json`, the image config JSON and each
+   * layer's `layer.tar`, streamed (never held in memory). Read by `RegistryClient.pushImage`.
+   * @param signal aborting ends the request and the stream with an error
+   * @throws EngineError when the engine has no such image or refuses
+   */
+  saveImage(image: string, signal?: AbortSignal): Promise<NodeJS.ReadableStream>;
   /** The container side, handed to the gates. */
   readonly containers: ContainerEngine;
 }
@@ -209,9 +217,11 @@ export type RegistryReader = Pick<RegistryClient, 'registry' | 'headManifest' | 
 
 /**
  * Registry writes: image manifests, tags, and the blobs of small records (promotion history);
- * pushes of whole images go through the engine ({@link ImageEngine.push}).
+ * pushes of whole images under a tag go through the engine ({@link ImageEngine.push}); one
+ * platform's image of a multi-platform image is pushed by digest, without a tag, by `pushImage`
+ * (from {@link ImageEngine.saveImage}'s archive).
  */
-export type RegistryWriter = Pick<RegistryClient, 'putManifest' | 'deleteTag' | 'pushBlob'>;
+export type RegistryWriter = Pick<RegistryClient, 'putManifest' | 'deleteTag' | 'pushBlob' | 'pushImage'>;
 
 /** The credentials the run resolved for its registry (handed to the engine for pulls and pushes). */
 export type RegistryCredentials = Pick<RegistryClient, 'registry' | 'credentials'>;

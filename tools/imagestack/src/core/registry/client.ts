@@ -10,6 +10,7 @@ import { getImageConfig } from './image-config';
 import { deleteManifest, getManifest, headManifest, putManifest } from './manifest';
 import { listTags } from './tags';
 import { pushBlob } from './upload';
+import { pushImage, type PushedImage, type PushImageOptions } from './push-image';
 import { deleteTag } from './delete-tag';
 import { Transport } from './transport';
 import type { TransportOptions } from './options';
@@ -139,6 +140,20 @@ export class RegistryClient {
    */
   pushBlob(repository: string, bytes: Buffer, mediaType?: string): Promise<{ descriptor: Descriptor; uploaded: boolean }> {
     return pushBlob(this.transport, repository, bytes, mediaType);
+  }
+
+  /**
+   * Pushes the image of a `docker save` archive ({@link ImageEngine.saveImage}) to
+   * `repository` BY DIGEST, with no tag: each layer gzip-compressed while it is sent (a blob
+   * the repository holds is not sent again, one of a `mountFrom` repository is cross-mounted),
+   * the config blob, then the Docker schema 2 image manifest under its own digest
+   * (`core/registry/push-image.ts`).
+   *
+   * @returns the manifest's descriptor, the image's platform and what was sent
+   * @throws RegistryError when the registry refuses; CancelledError when aborted
+   */
+  pushImage(repository: string, archive: NodeJS.ReadableStream, opts?: PushImageOptions): Promise<PushedImage> {
+    return pushImage(this.transport, repository, archive, opts);
   }
 
   /**

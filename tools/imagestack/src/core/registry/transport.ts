@@ -15,7 +15,7 @@ import { Authenticator } from './auth';
 import type { Credentials } from './credentials';
 import { credentialSource, resolveCredentials } from './credentials';
 import { errorFromResponse, isTemporaryStatus, networkError, type ErrorContext } from './error';
-import { sendHttp, type HttpAnswer } from './http';
+import { sendHttp, type HttpAnswer, type RequestBody } from './http';
 import { redact, registerSecret } from './redact';
 import type { RegistryError } from '../errors';
 import { CancelledError } from '../errors';
@@ -40,13 +40,20 @@ export function defaultScheme(registry: string): 'http' | 'https' {
 
 /** A request as the operations describe it. */
 export interface TransportRequest {
-  method: 'GET' | 'HEAD' | 'PUT' | 'DELETE' | 'POST';
+  method: 'GET' | 'HEAD' | 'PUT' | 'DELETE' | 'POST' | 'PATCH';
   /** Path (`/v2/…`) relative to the registry, or an absolute URL (pagination links). */
   path: string;
   /** Token scope, e.g. `repository:a/b:pull`; `undefined` for `/v2/`. */
   scope?: string;
   headers?: Record<string, string>;
-  body?: Buffer;
+  /**
+   * Bytes, or a function making a stream (a layer upload, `push-layer.ts`): sent chunked, made
+   * again only to answer a 401, never retried (the caller retries the whole upload), with no
+   * whole-attempt limit (see `sendHttp` for its answer limit).
+   */
+  body?: RequestBody;
+  /** Cancels this request alone (with the transport's own `signal` option): `CancelledError`, no retry. */
+  signal?: AbortSignal;
 }
 
 /** Waits `ms`, or less when `signal` is aborted meanwhile (the caller checks it). */
@@ -100,7 +107,7 @@ export class Transport {
     this.#auth = new Authenticator(
       opts.registry,
       () => this.#resolveCredentials(),
-      (method, url, headers, body) => this.#sendWithRetry(method, url, headers, body, false),
+      (method, url, headers, body) => this.#sendWithRetry(method, url, headers, body, false, this.#signal),
     );
   }
 
@@ -148,11 +155,12 @@ export class Transport {
   async request(req: TransportRequest): Promise<HttpAnswer> {
     const url = this.url(req.path);
     const follow = req.method === 'GET' || req.method === 'HEAD';
+    const signal = req.signal && this.#signal ? AbortSignal.any([req.signal, this.#signal]) : (req.signal ?? this.#signal);
     for (let authTry = 0; ; authTry++) {
       const headers: Record<string, string> = { ...req.headers };
       const authorization = await this.#auth.authorization(req.scope);
       if (authorization) headers.authorization = authorization;
-      const res = await this.#sendWithRetry(req.method, url, headers, req.body, follow);
+      const res = await this.#sendWithRetry(req.method, url, headers, req.body, follow, signal);
       if (res.status === 401 && authTry === 0) {
         if (await this.#auth.unauthorized(res.headers.get('www-authenticate'), authorization, req.scope)) {
           await drain(res);
@@ -212,27 +220,29 @@ export class Transport {
     method: string,
     url: string,
     headers: Record<string, string>,
-    body: Buffer | undefined,
+    body: RequestBody | undefined,
     followRedirects: boolean,
+    signal: AbortSignal | undefined,
   ): Promise<HttpAnswer> {
+    const retries = typeof body === 'function' ? 0 : this.retries;
     for (let attempt = 0; ; attempt++) {
-      this.#throwIfCancelled(method, url);
+      this.#throwIfCancelled(method, url, signal);
       let res: HttpAnswer;
       try {
-        res = await this.#exchange(method, url, headers, body, followRedirects);
+        res = await this.#exchange(method, url, headers, body, followRedirects, signal);
       } catch (err) {
-        this.#throwIfCancelled(method, url);
-        if (attempt >= this.retries) throw networkError(method, redact(url), this.#label(url), err, attempt + 1);
-        await sleep(backoffDelay(attempt, this.#backoff), this.#signal);
+        this.#throwIfCancelled(method, url, signal);
+        if (attempt >= retries) throw networkError(method, redact(url), this.#label(url), err, attempt + 1);
+        await sleep(backoffDelay(attempt, this.#backoff), signal);
         continue;
       }
       const retryAfter = parseRetryAfter(res.headers.get('retry-after'));
-      if (!isTemporaryStatus(res.status) || attempt >= this.retries || (retryAfter !== undefined && retryAfter > MAX_RETRY_AFTER_MS)) {
+      if (!isTemporaryStatus(res.status) || attempt >= retries || (retryAfter !== undefined && retryAfter > MAX_RETRY_AFTER_MS)) {
         this.#attempts.set(res, attempt + 1);
         return res;
       }
       await drain(res);
-      await sleep(retryAfter ?? backoffDelay(attempt, this.#backoff), this.#signal);
+      await sleep(retryAfter ?? backoffDelay(attempt, this.#backoff), signal);
     }
   }
 
@@ -241,8 +251,9 @@ export class Transport {
     method: string,
     url: string,
     headers: Record<string, string>,
-    body: Buffer | undefined,
+    body: RequestBody | undefined,
     followRedirects: boolean,
+    outer: AbortSignal | undefined,
   ): Promise<HttpAnswer> {
     let current = url;
     let currentHeaders = headers;
@@ -251,8 +262,8 @@ export class Transport {
       const started = Date.now();
       let res: HttpAnswer;
       try {
-        const limit = AbortSignal.timeout(ATTEMPT_TIMEOUT_MS);
-        const signal = this.#signal ? AbortSignal.any([this.#signal, limit]) : limit;
+        const limit = typeof body === 'function' ? undefined : AbortSignal.timeout(ATTEMPT_TIMEOUT_MS);
+        const signal = outer && limit ? AbortSignal.any([outer, limit]) : (outer ?? limit);
         res = await sendHttp(method, current, currentHeaders, body, signal, this.#answerMs);
       } catch (err) {
         this.#report(method, current, undefined, started);
@@ -273,9 +284,9 @@ export class Transport {
     }
   }
 
-  /** @throws CancelledError naming the request when the `signal` option is aborted */
-  #throwIfCancelled(method: string, url: string): void {
-    if (this.#signal?.aborted) throw new CancelledError(`${method} ${redact(url)}`);
+  /** @throws CancelledError naming the request when the `signal` option (or the request's) is aborted */
+  #throwIfCancelled(method: string, url: string, signal: AbortSignal | undefined = this.#signal): void {
+    if (signal?.aborted) throw new CancelledError(`${method} ${redact(url)}`);
   }
 
   #report(method: string, url: string, status: number | undefined, started: number): void {
