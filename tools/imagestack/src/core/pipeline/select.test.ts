@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../errors';
-import { checkNames, forcedSuffix, refuseIncompleteTags, refusePlatformBuilds, selectEntries } from './select';
+import { checkNames, forcedSuffix, refuseIncompleteTags, selectEntries } from './select';
 import { fakePlan, fakeStack } from './__fixtures__/ports';
 
 const stack = fakeStack({ base: [], mid: ['base'], leaf: ['mid'], side: ['base'] });
@@ -50,33 +50,6 @@ describe('checkNames', () => {
     expect(err!.message).toContain('unknown image "nope"');
     expect(err!.message).toContain('unknown version "9"');
     expect(err!.message).toContain(path.join(path.basename(stack.specs.root), 'specs.yml'));
-  });
-});
-
-describe('refusePlatformBuilds', () => {
-  it('refuses an image to build that asks for platforms (promise 10), and lets one in the registry or declaring none go', () => {
-    const plan = fakePlan(stack, ['base']);
-    const s = selectEntries(plan, stack, { now });
-    expect(() => refusePlatformBuilds(s.entries, s.toBuild, 'specs.yml')).not.toThrow();
-    s.entries.get('base@1')!.platforms = ['linux/amd64', 'linux/arm64']; // in the registry: not built
-    expect(() => refusePlatformBuilds(s.entries, s.toBuild, 'specs.yml')).not.toThrow();
-    s.entries.get('mid@1')!.platforms = ['linux/amd64', 'linux/arm64'];
-    const err = (() => {
-      try {
-        refusePlatformBuilds(s.entries, s.toBuild, 'specs.yml');
-      } catch (e) {
-        return e as InputError;
-      }
-    })();
-    expect(err).toBeInstanceOf(InputError);
-    expect(err!.problems).toEqual([
-      {
-        file: 'specs.yml',
-        message:
-          'image "mid" at version 1 asks for platforms linux/amd64, linux/arm64, but this imagestack builds for the engine\'s own platform only; a tag built so would lack platforms asked for',
-        fix: 'remove "platforms" for "mid" from specs.yml until per-platform builds land (issue 14), or build only images that declare none',
-      },
-    ]);
   });
 });
 

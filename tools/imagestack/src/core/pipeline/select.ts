@@ -94,27 +94,6 @@ export function selectEntries(plan: Plan, stack: Stack, opts: SelectOptions): Se
 }
 
 /**
- * Refuses, before anything is built, an image to build whose specs.yml entry asks for platforms
- * (DESIGN.md promise 10: a multi-platform tag names every platform asked for, each verified, or
- * does not exist). The plan reads `platforms:`, but building per platform is not in the pipeline
- * yet (issue 14), and building only the engine's platform under the tag would break the promise.
- *
- * @param toBuild node keys to build (see {@link Selection.toBuild})
- * @throws InputError naming each such image and version, specs.yml and the fix
- */
-export function refusePlatformBuilds(entries: ReadonlyMap<string, PlanEntry>, toBuild: readonly string[], specsFile: string): void {
-  const asking = toBuild.map((k) => entries.get(k)!).filter((e) => e.platforms.length > 0);
-  if (asking.length === 0) return;
-  throw new InputError(
-    asking.map((e) => ({
-      file: specsFile,
-      message: `image "${e.image}" at version ${e.version} asks for platforms ${e.platforms.join(', ')}, but this imagestack builds for the engine's own platform only; a tag built so would lack platforms asked for`,
-      fix: `remove "platforms" for "${e.image}" from specs.yml until per-platform builds land (issue 14), or build only images that declare none`,
-    })),
-  );
-}
-
-/**
  * Refuses, before anything is built, a run that needs an image whose tag is in the registry but
  * lacks platforms its entry asks for (`plan.lackingPlatforms`): the tag is never overwritten
  * (promise 2) and a multi-platform tag must name every platform asked for (promise 10).
