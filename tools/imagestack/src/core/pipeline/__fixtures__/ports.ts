@@ -4,6 +4,7 @@
  * integration tests (`tools/imagestack/test/pipeline.test.ts`, `gates.test.ts`, …); these
  * fakes only record what the pipeline asked for, in order.
  */
+import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { tmpdir } from 'node:os';
@@ -136,7 +137,7 @@ export class FakeRegistry implements RunRegistry {
     for await (const chunk of archive) text += chunk.toString();
     const { reference, platform } = JSON.parse(text) as { reference: string; platform: string };
     this.journal.push(`pushimage ${repository.slice(NAMESPACE.length + 1)} ${platform}`);
-    const digest = digestOf(`manifest ${reference}`);
+    const digest = `sha256:${createHash('sha256').update(`manifest ${reference}`).digest('hex')}`;
     const descriptor = { mediaType: 'application/vnd.docker.distribution.manifest.v2+json', digest, size: 500 };
     this.manifests.set(`${repository}:${digest}`, descriptor);
     return { descriptor, platform, layers: { sent: 1, present: 0, mounted: 0, bytesSent: 100 } };
@@ -219,7 +220,8 @@ export class FakeEngine implements ImageEngine {
     this.journal.push(req.platform ? `build ${image} ${req.platform}` : `build ${image}`);
     this.builds.push(req);
     if (this.failBuild.has(image) || this.failBuild.has(`${image} ${req.platform}`)) throw new EngineError(`build of ${req.reference} failed: RUN exited 1`, ['RUN exited 1']);
-    const id = digestOf(`id ${req.reference}`);
+    // A platform's build gets an ID of its own (digestOf keeps only the first 32 characters).
+    const id = req.platform ? `sha256:${createHash('sha256').update(`id ${req.platform} ${req.reference}`).digest('hex')}` : digestOf(`id ${req.reference}`);
     this.local.set(req.reference, { id, size: 1000, labels: req.labels, repoDigests: [] });
     if (req.platform) this.platforms.set(id, req.platform);
     this.onBuilt?.(req, id);
