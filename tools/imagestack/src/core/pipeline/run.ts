@@ -28,7 +28,7 @@ import type { RunContext } from './context';
 import { executePlan } from './execute';
 import { hostPlatform } from './platforms/names';
 import { nodeKey } from '../tags/tag';
-import { checkNames, refuseIncompleteTags, selectEntries } from './select';
+import { checkNames, refuseClassicPlatformBases, refuseIncompleteTags, selectEntries } from './select';
 import { runStackChecks } from '../verify/stack-checks/run';
 import type { Gate, NodeResult, Reporter } from './types';
 import type { StackCheckResult } from '../verify/stack-checks/evaluate';
@@ -162,6 +162,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
     now: clock.now(),
   });
   refuseIncompleteTags(plan, selection.needed, path.relative(specs.root, specsFile) || 'specs.yml');
+  if (builder && !builder.client) refuseClassicPlatformBases(stack, selection.entries, selection.toBuild, builder.caps.description);
 
   // Build secrets of the images this run builds: a missing source stops the run before any build.
   const toBuildImages = [...selection.toBuild].map((k) => selection.entries.get(k)?.image).filter((i): i is string => i !== undefined);

@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../errors';
-import { checkNames, forcedSuffix, refuseIncompleteTags, selectEntries } from './select';
+import { checkNames, forcedSuffix, refuseClassicPlatformBases, refuseIncompleteTags, selectEntries } from './select';
 import { fakePlan, fakeStack } from './__fixtures__/ports';
 
 const stack = fakeStack({ base: [], mid: ['base'], leaf: ['mid'], side: ['base'] });
@@ -70,6 +70,30 @@ describe('refuseIncompleteTags', () => {
         file: 'specs.yml',
         message: `${plan.images.find((e) => e.image === 'side')!.reference} is in the registry but lacks linux/arm64, which specs.yml asks for "side" at version 1; a tag is never overwritten`,
         fix: 'give "side" a new tag (change its inputs, e.g. its entry in specs.yml) to build every platform, or remove linux/arm64 from its platforms',
+      },
+    ]);
+  });
+});
+
+describe('refuseClassicPlatformBases', () => {
+  it('refuses a multi-platform image with a base outside the stack under the classic builder, at its FROM line; stack parents and scratch are fine', () => {
+    const plan = fakePlan(stack);
+    const s = selectEntries(plan, stack, { now });
+    expect(() => refuseClassicPlatformBases(stack, s.entries, s.toBuild, 'the legacy builder')).not.toThrow();
+    for (const e of s.entries.values()) e.platforms = ['linux/amd64', 'linux/arm64'];
+    let err: InputError | undefined;
+    try {
+      refuseClassicPlatformBases(stack, s.entries, s.toBuild, 'the legacy builder');
+    } catch (e) {
+      err = e as InputError;
+    }
+    // Only base has an external base (debian:bookworm); its children are built from it per platform.
+    expect(err!.problems).toEqual([
+      {
+        file: 'images/base/Dockerfile',
+        line: 1,
+        message: 'image "base" is built for linux/amd64, linux/arm64 from debian:bookworm, a base outside the stack, with the legacy builder, which takes a local tag as it is whatever its platform',
+        fix: 'build with BuildKit (builder: auto or buildkit in specs.yml, or --builder buildkit), which resolves the base for each platform',
       },
     ]);
   });
