@@ -27,6 +27,17 @@ describe('decideAudit', () => {
     expect(f).toMatchObject({ flags: [], sourceTag: '2026.1-3f2a9c1', age: { ms: DAY, from: 'promotion' } });
   });
 
+  it('an index: gives its platforms, and flags a denied digest of any platform\'s image (gather.ts reads every platform\'s config)', () => {
+    const [f, single] = decideAudit(
+      [facts('multi', { digest: D('1'), otherDigests: [D('2'), D('3'), D('4'), D('c')], platforms: ['linux/amd64', 'linux/arm64'], createdAt: '2026-11-20T06:00:00Z' }), facts('one', { digest: D('1'), otherDigests: [], createdAt: '2026-11-20T06:00:00Z' })],
+      policy,
+      NOW,
+    );
+    expect(f.platforms).toEqual(['linux/amd64', 'linux/arm64']);
+    expect(f.flags).toEqual([{ kind: 'denied', detail: `${D('c').slice(0, 19)}… denied: CVE-2026-0001 in openssl` }]);
+    expect(single).not.toHaveProperty('platforms');
+  });
+
   it('flags a missing stable tag', () => {
     expect(decideAudit([facts('python')], policy, NOW)[0].flags).toEqual([{ kind: 'no-stable', detail: 'no 2026.1-stable tag in the registry' }]);
   });

@@ -17,8 +17,10 @@ export interface StableFacts {
   stable?: {
     /** Digest the stable tag points at (manifest or index). */
     digest: string;
-    /** Other digests of the same content: the platform manifest's, the config's (image ID). */
+    /** Other digests of the same content: the platform manifest's, the config's (image ID); for an index, every platform's. */
     otherDigests: string[];
+    /** The platforms (`os/architecture[/variant]`) of an image index; absent for a single-platform image manifest. */
+    platforms?: string[];
     /** When the newest promotion that set this digest was made (ISO 8601), from the promotion history. */
     promotedAt?: string;
     /** That promotion's number. */
@@ -73,6 +75,8 @@ export interface AuditFinding {
   version: string;
   stableTag: string;
   digest?: string;
+  /** The platforms the stable tag's image index names; absent for a single-platform image. */
+  platforms?: string[];
   sourceTag?: string;
   /** Age of the stable tag, ms, and what it was measured from. */
   age?: { ms: number; from: 'promotion' | 'created' };
@@ -108,6 +112,7 @@ export function decideAudit(facts: readonly StableFacts[], policy: AuditPolicy, 
       return finding;
     }
     finding.digest = s.digest;
+    if (s.platforms) finding.platforms = s.platforms;
     finding.sourceTag = s.sourceTag;
     const since = s.promotedAt ?? s.createdAt;
     const t = since ? Date.parse(since) : NaN;

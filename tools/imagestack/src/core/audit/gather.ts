@@ -11,7 +11,8 @@
 import * as path from 'node:path';
 import { InputError } from '../errors';
 import { revParse, runGit } from '../git/git';
-import { RegistryClient } from '../registry';
+import { indexPlatforms, isIndexMediaType, RegistryClient } from '../registry';
+import { parsePlatform } from '../platform/platform';
 import { readPromotions } from '../release/history';
 import type { Promotion } from '../release/types';
 import { loadSpecs } from '../specs/load';
@@ -87,13 +88,15 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
     if (!desc) return f;
     const cfg = await client.getImageConfig(repository, stableTag);
     const labels: Record<string, string> = cfg.config?.config?.Labels ?? {};
+    const each = await platformDigests(client, repository, stableTag, desc.mediaType);
     const promoted = lastPromotionOf(promotions, img.name, desc.digest);
     if (promotions.length && !promoted) f.notes.push(`${stableTag} points at a digest no promotion recorded (moved outside imagestack?)`);
     let sourceCommit: string | undefined = labels['org.opencontainers.image.revision'];
     const sourceTag = promoted?.sourceTag ?? (sourceCommit ? `${opts.version}-${sourceCommit.slice(0, 7)}` : undefined);
     f.stable = {
       digest: desc.digest,
-      otherDigests: [cfg.manifestDigest, cfg.digest].filter((d) => d !== desc.digest),
+      otherDigests: [...new Set([cfg.manifestDigest, cfg.digest, ...(each?.digests ?? [])])].filter((d) => d !== desc.digest),
+      ...(each ? { platforms: each.platforms } : {}),
       ...(promoted ? { promotedAt: promoted.at, promotion: promoted.number } : {}),
       createdAt: labels['org.opencontainers.image.created'] ?? cfg.config?.created,
       sourceTag,
@@ -123,6 +126,29 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
   });
   const findings = decideAudit(facts, policy, opts.now ?? new Date());
   return { version: opts.version, policy, findings, ok: findings.every((f) => f.flags.length === 0) };
+}
+
+/**
+ * For a stable tag naming an image index: its platforms (`os/architecture[/variant]`, in its
+ * order) and every platform's image manifest and config digests, each config read (so a denied
+ * digest of any platform is found); `undefined` for a single-platform image manifest.
+ */
+async function platformDigests(
+  client: Pick<RegistryClient, 'getManifest' | 'getImageConfig'>,
+  repository: string,
+  tag: string,
+  mediaType: string,
+): Promise<{ platforms: string[]; digests: string[] } | undefined> {
+  if (!isIndexMediaType(mediaType)) return undefined;
+  const { descriptor, bytes } = await client.getManifest(repository, tag);
+  const platforms = indexPlatforms(bytes, descriptor.mediaType) ?? [];
+  const digests: string[] = [];
+  for (const p of platforms) {
+    const { os, architecture } = parsePlatform(p);
+    const cfg = await client.getImageConfig(repository, tag, { os, architecture });
+    digests.push(cfg.manifestDigest, cfg.digest);
+  }
+  return { platforms, digests };
 }
 
 /** The newest promotion whose entry for `image` has `digest`. */

@@ -29,6 +29,12 @@ export class NoAnswerError extends Error {
 /** Node's timers fire at once beyond 2^31-1 ms; longer limits are cut to it. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/**
+ * A request body: bytes (sent with their `Content-Length`), or a function making a stream of
+ * it (sent with `Transfer-Encoding: chunked` unless the caller gives a `Content-Length`).
+ */
+export type RequestBody = Buffer | (() => NodeJS.ReadableStream);
+
 /** Statuses whose response must not have a body (Fetch standard, "null body status"). */
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
@@ -36,10 +42,12 @@ const NULL_BODY = new Set([101, 103, 204, 205, 304]);
  * Sends one request and resolves with its response as soon as the headers arrive; the
  * body streams on (`res.arrayBuffer()`, `res.text()`, `res.json()`). `res.url` is `url`.
  *
- * @param body sent with a `Content-Length` (also `0` for a PUT/POST without body)
+ * @param body bytes, sent with a `Content-Length` (also `0` for a PUT/POST without body); or a
+ *   function making a stream, sent chunked (an error of the stream aborts the request with it)
  * @param signal aborts the request, the wait for headers and the body alike
- * @param answerMs time limit (ms) until the response headers arrive; after it the request
- *   is aborted with a {@link NoAnswerError}
+ * @param answerMs time limit (ms) until the response headers arrive, counted from the end of a
+ *   streamed body; after it the request is aborted with a {@link NoAnswerError}. A streamed body
+ *   that gives no bytes for as long also ends the request with one.
  * @throws the `node:http` error (`ECONNREFUSED`, …), the signal's reason, or a
  *   {@link NoAnswerError}, when no answer came
  */
@@ -47,7 +55,7 @@ export function sendHttp(
   method: string,
   url: string,
   headers: Record<string, string>,
-  body: Buffer | undefined,
+  body: RequestBody | undefined,
   signal?: AbortSignal,
   answerMs: number = MAX_TIMER_MS,
 ): Promise<Response> {
@@ -55,7 +63,8 @@ export function sendHttp(
   const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
   const outHeaders: Record<string, string> = { ...headers };
   const hasLength = Object.keys(outHeaders).some((k) => k.toLowerCase() === 'content-length');
-  if (!hasLength && (body !== undefined || method === 'PUT' || method === 'POST')) {
+  const streamed = typeof body === 'function';
+  if (!hasLength && !streamed && (body !== undefined || method === 'PUT' || method === 'POST')) {
     outHeaders['content-length'] = String(body?.byteLength ?? 0);
   }
   return new Promise<Response>((resolve, reject) => {
@@ -63,7 +72,14 @@ export function sendHttp(
     const req = send(target, { method, headers: outHeaders });
     let timedOut: NoAnswerError | undefined;
     let answer: IncomingMessage | undefined;
-    const timer = setTimeout(() => req.destroy((timedOut = new NoAnswerError(answerMs))), Math.min(Math.max(0, answerMs), MAX_TIMER_MS));
+    const limitMs = Math.min(Math.max(0, answerMs), MAX_TIMER_MS);
+    let timer = setTimeout(() => req.destroy((timedOut = new NoAnswerError(answerMs))), limitMs);
+    /** The answer limit again from now (a streamed body's bytes flowing, or its end). */
+    const rearm = () => {
+      if (answer) return;
+      clearTimeout(timer);
+      timer = setTimeout(() => req.destroy((timedOut = new NoAnswerError(answerMs))), limitMs);
+    };
     const onAbort = () => {
       const reason = signal?.reason;
       const err = reason instanceof Error ? reason : new Error(String(reason));
@@ -83,7 +99,16 @@ export function sendHttp(
       msg.once('close', done);
       resolve(toResponse(method, url, msg));
     });
-    req.end(body);
+    if (streamed) {
+      const source = body();
+      source.on('data', rearm);
+      source.once('error', (err) => req.destroy(err));
+      req.once('finish', rearm);
+      req.once('close', () => (source as { destroy?: () => void }).destroy?.());
+      source.pipe(req);
+    } else {
+      req.end(body);
+    }
   });
 }
 

@@ -15,7 +15,7 @@ import { Authenticator } from './auth';
 import type { Credentials } from './credentials';
 import { credentialSource, resolveCredentials } from './credentials';
 import { errorFromResponse, isTemporaryStatus, networkError, type ErrorContext } from './error';
-import { sendHttp } from './http';
+import { sendHttp, type RequestBody } from './http';
 import { redact, registerSecret } from './redact';
 import type { RegistryError } from '../errors';
 import { CancelledError } from '../errors';
@@ -23,6 +23,7 @@ import type { Backoff, RequestEvent, TransportOptions } from './options';
 import { ATTEMPT_TIMEOUT_MS, DEFAULT_ANSWER_TIMEOUT_MS, DEFAULT_BACKOFF, DEFAULT_RETRIES, MAX_RETRY_AFTER_MS, backoffDelay, parseRetryAfter } from './retry';
 
 export type { Backoff, RequestEvent, TransportOptions } from './options';
+export type { RequestBody } from './http';
 export * from './retry';
 
 /** Most redirects followed for one request. */
@@ -40,13 +41,22 @@ export function defaultScheme(registry: string): 'http' | 'https' {
 
 /** A request as the operations describe it. */
 export interface TransportRequest {
-  method: 'GET' | 'HEAD' | 'PUT' | 'DELETE' | 'POST';
+  method: 'GET' | 'HEAD' | 'PUT' | 'DELETE' | 'POST' | 'PATCH';
   /** Path (`/v2/…`) relative to the registry, or an absolute URL (pagination links). */
   path: string;
   /** Token scope, e.g. `repository:a/b:pull`; `undefined` for `/v2/`. */
   scope?: string;
   headers?: Record<string, string>;
-  body?: Buffer;
+  /**
+   * The body: bytes, or a function making a stream of it (a blob upload, `push-blob.ts`). A
+   * stream is sent chunked, is never retried by the transport (the caller retries the whole
+   * upload: a registry's upload session cannot take the same bytes twice), has no whole-attempt
+   * time limit (its answer limit runs from the end of the body, and a body that stops flowing
+   * for that long ends the attempt), and is made again only to answer a 401 challenge.
+   */
+  body?: RequestBody;
+  /** Cancels this request alone (with the transport's own `signal` option): `CancelledError`, no retry. */
+  signal?: AbortSignal;
 }
 
 /** Waits `ms`, or less when `signal` is aborted meanwhile (the caller checks it). */
@@ -100,7 +110,7 @@ export class Transport {
     this.#auth = new Authenticator(
       opts.registry,
       () => this.#resolveCredentials(),
-      (method, url, headers, body) => this.#sendWithRetry(method, url, headers, body, false),
+      (method, url, headers, body) => this.#sendWithRetry(method, url, headers, body, false, this.#signal),
     );
   }
 
@@ -148,11 +158,12 @@ export class Transport {
   async request(req: TransportRequest): Promise<Response> {
     const url = this.url(req.path);
     const follow = req.method === 'GET' || req.method === 'HEAD';
+    const signal = req.signal && this.#signal ? AbortSignal.any([req.signal, this.#signal]) : (req.signal ?? this.#signal);
     for (let authTry = 0; ; authTry++) {
       const headers: Record<string, string> = { ...req.headers };
       const authorization = await this.#auth.authorization(req.scope);
       if (authorization) headers.authorization = authorization;
-      const res = await this.#sendWithRetry(req.method, url, headers, req.body, follow);
+      const res = await this.#sendWithRetry(req.method, url, headers, req.body, follow, signal);
       if (res.status === 401 && authTry === 0) {
         if (await this.#auth.unauthorized(res.headers.get('www-authenticate'), authorization, req.scope)) {
           await drain(res);
@@ -212,27 +223,29 @@ export class Transport {
     method: string,
     url: string,
     headers: Record<string, string>,
-    body: Buffer | undefined,
+    body: RequestBody | undefined,
     followRedirects: boolean,
+    signal: AbortSignal | undefined,
   ): Promise<Response> {
+    const retries = typeof body === 'function' ? 0 : this.retries;
     for (let attempt = 0; ; attempt++) {
-      this.#throwIfCancelled(method, url);
+      this.#throwIfCancelled(method, url, signal);
       let res: Response;
       try {
-        res = await this.#exchange(method, url, headers, body, followRedirects);
+        res = await this.#exchange(method, url, headers, body, followRedirects, signal);
       } catch (err) {
-        this.#throwIfCancelled(method, url);
-        if (attempt >= this.retries) throw networkError(method, redact(url), this.#label(url), err, attempt + 1);
-        await sleep(backoffDelay(attempt, this.#backoff), this.#signal);
+        this.#throwIfCancelled(method, url, signal);
+        if (attempt >= retries) throw networkError(method, redact(url), this.#label(url), err, attempt + 1);
+        await sleep(backoffDelay(attempt, this.#backoff), signal);
         continue;
       }
       const retryAfter = parseRetryAfter(res.headers.get('retry-after'));
-      if (!isTemporaryStatus(res.status) || attempt >= this.retries || (retryAfter !== undefined && retryAfter > MAX_RETRY_AFTER_MS)) {
+      if (!isTemporaryStatus(res.status) || attempt >= retries || (retryAfter !== undefined && retryAfter > MAX_RETRY_AFTER_MS)) {
         this.#attempts.set(res, attempt + 1);
         return res;
       }
       await drain(res);
-      await sleep(retryAfter ?? backoffDelay(attempt, this.#backoff), this.#signal);
+      await sleep(retryAfter ?? backoffDelay(attempt, this.#backoff), signal);
     }
   }
 
@@ -241,8 +254,9 @@ export class Transport {
     method: string,
     url: string,
     headers: Record<string, string>,
-    body: Buffer | undefined,
+    body: RequestBody | undefined,
     followRedirects: boolean,
+    outer: AbortSignal | undefined,
   ): Promise<Response> {
     let current = url;
     let currentHeaders = headers;
@@ -251,8 +265,9 @@ export class Transport {
       const started = Date.now();
       let res: Response;
       try {
-        const limit = AbortSignal.timeout(ATTEMPT_TIMEOUT_MS);
-        const signal = this.#signal ? AbortSignal.any([this.#signal, limit]) : limit;
+        // A streamed body (a layer of any size) has no whole-attempt limit; sendHttp watches it flow.
+        const limit = typeof body === 'function' ? undefined : AbortSignal.timeout(ATTEMPT_TIMEOUT_MS);
+        const signal = outer && limit ? AbortSignal.any([outer, limit]) : (outer ?? limit);
         res = await sendHttp(method, current, currentHeaders, body, signal, this.#answerMs);
       } catch (err) {
         this.#report(method, current, undefined, started);
@@ -273,9 +288,9 @@ export class Transport {
     }
   }
 
-  /** @throws CancelledError naming the request when the `signal` option is aborted */
-  #throwIfCancelled(method: string, url: string): void {
-    if (this.#signal?.aborted) throw new CancelledError(`${method} ${redact(url)}`);
+  /** @throws CancelledError naming the request when the `signal` option (or the request's) is aborted */
+  #throwIfCancelled(method: string, url: string, signal: AbortSignal | undefined = this.#signal): void {
+    if (signal?.aborted) throw new CancelledError(`${method} ${redact(url)}`);
   }
 
   #report(method: string, url: string, status: number | undefined, started: number): void {
