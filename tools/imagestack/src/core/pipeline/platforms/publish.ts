@@ -5,8 +5,8 @@
  * 1. the tag is asked for first, as `steps/push.ts` does: present and naming every platform →
  *    nothing is pushed (`skipped`); present and lacking one → refused, never overwritten;
  * 2. each platform's image is pushed BY DIGEST, without a tag (`RegistryClient.pushImage`
- *    reading `ImageEngine.saveImage`'s archive; the parents' repositories are offered for
- *    cross-mounting their layers);
+ *    reading `ImageEngine.saveImage`'s archive; the parents' tags and the external bases are
+ *    offered for cross-mounting their layers);
  * 3. the tag is asked for again, right before the index is put (another runner may have put it
  *    meanwhile: same outcomes as 1);
  * 4. one image index naming each platform's image manifest is put under the tag
@@ -21,6 +21,7 @@ import type { PlanEntry } from '../../plan/types';
 import { repositoryOf } from '../../reference/repository';
 import { missingPlatforms, putImageIndex, type PlatformManifest } from '../../registry/image-index';
 import type { PushedImage } from '../../registry/push-image';
+import { nodeKey } from '../../tags/tag';
 import type { RunContext } from '../context';
 
 /** The outcome of {@link publishIndex}. */
@@ -50,7 +51,12 @@ export async function publishIndex(
   const repository = repositoryOf(run.stack.specs.namespace, e.image);
   const before = await existingTag(run, e, repository, log);
   if (before) return { pushed: false, digest: before };
-  const mountFrom = [...new Set(e.parents.map((p) => repositoryOf(run.stack.specs.namespace, p)))];
+  // Where the layers may already be: each parent's tag (an index: followed to each platform's
+  // image), and the bases outside the stack (those of another registry are passed over).
+  const mountFrom = [
+    ...e.parents.map((p) => `${repositoryOf(run.stack.specs.namespace, p)}:${run.entries.get(nodeKey(p, e.version))!.tag}`),
+    ...e.bases.map((b) => b.reference),
+  ];
   const pushed = new Map<string, PushedImage>();
   for (const platform of e.platforms) {
     onPlatform(platform);
