@@ -3,6 +3,9 @@
  * and plan, for the pipeline's unit tests. The real engine and registry are exercised by the
  * integration tests (`tools/imagestack/test/pipeline.test.ts`, `gates.test.ts`, …); these
  * fakes only record what the pipeline asked for, in order.
+ *
+ * Over 300 lines: one fake per port, kept together so that every pipeline test shares one
+ * journal and one set of fakes (the per-platform pushes of issue 14 added `saveImage`/`pushImage`).
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
