@@ -13,7 +13,8 @@
  * their descendants; a second refresh finds nothing; a new base that breaks a test commits
  * nothing, puts the Dockerfile back byte for byte and exits non-zero with the failing test's tail;
  * `audit` flags the stale base before the refresh and not after the refreshed tags are promoted,
- * and `--max-base-age` flags an old base image.
+ * and `--max-base-age` flags an old base image; `plan --base-age` gives each base's digest and
+ * created date (see also test/base-age.test.ts).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -104,6 +105,15 @@ describe('pinned external bases and refresh', () => {
     const human = await ws.cli(['plan']);
     expect(human.stdout).toMatch(new RegExp(`^base\\s+${upstream.replace(/[.]/g, '\\.')}\\s+${d1.slice(0, 19)}$`, 'm'));
     expect(human.stdout).toMatch(/^other\s+\S+other:1\s+unpinned$/m);
+    // plan --base-age: the pin, or what the unpinned tag points at now, with the base image's created date (its config's).
+    const aged = JSON.parse((await ws.cli(['plan', '--json', '--base-age'])).stdout) as { images: Array<{ image: string; baseAge: unknown }> };
+    const created = async (repo: string, digest: string) => (await client.getImageConfig(repo, digest)).config.created as string;
+    const otherNow = (await client.headManifest(`${up}/other`, '1'))!.digest;
+    expect(Object.fromEntries(aged.images.map((e) => [e.image, e.baseAge]))).toEqual({
+      base: [{ reference: upstream, digest: d1, pinned: true, created: await created(`${up}/debian`, d1) }],
+      mid: [],
+      other: [{ reference: other, digest: otherNow, pinned: false, created: await created(`${up}/other`, otherNow) }],
+    });
     const build = await ws.cli(['build']);
     expect(build.code, build.stdout + build.stderr).toBe(0);
     const tag = (await tagsOf()).base;

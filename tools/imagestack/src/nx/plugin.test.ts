@@ -226,3 +226,58 @@ describe('the Nx plugin', () => {
     expect(existsSync(dataDir)).toBe(true);
   });
 });
+
+describe('the Nx plugin on a stack with two images built from one folder', () => {
+  let root: string;
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('refuses at the second image\'s specs.yml line instead of silently keeping one project', async () => {
+    root = mkdtempSync(path.join(os.tmpdir(), 'imagestack-nx-shared-'));
+    const specs = 'registry: 127.0.0.1:5000\nnamespace: plugin-test\nversions:\n  "1": {}\nimages:\n  cpu:\n    context: images/app\n  gpu:\n    context: images/app\n    dockerfile: Dockerfile.gpu\n';
+    writeFileSync(path.join(root, 'specs.yml'), specs);
+    mkdirSync(path.join(root, 'images/app'), { recursive: true });
+    writeFileSync(path.join(root, 'images/app/Dockerfile'), 'FROM debian:bookworm-slim\n');
+    writeFileSync(path.join(root, 'images/app/Dockerfile.gpu'), 'FROM debian:bookworm-slim\n');
+    resetWorkspaceContext();
+    const ctx: CreateNodesContext = { workspaceRoot: root, nxJsonConfiguration: {} };
+    // Nx wraps each file's error in an AggregateCreateNodesError (`errors`: [file, error] pairs); Nx prints the inner message.
+    const err = (await createNodes[1](['specs.yml'], {}, ctx).then(() => undefined, (e: unknown) => e)) as { errors?: Array<[string, Error]> };
+    expect(err?.errors?.map(([file]) => file)).toEqual(['specs.yml']);
+    const message = err.errors![0][1].message;
+    expect(message).toMatch(/^specs\.yml:8: error: images "cpu" and "gpu" are both built from the folder images\/app, but Nx has one project per folder/);
+    expect(message).toContain('fix: give "gpu" a folder of its own');
+  });
+});
+
+describe('the Nx plugin on a stack with a build context outside images/', () => {
+  let root: string;
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('sees a change to a Dockerfile there (the cache key covers that folder too)', async () => {
+    root = mkdtempSync(path.join(os.tmpdir(), 'imagestack-nx-outside-'));
+    const write = (rel: string, text: string) => {
+      mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+      writeFileSync(path.join(root, rel), text);
+    };
+    write('specs.yml', 'registry: 127.0.0.1:5000\nnamespace: plugin-test\nversions:\n  "1": {}\nimages:\n  base: {}\n  app:\n    context: docker/app\n');
+    write('images/base/Dockerfile', 'FROM debian:bookworm-slim\n');
+    write('docker/app/Dockerfile', 'FROM debian:bookworm-slim\n');
+    resetWorkspaceContext();
+    const ctx: CreateNodesContext = { workspaceRoot: root, nxJsonConfiguration: {} };
+    const deps = async () => {
+      const result = (await createNodes[1](['specs.yml'], {}, ctx)) as Array<[string, CreateNodesResult]>;
+      const projects = result[0][1].projects!;
+      expect(Object.keys(projects)).toEqual(['images/base', 'docker/app']);
+      const dctx = { workspaceRoot: root, nxJsonConfiguration: {}, projects, externalNodes: {}, fileMap: { projectFileMap: {}, nonProjectFiles: [] }, filesToProcess: { projectFileMap: {}, nonProjectFiles: [] } } as unknown as CreateDependenciesContext;
+      return (await createDependencies({}, dctx)).map((d) => `${d.source}→${d.target}`);
+    };
+    expect(await deps()).toEqual([]);
+    const reads = vi.mocked(loadSpecs);
+    reads.mockClear();
+    expect(await deps()).toEqual([]);
+    expect(reads).not.toHaveBeenCalled(); // a cache hit while nothing changed
+    write('docker/app/Dockerfile', 'ARG REGISTRY\nARG BASE_TAG\nFROM ${REGISTRY}/base:${BASE_TAG}\n');
+    resetWorkspaceContext();
+    expect(await deps()).toEqual(['app→base']);
+  });
+});

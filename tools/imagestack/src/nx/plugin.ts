@@ -29,6 +29,7 @@ import {
   type TargetConfiguration,
 } from '@nx/devkit';
 import { calculateHashesForCreateNodes, getNamedInputs, hashObject, PluginCache, workspaceDataDirectory } from '@nx/devkit/internal';
+import { InputError } from '../core/errors';
 import { readStack } from '../core/graph/read-stack';
 import { loadSpecs } from '../core/specs/load';
 import type { ImageSpec, Specs } from '../core/specs/types';
@@ -101,6 +102,8 @@ export interface InferredStack {
   projects: Record<string, ProjectConfiguration>;
   /** The image → parent edges; `undefined` when reading the Dockerfiles failed (then `createDependencies` reads them again and throws). */
   edges?: StackEdge[];
+  /** Hash of the project roots outside the `images/` folder hashed for the cache key (`context:` elsewhere); absent when none. */
+  outsideHash?: string;
 }
 
 /** The image → parent edges of the stack of `specs`, from its Dockerfiles. @throws InputError when the stack is wrong */
@@ -119,6 +122,7 @@ export async function inferStack(file: string, options: Required<ImagestackPlugi
   const projects: Record<string, ProjectConfiguration> = {};
   for (const image of specs.images) {
     const root = `${base}${image.context}`;
+    if (projects[root]) throw sharedContextError(file, projects[root].name!, image, root);
     const hasProduction = 'production' in getNamedInputs(path.join(context.workspaceRoot, root), context);
     projects[root] = {
       root,
@@ -134,9 +138,32 @@ export async function inferStack(file: string, options: Required<ImagestackPlugi
   return { projects, edges };
 }
 
+/**
+ * Nx keeps one project per folder (projects are keyed by their root), so two images built
+ * from one build context (allowed by the CLI) would silently become one project here.
+ */
+function sharedContextError(file: string, first: string, image: ImageSpec, root: string): InputError {
+  return new InputError({
+    file,
+    line: image.line,
+    message: `images "${first}" and "${image.name}" are both built from the folder ${root}, but Nx has one project per folder, so the imagestack Nx plugin cannot give each its targets`,
+    fix: `give "${image.name}" a folder of its own (move its Dockerfile and files there, or set images.${image.name}.context), or build this stack with the imagestack CLI, which allows a shared build context`,
+  });
+}
+
 /** The cache file for these options (one per options, as Nx's plugins do). */
 function cachePath(options: ImagestackPluginOptions | undefined): string {
   return path.join(workspaceDataDirectory, `imagestack-${hashObject(options ?? {})}.hash`);
+}
+
+/**
+ * The cache key hashes specs.yml and the `images/` folder beside it; an image whose `context:`
+ * lies elsewhere has its files hashed here, so that a change to its Dockerfile is seen too.
+ * @returns undefined when every project root is inside `imagesRoot`
+ */
+async function outsideHash(inferred: InferredStack, imagesRoot: string, context: CreateNodesContext): Promise<string | undefined> {
+  const outside = Object.keys(inferred.projects).filter((r) => r !== imagesRoot && !r.startsWith(`${imagesRoot}/`));
+  return outside.length ? (await calculateHashesForCreateNodes(outside, {}, context)).join(',') : undefined;
 }
 
 /** The edges of the last inference per workspace root, for `createDependencies` (same process). */
@@ -158,8 +185,9 @@ export const createNodes: CreateNodes<ImagestackPluginOptions> = [
         async (file, _options, ctx, i) => {
           const key = hashes[i] + file;
           let inferred = cache.get(key);
-          if (!inferred?.edges) {
+          if (!inferred?.edges || (await outsideHash(inferred, roots[i], ctx)) !== inferred.outsideHash) {
             inferred = await inferStack(file, o, ctx);
+            inferred.outsideHash = await outsideHash(inferred, roots[i], ctx);
             if (inferred.edges) cache.set(key, inferred);
           }
           if (inferred.edges && file === SPECS) edgesByRoot.set(ctx.workspaceRoot, inferred.edges);

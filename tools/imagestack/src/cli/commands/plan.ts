@@ -9,6 +9,8 @@ import { credentialArgWarningsOf, findSpecsFile } from '../specs-file';
 import { builderOverride, globalFlags } from '../options';
 import { formatTable } from '../../terminal/table';
 import { shortPin } from '../../core/dockerfile/pins';
+import { addBaseAges } from '../../core/plan/base-age';
+import { formatAge } from '../../core/util/duration';
 
 /**
  * The stable JSON shape of `plan --json` (field names are an interface: see core/plan/types.ts).
@@ -34,6 +36,7 @@ export function planJson(plan: Plan): unknown {
       dockerfile: e.dockerfile,
       ...(e.taggers ? { taggers: e.taggers } : {}),
       bases: e.bases,
+      ...(e.baseAge ? { baseAge: e.baseAge } : {}),
       platforms: e.platforms,
       ...(plan.why ? { why: plan.why.get(`${e.image}@${e.version}`) } : {}),
     })),
@@ -41,7 +44,7 @@ export function planJson(plan: Plan): unknown {
 }
 
 /** The plan as a readable table, in build order. */
-export function planTable(plan: Plan): string {
+export function planTable(plan: Plan, now: Date = new Date()): string {
   // The platforms column only when specs.yml declares any (the table of a stack without stays as it was).
   const multi = plan.images.some((e) => e.platforms.length > 0);
   const rows = plan.images.map((e) => [
@@ -61,7 +64,7 @@ export function planTable(plan: Plan): string {
   const taggers = withTaggers.length
     ? `\ndescriptive tags <version>-<part>-<sha7> after the gates, parts from the taggers:\n${[...new Map(withTaggers.map((e) => [e.image, `  ${e.image}: ${e.taggers!.join(', ')}`])).values()].join('\n')}\n`
     : '';
-  return `${head}\n\n${formatTable(['wave', 'image', 'version', 'tag', 'source', 'parents', 'action', 'reason', ...(multi ? ['platforms'] : [])], rows)}\n\n${n} to build, ${plan.images.length - n} to skip\n${taggers}${basesTable(plan)}`;
+  return `${head}\n\n${formatTable(['wave', 'image', 'version', 'tag', 'source', 'parents', 'action', 'reason', ...(multi ? ['platforms'] : [])], rows)}\n\n${n} to build, ${plan.images.length - n} to skip\n${taggers}${basesTable(plan)}${baseAgeTable(plan, now)}`;
 }
 
 /**
@@ -81,6 +84,30 @@ export function basesTable(plan: Plan): string {
     }
   }
   return rows.length ? `\nexternal bases:\n${formatTable(['image', 'base', 'pinned digest'], rows)}\n` : '';
+}
+
+/**
+ * The base images of the plan with their digest (the pin, or what an unpinned base's tag points
+ * at now), when each was created (date, UTC) and its age at `now`, one row per base and digest;
+ * then a line per base whose registry did not tell. Empty when the ages were not looked up
+ * (`plan` without `--base-age`) or no image has an external base.
+ */
+export function baseAgeTable(plan: Plan, now: Date): string {
+  const rows: string[][] = [];
+  const notes: string[] = [];
+  const seen = new Set<string>();
+  for (const b of plan.images.flatMap((e) => e.baseAge ?? [])) {
+    const key = `${b.reference}@${b.digest}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const created = b.created ? Date.parse(b.created) : NaN;
+    const known = !Number.isNaN(created);
+    rows.push([b.reference, b.digest ? `${shortPin(b.digest)}${b.pinned ? '' : ' (unpinned: its tag now)'}` : 'unpinned', known ? new Date(created).toISOString().slice(0, 10) : '?', known ? formatAge(now.getTime() - created) : '?']);
+    if (b.note) notes.push(`  ${b.reference}: ${b.note}`);
+  }
+  if (!rows.length) return '';
+  const unknown = notes.length ? `age unknown (the base's registry did not tell):\n${notes.join('\n')}\n` : '';
+  return `\nbase images (created: their image config's date, read from their registries):\n${formatTable(['base', 'digest', 'created', 'age'], rows)}\n${unknown}`;
 }
 
 /**
@@ -107,7 +134,8 @@ export function registerPlan(program: Command): void {
     .option('--json', 'print JSON instead of a table')
     .option('--offline', 'decide from git alone (changed since --base), without asking the registry')
     .option('--explain [image]', 'also say, per image and version (of one image, when named), why its source commit is that commit')
-    .action(async (o: { base?: string; head: string; json?: boolean; offline?: boolean; explain?: boolean | string }, cmd: Command) => {
+    .option('--base-age', "also show each external base's digest and how old it is (its image config's created date, asked of the base's registry)")
+    .action(async (o: { base?: string; head: string; json?: boolean; offline?: boolean; explain?: boolean | string; baseAge?: boolean }, cmd: Command) => {
       const g = globalFlags(cmd);
       const specsFile = findSpecsFile(g.specs);
       const plan = await planHead({
@@ -121,6 +149,7 @@ export function registerPlan(program: Command): void {
         ...builderOverride(cmd),
       });
       for (const w of credentialArgWarningsOf(specsFile)) process.stderr.write(`imagestack: warning: ${w}\n`);
+      if (o.baseAge) await addBaseAges(plan);
       const only = typeof o.explain === 'string' ? o.explain : undefined;
       if (only !== undefined && !plan.images.some((e) => e.image === only)) {
         const known = [...new Set(plan.images.map((e) => e.image))].join(', ');

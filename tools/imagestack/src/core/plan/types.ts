@@ -2,9 +2,10 @@
  * A build plan: per image and version, the tag it gets and what to do about it.
  * The JSON form (`imagestack plan --json`) is a stable interface: tests and CI consume
  * `head`, `dirty` and, per entry, `image`, `version`, `repository`, `tag`, `reference`,
- * `sourceCommit`, `context`, `dockerfile`, `parents`, `wave`, `action`, `reason`, `platforms`. Fields may be added, never renamed.
+ * `sourceCommit`, `context`, `dockerfile`, `parents`, `wave`, `action`, `reason`, `platforms` (and `baseAge` when asked for). Fields may be added, never renamed.
  */
 import type { BasePin } from '../dockerfile/pins';
+import type { BaseAge } from './base-age';
 
 /** What the pipeline does with one image and version. */
 export type Action = 'build' | 'skip';
@@ -48,6 +49,12 @@ export interface PlanEntry {
    * digest, or `digest: null` when unpinned, in Dockerfile order (see core/dockerfile/pins.ts).
    */
   bases: BasePin[];
+  /**
+   * Only when asked for (`plan --base-age`, the site): each of `bases` with its digest (the pin,
+   * or what its tag points at now when unpinned) and when that base image was created, read from
+   * its registry (core/plan/base-age.ts). An added fact: never an input to the tag or the action.
+   */
+  baseAge?: BaseAge[];
   /**
    * The platforms (`os/architecture[/variant]`) built under the tag, as specs.yml declares them
    * for this image and version; `[]` when it declares none: the engine's own platform only, a

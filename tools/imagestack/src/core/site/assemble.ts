@@ -3,8 +3,9 @@
  * (the time is an input), so it is unit-tested with plain objects, the way changesets'
  * `assembleReleasePlan` is.
  *
- * Just over 300 lines (309): one function per part of the model (images, tags, runs,
- * durations); the descriptive tags and platforms per tag joined this session.
+ * Just over 300 lines (329): one function per part of the model (images, tags, runs,
+ * durations); the descriptive tags and platforms per tag, and the external base's age of each
+ * tag, joined in session 5.
  */
 import type { Plan } from '../plan/types';
 import type { Promotion } from '../release/types';
@@ -36,6 +37,8 @@ export interface StackImageInput {
   externalBases: string[];
   /** The stack parent of the final stage, if the final stage is FROM a stack image. */
   finalParent?: string;
+  /** The final stage's external base without its pin (e.g. `debian:bookworm-slim`), if the final stage is FROM one. */
+  finalBase?: string;
 }
 
 /** Everything {@link assembleSiteModel} needs. */
@@ -62,6 +65,11 @@ export interface SiteInputs {
   promotions: Record<string, Promotion[]>;
   runDir?: string;
   promotionsNote?: string;
+  /**
+   * When each external base image was created (image config `created`, ISO 8601), by
+   * `<name>@<digest>` as the tags' base labels name them; absent when unknown.
+   */
+  baseCreated?: Record<string, string>;
   warnings: string[];
 }
 
@@ -192,7 +200,7 @@ export function assembleSiteModel(input: SiteInputs): SiteModel {
             ...(t.created ? { created: t.created } : {}),
             ...(t.size !== undefined ? { size: t.size } : {}),
             ...(t.platforms ? { platforms: [...t.platforms] } : {}),
-            ...(baseName ? { parent: { reference: baseName, ...(baseDigest ? { digest: baseDigest } : {}) } } : {}),
+            ...(baseName ? { parent: tagParent(img, baseName, baseDigest, input.baseCreated) } : {}),
             current: t.tag === entry.tag,
             stable: !!stableReg && t.digest === stableReg.digest,
             ...(byDigest.get(t.digest)?.length ? { descriptive: byDigest.get(t.digest) } : {}),
@@ -200,11 +208,13 @@ export function assembleSiteModel(input: SiteInputs): SiteModel {
         });
         if (!tags.some((t) => t.tag === entry.tag)) {
           const url = commitUrl(input.source, entry.dirty ? undefined : entry.sourceCommit);
+          const base = img.finalBase !== undefined ? entry.baseAge?.find((b) => b.reference === img.finalBase && b.digest) : undefined;
           tags.push({
             tag: entry.tag,
             inRegistry: false,
             sourceCommit: entry.sourceCommit,
             ...(url ? { commitUrl: url } : {}),
+            ...(base ? { parent: { reference: base.reference, digest: base.digest!, external: true, ...(base.created ? { created: base.created } : {}) } } : {}),
             current: true,
             stable: false,
           });
@@ -302,6 +312,14 @@ export function assembleSiteModel(input: SiteInputs): SiteModel {
       warnings: [...input.warnings],
     },
   };
+}
+
+/** A tag's parent from its base labels; an external one (the final stage is not FROM a stack image) with its base image's created date. */
+function tagParent(img: StackImageInput, reference: string, digest: string | undefined, created: SiteInputs['baseCreated']): NonNullable<SiteTag['parent']> {
+  const parent = { reference, ...(digest ? { digest } : {}) };
+  if (img.finalParent !== undefined || reference === 'scratch') return parent;
+  const at = digest ? created?.[`${reference}@${digest}`] : undefined;
+  return { ...parent, external: true, ...(at ? { created: at } : {}) };
 }
 
 /** Run reports, one per `startedAt`, oldest first. */

@@ -22,6 +22,9 @@ import type { PackageManifest } from '../verify/manifest/types';
 import { assembleSiteModel, type RegistryTag, type SiteInputs } from './assemble';
 import type { SiteModel } from './model';
 import { repositoryOf } from '../reference/repository';
+import { baseCreatedLookup, type BaseClient, type BaseCreated } from '../audit/base';
+import { addBaseAges, quickBaseClients } from '../plan/base-age';
+import { splitPin } from '../dockerfile/pins';
 
 /**
  * Reads one version's promotion history, newest first. The contract of
@@ -43,6 +46,8 @@ export interface CollectOptions {
   concurrency?: number;
   /** The time written on the pages (default now). */
   now?: Date;
+  /** The client of an external base's registry, for the base images' ages (default: core/plan/base-age.ts `quickBaseClients`). */
+  baseClientFor?: (registry: string) => BaseClient;
 }
 
 /** A file to copy into the site: absolute source, site-relative destination. */
@@ -67,12 +72,18 @@ export async function collectSite(opts: CollectOptions): Promise<{ model: SiteMo
   const runDir = path.resolve(opts.runDir ?? path.join(specs.root, 'dist', 'imagestack'));
   const source = specs.source ?? (await remoteUrl(specs.root).catch(() => undefined));
 
+  // One look-up per external base image (name and digest) for the whole site: the plan's bases and the tags' base labels.
+  const baseClientFor = opts.baseClientFor ?? quickBaseClients();
+  const createdOf = baseCreatedLookup(baseClientFor);
   const [registryTags, runs, manifests, promotions] = await Promise.all([
     readRegistryTags(client, specs.namespace, stack.order, specs.versions.map((v) => v.name), opts.concurrency ?? 8, warnings),
     readRuns(runDir, warnings),
     readManifests(runDir, stack.order, warnings),
     readAllPromotions(client, specs.namespace, specs.versions.map((v) => v.name), opts.readPromotions),
+    addBaseAges(plan, { clientFor: baseClientFor, createdOf }),
   ]);
+  const externalFinal = stack.order.filter((name) => !('image' in stack.images.get(name)!.finalBase));
+  const baseCreated = await readBaseCreated(externalFinal, registryTags, createdOf, warnings);
 
   const inputs: SiteInputs = {
     generatedAt: (opts.now ?? new Date()).toISOString(),
@@ -87,7 +98,7 @@ export async function collectSite(opts: CollectOptions): Promise<{ model: SiteMo
         dockerfile: img.dockerfile,
         parents: img.parents.map((p) => ({ image: p.image, instruction: p.instruction })),
         externalBases: img.externalBases.map((b) => b.reference),
-        ...('image' in img.finalBase ? { finalParent: img.finalBase.image } : {}),
+        ...('image' in img.finalBase ? { finalParent: img.finalBase.image } : { finalBase: splitPin(img.finalBase.reference).reference }),
       };
     }),
     plan,
@@ -98,6 +109,7 @@ export async function collectSite(opts: CollectOptions): Promise<{ model: SiteMo
     promotions: promotions.byVersion,
     ...(existsSync(runDir) ? { runDir } : {}),
     ...(promotions.note ? { promotionsNote: promotions.note } : {}),
+    baseCreated,
     warnings,
   };
   return { model: assembleSiteModel(inputs), copies: manifests.copies };
@@ -157,6 +169,37 @@ async function readRegistryTags(
     }
   });
   for (const list of Object.values(out)) list.sort((a, b) => a.tag.localeCompare(b.tag));
+  return out;
+}
+
+/**
+ * When the external base image of each tag of `images` (those whose final stage is FROM an
+ * external base) was created, by the tags' base labels, `<name>@<digest>` → ISO 8601; and the
+ * plan's bases (already looked up through the same `createdOf`). A base whose registry does not
+ * tell is one warning, and no date.
+ */
+async function readBaseCreated(
+  images: readonly string[],
+  registryTags: Record<string, RegistryTag[]>,
+  createdOf: (name: string, digest: string) => Promise<BaseCreated>,
+  warnings: string[],
+): Promise<Record<string, string>> {
+  const keys = new Map<string, { name: string; digest: string }>();
+  for (const image of images) {
+    for (const t of registryTags[image] ?? []) {
+      const name = t.labels['org.opencontainers.image.base.name'];
+      const digest = t.labels['org.opencontainers.image.base.digest'];
+      if (name && digest && name !== 'scratch') keys.set(`${name}@${digest}`, { name, digest });
+    }
+  }
+  const out: Record<string, string> = {};
+  await Promise.all(
+    [...keys].map(async ([key, { name, digest }]) => {
+      const c = await createdOf(name, digest);
+      if (c.created) out[key] = c.created;
+      else warnings.push(`base image ${name}@${digest.slice(0, 19)}…: age unknown: ${redact((c.error ?? '').split('\n')[0])}`);
+    }),
+  );
   return out;
 }
 

@@ -65,8 +65,13 @@ export interface SiteTag {
   size?: number;
   /** When the tag names an image index: its platforms (`linux/amd64`, …); absent for a single-platform image. */
   platforms?: string[];
-  /** The parent it was built from (labels `org.opencontainers.image.base.name` / `.base.digest`). */
-  parent?: { reference: string; digest?: string };
+  /**
+   * The parent it was built from (labels `org.opencontainers.image.base.name` / `.base.digest`;
+   * for the current tag not yet in the registry, the plan's pinned or resolved external base).
+   * For an external base (outside the stack): `external`, and `created`, when the base image was
+   * created (its image config's date, read from its registry), ISO 8601, when its registry told.
+   */
+  parent?: { reference: string; digest?: string; external?: boolean; created?: string };
   /** Its package manifest, when this run folder has one. */
   manifest?: SiteManifest;
   /** True for the tag the current commit's plan names. */

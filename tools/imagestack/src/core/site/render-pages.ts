@@ -6,6 +6,7 @@
 import type { Promotion } from '../release/types';
 import type { ListDiff } from '../verify/manifest/diff';
 import { formatBytes } from '../util/format';
+import { formatAge } from '../util/duration';
 import { esc, formatMs, formatTime, html, imageFile, raw, shortDigest, type Html } from './html';
 import type { SiteImage, SiteImageVersion, SiteManifest, SiteModel, SiteTag } from './model';
 import { commitUrl } from './assemble';
@@ -96,12 +97,19 @@ ${m.packages ? html`${list('dpkg', m.packages.dpkg)}${list('pip', m.packages.pip
 ${older.map((t) => html`<details><summary>Package diff of <code>${t.tag}</code></summary>${renderDiff(t.manifest!)}<p>${files(t.manifest!.files)}</p></details>`)}`;
 }
 
-function tagRow(t: SiteTag, known: ReadonlySet<string>): Html {
+function tagRow(t: SiteTag, known: ReadonlySet<string>, generatedAt: string): Html {
   const parent = t.parent
-    ? html`${parentLink(t.parent.reference, known)}${t.parent.digest ? html`<br>${digestCode(t.parent.digest)}` : ''}`
+    ? html`${parentLink(t.parent.reference, known)}${t.parent.digest ? html`<br>${digestCode(t.parent.digest)}` : ''}${t.parent.external ? html`<br>${baseAge(t.parent.created, generatedAt)}` : ''}`
     : html`<span class="empty">–</span>`;
   return html`<tr data-tag="${t.tag}"><th scope="row"><code>${t.tag}</code>${t.current ? html` <span class="badge tag-current">current</span>` : ''}${t.stable ? html` <span class="badge tag-stable">stable</span>` : ''}${t.inRegistry ? '' : html` <span class="badge s-stale">not in registry</span>`}${t.platforms ? html`<br><span class="lead">${t.platforms.join(' · ')}</span>` : ''}${t.descriptive ? html`<br><span class="lead">also ${t.descriptive.map((d, i) => html`${i ? ', ' : ''}<code>${d}</code>`)}</span>` : ''}</th>
 <td>${commitLink(t.sourceCommit, t.commitUrl)}</td><td>${digestCode(t.digest)}</td><td class="time">${t.created ? formatTime(t.created) : '–'}</td><td class="num">${t.size === undefined ? '–' : formatBytes(t.size)}</td><td>${parent}</td></tr>`;
+}
+
+/** An external base image's age: `base created 2026-10-01 (67d3h before this page)`, or that it is unknown. */
+function baseAge(created: string | undefined, generatedAt: string): Html {
+  const t = created ? Date.parse(created) : NaN;
+  if (Number.isNaN(t)) return html`<span class="empty" data-base-age="">base age unknown</span>`;
+  return html`<span class="lead" data-base-age="${created}">base created <time datetime="${created}">${created!.slice(0, 10)}</time> (${formatAge(Date.parse(generatedAt) - t)} old)</span>`;
 }
 
 /** `127.0.0.1:5000/ns/python:2026.1-abc` → a link to the python page when it is a stack image. */
@@ -127,7 +135,7 @@ ${img.versions.map(
 <p>${statusBadge(v.status)} ${v.statusDetail}. Current tag <code>${v.currentTag}</code>; stable ${v.stable ? html`<code>${v.stable.tag ?? shortDigest(v.stable.digest)}</code>` : 'none yet'}.</p>
 <h3>Tags</h3>
 <div class="scroll" role="region" tabindex="0" aria-label="tags of ${v.version}"><table><thead><tr><th scope="col">tag</th><th scope="col">source commit</th><th scope="col">digest</th><th scope="col">created</th><th scope="col" class="num">size</th><th scope="col">built from</th></tr></thead>
-<tbody>${v.tags.map((t) => tagRow(t, known))}</tbody></table></div>
+<tbody>${v.tags.map((t) => tagRow(t, known, model.generatedAt))}</tbody></table></div>
 <h3>Build and test durations</h3>
 ${renderDurations(v.durations, `${img.name} ${v.version}`)}
 ${manifestSection(v, prefix)}

@@ -203,7 +203,7 @@ const TEST_VALUES: Record<string, [string, string]> = {
 /** The message of a bad test folder (not a relative folder inside the image's context). */
 export function testFolderMessage(path: DocPath): string {
   const image = path[0] === 'images' ? String(path[1]) : '<name>';
-  return `${formatPath(path)} must be a folder inside the image's context images/${image}/`;
+  return `${formatPath(path)} must be a folder inside the image's build context (images/${image}/, or the folder images.${image}.context names)`;
 }
 
 /** The message of a bad test memory limit (any value but a size of at least 6 MiB). */

@@ -92,7 +92,7 @@ images:
     expect(messages).toEqual([
       'unknown key "comand" in images.app.test',
       'images.app.test.command must be a non-empty string or a list of strings',
-      "images.app.test.folder must be a folder inside the image's context images/app/",
+      "images.app.test.folder must be a folder inside the image's build context (images/app/, or the folder images.app.context names)",
       'images.app.test.inherit must be true or false',
       'images.app.test.timeout must be a positive number of seconds',
       'images.app.test.user must be a user name or uid, optionally with :group',
