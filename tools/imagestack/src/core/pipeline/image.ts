@@ -16,7 +16,7 @@ import type { PlanEntry } from '../plan/types';
 import { redact } from '../registry/redact';
 import type { RunContext } from './context';
 import { entryBuildArgs } from './steps/args';
-import { buildPlatforms, type GatedPlatforms } from './platforms/run';
+import { buildPlatforms, type GatedPlatforms, type ImageSteps } from './platforms/run';
 import { holdAliases } from './steps/aliases';
 import { buildStep, type Timed } from './steps/build';
 import { runGates } from './steps/gates';
@@ -35,15 +35,7 @@ export function baseResult(e: PlanEntry, status: NodeResult['status'], reason: s
  * Steps 1–5 of a single-platform image (the engine's own): parents, build, gates.
  * @returns the gated image, its gates' outputs, the image ID when built here (not re-used), and its push (`steps/push.ts`)
  */
-async function buildSingle(
-  run: RunContext,
-  key: string,
-  e: PlanEntry,
-  result: NodeResult,
-  log: StepLog,
-  signal: AbortSignal | undefined,
-  timed: Timed,
-): Promise<GatedPlatforms & { builtId?: string }> {
+async function buildSingle({ run, key, e, result, log, signal, timed }: ImageSteps): Promise<GatedPlatforms & { builtId?: string }> {
   const { tagArgs, aliases } = await timed('pull', () => resolveParents(run, e, log, signal, (detail) => run.emit({ type: 'step', key, step: 'pull', detail })));
   const buildArgs = entryBuildArgs(run, e, tagArgs);
   // org.opencontainers.image.created: the source commit's committer date (the same inputs
@@ -94,8 +86,8 @@ export async function runImage(run: RunContext, key: string, signal: AbortSignal
   };
   try {
     const gated: GatedPlatforms & { builtId?: string } = e.platforms.length
-      ? await buildPlatforms(run, key, e, result, log, signal, timed)
-      : await buildSingle(run, key, e, result, log, signal, timed);
+      ? await buildPlatforms({ run, key, e, result, log, signal, timed })
+      : await buildSingle({ run, key, e, result, log, signal, timed });
     if (gated.builtId) builtId = gated.builtId;
     const described = await describeImage(run, e, gated.outputs, log);
     if (described.tags.length) result.descriptiveTags = described.tags;

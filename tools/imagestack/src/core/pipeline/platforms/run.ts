@@ -33,23 +33,28 @@ export interface GatedPlatforms {
   push(): Promise<{ pushed: boolean; digest: string }>;
 }
 
+/** What the steps of one image and version work with (`image.ts` makes it). */
+export interface ImageSteps {
+  run: RunContext;
+  /** The node key, `<image>@<version>`. */
+  key: string;
+  e: PlanEntry;
+  /** The image's result, filled as the steps go. */
+  result: NodeResult;
+  log: StepLog;
+  signal: AbortSignal | undefined;
+  /** The image's step timer (progress events name the platform; durations add up). */
+  timed: Timed;
+}
+
 /**
  * Builds and gates every platform of `e` (see the module comment), recording each in
  * `result.platforms`.
  *
- * @param timed the image's step timer (progress events name the platform; durations add up)
  * @throws the first failure (EngineError for a build, a gate's error), the failing platform's
  *   result saying `failed` at its step
  */
-export async function buildPlatforms(
-  run: RunContext,
-  key: string,
-  e: PlanEntry,
-  result: NodeResult,
-  log: StepLog,
-  signal: AbortSignal | undefined,
-  timed: Timed,
-): Promise<GatedPlatforms> {
+export async function buildPlatforms({ run, key, e, result, log, signal, timed }: ImageSteps): Promise<GatedPlatforms> {
   const own = run.enginePlatform;
   const platforms: PlatformResult[] = e.platforms.map((platform) => ({ platform, reference: platformReference(e, platform, own), status: 'not run', durations: {} }));
   result.platforms = platforms;
