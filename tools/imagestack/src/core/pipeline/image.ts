@@ -4,6 +4,9 @@
  * returning a typed result; this file times them, keeps the image's log file, and turns the
  * outcome (or the first failure) into its {@link NodeResult}.
  *
+ * A multi-platform image (its entry declares `platforms`) runs steps 1–5 once per platform and
+ * publishes one image index (`platforms/`); the rest is shared.
+ *
  * Promise 4 (nothing pushed untested) holds by construction: the push step runs only after
  * every gate of this image passed, and the scheduler starts an image only after all its
  * ancestors in the run succeeded (passed their gates).
