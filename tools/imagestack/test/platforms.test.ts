@@ -169,13 +169,6 @@ describe('platforms in a stack (real CLI, fixtures/stacks/multi-platform)', () =
     expect(await client.listTags(`${ws.namespace}/base`)).toEqual([]);
   });
 
-  it('build refuses images asking for platforms until per-platform builds land: exit 2, nothing pushed (promise 10)', async () => {
-    const r = await ws.cli(['build']);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain('image "base" at version 1 asks for platforms linux/amd64, linux/arm64');
-    for (const image of ['base', 'left', 'right']) expect(await client.listTags(`${ws.namespace}/${image}`)).toEqual([]);
-  });
-
   it('a tag in the registry whose index lacks a platform asked for is reported and never overwritten (promises 2, 10)', async () => {
     const registry = testEnvironment().registry;
     const base = (await ws.plan()).images.find((e) => e.image === 'base')!;
@@ -194,4 +187,102 @@ describe('platforms in a stack (real CLI, fixtures/stacks/multi-platform)', () =
     expect(r.stderr).toContain('fix: give "base" a new tag');
     expect((await client.headManifest(repo, base.tag))!.digest).toBe(index.digest);
   });
+});
+
+/** The local images of a namespace (`<registry>/<namespace>/…`), for cleaning up. */
+function localImagesOf(registry: string, namespace: string): string[] {
+  return docker(['images', '--format', '{{.Repository}}:{{.Tag}}', '--filter', `reference=${registry}/${namespace}/*`]).split('\n').filter(Boolean);
+}
+
+describe('multi-platform builds (real CLI, QEMU emulation, fixtures/stacks/multi-platform with a Jupyter-style leaf under left)', () => {
+  let ws: Workspace;
+  let client: RegistryClient;
+  let registry: string;
+  const log = (image: string) => ws.read(`dist/imagestack/logs/${image}-1.log`);
+  const platformsOf = async (image: string, tag: string) => {
+    const { descriptor, bytes } = await client.getManifest(`${ws.namespace}/${image}`, tag);
+    return indexPlatforms(bytes, descriptor.mediaType);
+  };
+
+  beforeAll(() => {
+    registry = testEnvironment().registry;
+    client = new RegistryClient({ registry, credentials: null });
+    ws = new Workspace('imagestack-multi-platform-build-');
+    ws.copyFromRepo('tools/imagestack/test/fixtures/stacks/multi-platform', '.');
+    // leaf: a whole-reference ARG naming its parent (Jupyter-style), built for left's two platforms.
+    ws.write('images/leaf/Dockerfile', 'ARG REGISTRY\nARG BASE_IMAGE=$REGISTRY/left\nFROM $BASE_IMAGE\nRUN echo leaf > /name\n');
+    ws.write('images/leaf/test/run.sh', ws.read('images/base/test/run.sh'));
+    ws.write('specs.yml', `${ws.read('specs.yml')}  leaf:\n    test: { command: "sh /imagestack/test/run.sh", timeout: 60 }\n`);
+    // left's tests fail on aarch64 only.
+    ws.write('images/left/test/fail-on', 'aarch64');
+    ws.commit('multi-platform stack, left failing on arm64');
+  });
+
+  afterAll(() => {
+    const images = localImagesOf(registry, ws.namespace);
+    if (images.length) docker(['rmi', ...images]);
+    ws.dispose();
+  });
+
+  it('the classic builder refuses base (built per platform from a base outside the stack), before anything is built', async () => {
+    const r = await ws.cli(['build', '--builder', 'classic']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('images/base/Dockerfile:2');
+    expect(r.stderr).toContain('image "base" is built for linux/amd64, linux/arm64 from 127.0.0.1:5000/imagestack-base/debian:bookworm-slim, a base outside the stack');
+    expect(await client.listTags(`${ws.namespace}/base`)).toEqual([]);
+  });
+
+  it('an arm64-only test failure leaves no tag for left and blocks leaf; base and right are published as indexes of their platforms', async () => {
+    const plan = await ws.plan();
+    const tag = (image: string) => plan.images.find((e) => e.image === image)!.tag;
+    const r = await ws.cli(['build']);
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    const report = JSON.parse(ws.read('dist/imagestack/report.json')) as { images: Array<{ image: string; status: string; step?: string; platforms?: Array<{ platform: string; status: string; digest?: string }> }> };
+    const by = new Map(report.images.map((i) => [i.image, i]));
+    expect(by.get('left')).toMatchObject({ status: 'failed', step: 'test' });
+    expect(by.get('left')!.platforms!.map((p) => [p.platform, p.status])).toEqual([
+      ['linux/amd64', 'passed'],
+      ['linux/arm64', 'failed'],
+    ]);
+    expect(by.get('leaf')!.status).toBe('blocked');
+    expect(log('left')).toContain('failing on aarch64 on purpose');
+    expect(await client.listTags(`${ws.namespace}/left`)).toEqual([]); // no tag, and no per-platform tag either
+    expect(await platformsOf('base', tag('base'))).toEqual(['linux/amd64', 'linux/arm64']);
+    expect(await platformsOf('right', tag('right'))).toEqual(['linux/amd64']);
+    expect(by.get('base')!.platforms!.map((p) => p.status)).toEqual(['pushed', 'pushed']);
+    // Each platform's image config says its architecture, and its tests ran on it (emulated for arm64).
+    for (const architecture of ['amd64', 'arm64']) {
+      const { config } = await client.getImageConfig(`${ws.namespace}/base`, tag('base'), { os: 'linux', architecture });
+      expect(config.architecture).toBe(architecture);
+    }
+    expect(log('base')).toContain('built on x86_64, running on x86_64');
+    expect(log('base')).toContain('built on aarch64, running on aarch64');
+    // The per-platform package manifests sit side by side.
+    expect(ws.read(`dist/imagestack/manifests/base/${tag('base')}-linux-arm64.json`)).toContain('"tag"');
+    expect(ws.read(`dist/imagestack/manifests/base/${tag('base')}.json`)).toContain('"tag"');
+  }, 900_000);
+
+  it('once fixed, left and leaf are published (leaf built on left\'s image of each platform); a re-run builds nothing; promote moves each index whole', async () => {
+    ws.remove('images/left/test/fail-on');
+    const head = ws.commit('left passes on arm64');
+    const plan = await ws.plan();
+    const tag = (image: string) => plan.images.find((e) => e.image === image)!.tag;
+    const r = await ws.cli(['build']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    for (const image of ['left', 'leaf']) expect(await platformsOf(image, tag(image))).toEqual(['linux/amd64', 'linux/arm64']);
+    const { config } = await client.getImageConfig(`${ws.namespace}/leaf`, tag('leaf'), { os: 'linux', architecture: 'arm64' });
+    expect(config.architecture).toBe('arm64');
+    expect(log('leaf')).toContain('built on aarch64, running on aarch64');
+    const again = await ws.cli(['build']);
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    const report = JSON.parse(ws.read('dist/imagestack/report.json')) as { counts: Record<string, number> };
+    expect(report.counts).toMatchObject({ pushed: 0, built: 0, skipped: 4 });
+    const promote = await ws.cli(['promote', '--version', '1', '--commit', head]);
+    expect(promote.code, promote.stdout + promote.stderr).toBe(0);
+    for (const image of ['base', 'left', 'leaf', 'right']) {
+      const stable = await client.headManifest(`${ws.namespace}/${image}`, '1-stable');
+      expect(stable!.digest, image).toBe((await client.headManifest(`${ws.namespace}/${image}`, tag(image)))!.digest);
+    }
+    expect(await platformsOf('leaf', '1-stable')).toEqual(['linux/amd64', 'linux/arm64']);
+  }, 900_000);
 });

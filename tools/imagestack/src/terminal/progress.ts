@@ -64,9 +64,11 @@ export function terminalReporter(
       }
       case 'step': {
         const l = lines.get(e.key) ?? { key: e.key, started: Date.now(), step: e.step };
-        const changed = l.step !== e.step || l.detail !== e.detail || !lines.has(e.key);
+        // A multi-platform image's step names its platform: `build [linux/arm64] Step 2/3 : RUN …`.
+        const detail = e.platform ? `[${e.platform}]${e.detail ? ` ${e.detail}` : ''}` : e.detail;
+        const changed = l.step !== e.step || l.detail !== detail || !lines.has(e.key);
         l.step = e.step;
-        l.detail = e.detail;
+        l.detail = detail;
         lines.set(e.key, l);
         if (tty) redraw();
         else if (changed) out.write(`${render(l)}\n`);

@@ -6,11 +6,11 @@
 import type { MarkerRegistry } from '../ci/markers';
 import type { Stack } from '../graph/types';
 import type { PlanEntry } from '../plan/types';
-import type { AuthConfig, Clock, ImageEngine, RegistryCredentials, RegistryReader } from '../ports';
+import type { AuthConfig, Clock, ImageEngine, RegistryCredentials, RegistryReader, RegistryWriter } from '../ports';
 import type { Gate, PipelineEvent } from './types';
 
-/** The registry operations a run makes (reads, credentials, and failure markers in CI). */
-export type RunRegistry = RegistryReader & RegistryCredentials & MarkerRegistry;
+/** The registry operations a run makes (reads, credentials, failure markers in CI, and the per-platform pushes of multi-platform images). */
+export type RunRegistry = RegistryReader & RegistryCredentials & MarkerRegistry & Pick<RegistryWriter, 'pushImage'>;
 
 /** The shared state of one run (see the module comment). */
 export interface RunContext {
@@ -48,6 +48,11 @@ export interface RunContext {
     /** Build secrets resolved for the run, by image (ids and sources; see `specs/builder.ts`). */
     secrets?: ReadonlyMap<string, Array<{ id: string; env?: string; file?: string }>>;
   };
+  /**
+   * The engine's own platform (`os/architecture`, e.g. `linux/amd64`): a multi-platform entry's
+   * image for it keeps the entry's tag locally (`platforms/names.ts`).
+   */
+  enginePlatform: string;
   emit(event: PipelineEvent): void;
   /**
    * Per key built in this run, the digest children name as `org.opencontainers.image.base.digest`:

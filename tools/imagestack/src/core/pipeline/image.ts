@@ -4,6 +4,9 @@
  * returning a typed result; this file times them, keeps the image's log file, and turns the
  * outcome (or the first failure) into its {@link NodeResult}.
  *
+ * A multi-platform image (its entry declares `platforms`) runs steps 1–5 once per platform and
+ * publishes one image index (`platforms/`); the rest is shared.
+ *
  * Promise 4 (nothing pushed untested) holds by construction: the push step runs only after
  * every gate of this image passed, and the scheduler starts an image only after all its
  * ancestors in the run succeeded (passed their gates).
@@ -15,7 +18,8 @@ import { StepLog } from '../engine/log';
 import type { PlanEntry } from '../plan/types';
 import { redact } from '../registry/redact';
 import type { RunContext } from './context';
-import { stackArgs } from '../graph/types';
+import { entryBuildArgs } from './steps/args';
+import { buildPlatforms, type GatedPlatforms, type ImageSteps } from './platforms/run';
 import { holdAliases } from './steps/aliases';
 import { buildStep, type Timed } from './steps/build';
 import { runGates } from './steps/gates';
@@ -31,6 +35,31 @@ export function baseResult(e: PlanEntry, status: NodeResult['status'], reason: s
 }
 
 /**
+ * Steps 1–5 of a single-platform image (the engine's own): parents, build, gates.
+ * @returns the gated image, its gates' outputs, the image ID when built here (not re-used), and its push (`steps/push.ts`)
+ */
+async function buildSingle({ run, key, e, result, log, signal, timed }: ImageSteps): Promise<GatedPlatforms & { builtId?: string }> {
+  const { tagArgs, aliases } = await timed('pull', () => resolveParents(run, e, log, signal, (detail) => run.emit({ type: 'step', key, step: 'pull', detail })));
+  const buildArgs = entryBuildArgs(run, e, tagArgs);
+  // org.opencontainers.image.created: the source commit's committer date (the same inputs
+  // give the same labels, like SOURCE_DATE_EPOCH); the build time for dirty images.
+  const createdAt = e.dirty ? run.clock.now().toISOString() : await run.commitDate(e);
+  const labels = await imageLabels(run, e, createdAt);
+  const onStep = (detail: string) => run.emit({ type: 'step', key, step: 'build', detail });
+  const release = await holdAliases(run, run.engine, aliases);
+  let image: Awaited<ReturnType<typeof buildStep>>;
+  try {
+    image = await buildStep(run, { entry: e, buildArgs, labels, log, signal, timed, onStep });
+  } finally {
+    await release();
+  }
+  result.imageId = image.imageId;
+  result.size = image.size;
+  const outputs = await runGates(run, e, image.imageId, result, log, signal, timed);
+  return { imageId: image.imageId, outputs, push: () => pushStep(run, e, log, signal), ...(image.reused ? {} : { builtId: image.imageId }) };
+}
+
+/**
  * Runs every step of the image `key` (a key of `run.entries`), writes its log to
  * `<outputDir>/logs/<image>-<version>.log` and emits its `step` and `done` events.
  *
@@ -39,8 +68,6 @@ export function baseResult(e: PlanEntry, status: NodeResult['status'], reason: s
  */
 export async function runImage(run: RunContext, key: string, signal: AbortSignal | undefined, onResult: (r: NodeResult) => void): Promise<boolean> {
   const e = run.entries.get(key)!;
-  const node = run.stack.images.get(e.image)!;
-  const specs = run.stack.specs;
   const logFile = path.join(run.outputDir, 'logs', `${e.image}-${e.version}.log`);
   rmSync(logFile, { force: true });
   const log = new StepLog(logFile);
@@ -49,43 +76,23 @@ export async function runImage(run: RunContext, key: string, signal: AbortSignal
   let step: Step = 'pull';
   /** The image this run built (not re-used), removed if it ends with no tag (promise 7). */
   let builtId: string | undefined;
-  const timed: Timed = async (s, fn) => {
+  const timed: Timed = async (s, fn, platform) => {
     step = s;
-    run.emit({ type: 'step', key, step: s });
+    run.emit({ type: 'step', key, step: s, ...(platform ? { platform } : {}) });
     const t0 = run.clock.monotonic();
     try {
       return await fn();
     } finally {
-      result.durations[s] = Math.round(run.clock.monotonic() - t0);
+      // A multi-platform image runs a step once per platform: its duration is the sum.
+      result.durations[s] = (result.durations[s] ?? 0) + Math.round(run.clock.monotonic() - t0);
     }
   };
   try {
-    const { tagArgs, aliases } = await timed('pull', () => resolveParents(run, e, log, signal, (detail) => run.emit({ type: 'step', key, step: 'pull', detail })));
-    const buildArgs: Record<string, string> = {
-      ...(specs.versions.find((v) => v.name === e.version)?.args ?? {}),
-      ...node.spec.args,
-      ...(node.spec.versionArgs[e.version] ?? {}),
-      ...stackArgs(specs),
-      ...tagArgs,
-    };
-    // org.opencontainers.image.created: the source commit's committer date (the same inputs
-    // give the same labels, like SOURCE_DATE_EPOCH); the build time for dirty images.
-    const createdAt = e.dirty ? run.clock.now().toISOString() : await run.commitDate(e);
-    const labels = await imageLabels(run, e, createdAt);
-    const onStep = (detail: string) => run.emit({ type: 'step', key, step: 'build', detail });
-    const release = await holdAliases(run, run.engine, aliases);
-    let image: Awaited<ReturnType<typeof buildStep>>;
-    try {
-      image = await buildStep(run, { entry: e, buildArgs, labels, log, signal, timed, onStep });
-    } finally {
-      await release();
-    }
-    result.imageId = image.imageId;
-    result.size = image.size;
-    if (!image.reused) builtId = image.imageId;
-
-    const outputs = await runGates(run, e, image.imageId, result, log, signal, timed);
-    const described = await describeImage(run, e, outputs, log);
+    const gated: GatedPlatforms & { builtId?: string } = e.platforms.length
+      ? await buildPlatforms({ run, key, e, result, log, signal, timed })
+      : await buildSingle({ run, key, e, result, log, signal, timed });
+    if (gated.builtId) builtId = gated.builtId;
+    const described = await describeImage(run, e, gated.outputs, log);
     if (described.tags.length) result.descriptiveTags = described.tags;
     if (described.problems.length) result.taggerProblems = described.problems;
 
@@ -94,10 +101,10 @@ export async function runImage(run: RunContext, key: string, signal: AbortSignal
     if (!push || (e.dirty && !pushDirty)) {
       result.status = 'built';
       result.reason = !push ? 'built; not pushed (--no-push)' : 'built from uncommitted changes; dirty tags are not pushed (use --push-dirty)';
-      run.built.set(key, image.imageId);
+      run.built.set(key, gated.imageId);
     } else {
       const pushed = await timed('push', async () => {
-        const p = await pushStep(run, e, log, signal);
+        const p = await gated.push();
         if (described.tags.length) result.descriptiveTags = await pushDescriptiveTags(run, e, described.tags, log);
         return p;
       });

@@ -26,8 +26,9 @@ import { dockerAuthConfig, RegistryClient, resolveCredentials } from '../registr
 import { makeReport, writeReport, type RunReport } from '../report/report';
 import type { RunContext } from './context';
 import { executePlan } from './execute';
+import { hostPlatform } from './platforms/names';
 import { nodeKey } from '../tags/tag';
-import { checkNames, refuseIncompleteTags, refusePlatformBuilds, selectEntries } from './select';
+import { checkNames, refuseClassicPlatformBases, refuseIncompleteTags, selectEntries } from './select';
 import { runStackChecks } from '../verify/stack-checks/run';
 import type { Gate, NodeResult, Reporter } from './types';
 import type { StackCheckResult } from '../verify/stack-checks/evaluate';
@@ -161,7 +162,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
     now: clock.now(),
   });
   refuseIncompleteTags(plan, selection.needed, path.relative(specs.root, specsFile) || 'specs.yml');
-  refusePlatformBuilds(selection.entries, selection.toBuild, path.relative(specs.root, specsFile) || 'specs.yml');
+  if (builder && !builder.client) refuseClassicPlatformBases(stack, selection.entries, selection.toBuild, builder.caps.description);
 
   // Build secrets of the images this run builds: a missing source stops the run before any build.
   const toBuildImages = [...selection.toBuild].map((k) => selection.entries.get(k)?.image).filter((i): i is string => i !== undefined);
@@ -201,6 +202,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
       ...(buildkit ? { cacheFrom: { head: plan.head } } : {}),
       ...(secrets.size ? { secrets } : {}),
     },
+    enginePlatform: hostPlatform(),
     emit: (e) => opts.reporter?.(e),
     built: new Map(),
   };

@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../errors';
-import { checkNames, forcedSuffix, refuseIncompleteTags, refusePlatformBuilds, selectEntries } from './select';
+import { checkNames, forcedSuffix, refuseClassicPlatformBases, refuseIncompleteTags, selectEntries } from './select';
 import { fakePlan, fakeStack } from './__fixtures__/ports';
 
 const stack = fakeStack({ base: [], mid: ['base'], leaf: ['mid'], side: ['base'] });
@@ -53,33 +53,6 @@ describe('checkNames', () => {
   });
 });
 
-describe('refusePlatformBuilds', () => {
-  it('refuses an image to build that asks for platforms (promise 10), and lets one in the registry or declaring none go', () => {
-    const plan = fakePlan(stack, ['base']);
-    const s = selectEntries(plan, stack, { now });
-    expect(() => refusePlatformBuilds(s.entries, s.toBuild, 'specs.yml')).not.toThrow();
-    s.entries.get('base@1')!.platforms = ['linux/amd64', 'linux/arm64']; // in the registry: not built
-    expect(() => refusePlatformBuilds(s.entries, s.toBuild, 'specs.yml')).not.toThrow();
-    s.entries.get('mid@1')!.platforms = ['linux/amd64', 'linux/arm64'];
-    const err = (() => {
-      try {
-        refusePlatformBuilds(s.entries, s.toBuild, 'specs.yml');
-      } catch (e) {
-        return e as InputError;
-      }
-    })();
-    expect(err).toBeInstanceOf(InputError);
-    expect(err!.problems).toEqual([
-      {
-        file: 'specs.yml',
-        message:
-          'image "mid" at version 1 asks for platforms linux/amd64, linux/arm64, but this imagestack builds for the engine\'s own platform only; a tag built so would lack platforms asked for',
-        fix: 'remove "platforms" for "mid" from specs.yml until per-platform builds land (issue 14), or build only images that declare none',
-      },
-    ]);
-  });
-});
-
 describe('refuseIncompleteTags', () => {
   it('refuses a run needing a tag that lacks platforms asked for (promises 2 and 10), and ignores one it does not need', () => {
     const plan = fakePlan(stack, ['base', 'side']);
@@ -97,6 +70,30 @@ describe('refuseIncompleteTags', () => {
         file: 'specs.yml',
         message: `${plan.images.find((e) => e.image === 'side')!.reference} is in the registry but lacks linux/arm64, which specs.yml asks for "side" at version 1; a tag is never overwritten`,
         fix: 'give "side" a new tag (change its inputs, e.g. its entry in specs.yml) to build every platform, or remove linux/arm64 from its platforms',
+      },
+    ]);
+  });
+});
+
+describe('refuseClassicPlatformBases', () => {
+  it('refuses a multi-platform image with a base outside the stack under the classic builder, at its FROM line; stack parents and scratch are fine', () => {
+    const plan = fakePlan(stack);
+    const s = selectEntries(plan, stack, { now });
+    expect(() => refuseClassicPlatformBases(stack, s.entries, s.toBuild, 'the legacy builder')).not.toThrow();
+    for (const e of s.entries.values()) e.platforms = ['linux/amd64', 'linux/arm64'];
+    let err: InputError | undefined;
+    try {
+      refuseClassicPlatformBases(stack, s.entries, s.toBuild, 'the legacy builder');
+    } catch (e) {
+      err = e as InputError;
+    }
+    // Only base has an external base (debian:bookworm); its children are built from it per platform.
+    expect(err!.problems).toEqual([
+      {
+        file: 'images/base/Dockerfile',
+        line: 1,
+        message: 'image "base" is built for linux/amd64, linux/arm64 from debian:bookworm, a base outside the stack, with the legacy builder, which takes a local tag as it is whatever its platform',
+        fix: 'build with BuildKit (builder: auto or buildkit in specs.yml, or --builder buildkit), which resolves the base for each platform',
       },
     ]);
   });

@@ -94,24 +94,32 @@ export function selectEntries(plan: Plan, stack: Stack, opts: SelectOptions): Se
 }
 
 /**
- * Refuses, before anything is built, an image to build whose specs.yml entry asks for platforms
- * (DESIGN.md promise 10: a multi-platform tag names every platform asked for, each verified, or
- * does not exist). The plan reads `platforms:`, but building per platform is not in the pipeline
- * yet (issue 14), and building only the engine's platform under the tag would break the promise.
+ * Refuses, before anything is built, a multi-platform image to build with the classic builder
+ * whose Dockerfile names a base outside the stack (`FROM debian:bookworm-slim`): the classic
+ * builder takes a local tag as it is, whatever its platform (and pulls another platform's image
+ * under the same tag), so one platform's image would be built on another's base (measured on
+ * Engine 20.10). BuildKit resolves such a base per platform (`--platform`), and the stack's own
+ * parents are given per platform by imagestack (`platforms/parents.ts`) with either builder.
  *
  * @param toBuild node keys to build (see {@link Selection.toBuild})
- * @throws InputError naming each such image and version, specs.yml and the fix
+ * @param builder the description of the classic builder in use (for the message)
+ * @throws InputError naming each such image, its base and the fix
  */
-export function refusePlatformBuilds(entries: ReadonlyMap<string, PlanEntry>, toBuild: readonly string[], specsFile: string): void {
-  const asking = toBuild.map((k) => entries.get(k)!).filter((e) => e.platforms.length > 0);
-  if (asking.length === 0) return;
-  throw new InputError(
-    asking.map((e) => ({
-      file: specsFile,
-      message: `image "${e.image}" at version ${e.version} asks for platforms ${e.platforms.join(', ')}, but this imagestack builds for the engine's own platform only; a tag built so would lack platforms asked for`,
-      fix: `remove "platforms" for "${e.image}" from specs.yml until per-platform builds land (issue 14), or build only images that declare none`,
-    })),
-  );
+export function refuseClassicPlatformBases(stack: Stack, entries: ReadonlyMap<string, PlanEntry>, toBuild: readonly string[], builder: string): void {
+  const problems = toBuild
+    .map((k) => entries.get(k)!)
+    .filter((e) => e.platforms.length > 0 && stack.images.get(e.image)!.externalBases.some((b) => b.reference !== 'scratch'))
+    .map((e) => {
+      const node = stack.images.get(e.image)!;
+      const base = node.externalBases.find((b) => b.reference !== 'scratch')!;
+      return {
+        file: node.dockerfile,
+        line: base.line,
+        message: `image "${e.image}" is built for ${e.platforms.join(', ')} from ${base.raw}, a base outside the stack, with ${builder}, which takes a local tag as it is whatever its platform`,
+        fix: 'build with BuildKit (builder: auto or buildkit in specs.yml, or --builder buildkit), which resolves the base for each platform',
+      };
+    });
+  if (problems.length) throw new InputError(problems);
 }
 
 /**

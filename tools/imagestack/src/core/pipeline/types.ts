@@ -65,6 +65,38 @@ export interface NodeResult {
   descriptiveTags?: DescriptiveTag[];
   /** Taggers refused (command failed, output not a tag part, package missing), each in words with the fix; the run then ends non-zero. */
   taggerProblems?: string[];
+  /**
+   * A multi-platform image (its entry declares `platforms`): one result per platform, in the
+   * entry's order. The fields above then say the whole image: `digest` the image index's,
+   * `imageId`/`size`/`gates` the engine platform's image (else the first platform's),
+   * `durations` the sum over the platforms. Absent for single-platform images.
+   */
+  platforms?: PlatformResult[];
+}
+
+/** The outcome for one platform of a multi-platform image. */
+export interface PlatformResult {
+  /** `os/architecture[/variant]`. */
+  platform: string;
+  /** The local reference of this platform's image (`platforms/names.ts`). */
+  reference: string;
+  /**
+   * `passed`: built (or re-used) and passed its gates; `pushed`: and pushed by digest, named by
+   * the index under the tag; `failed`: a step failed (`step`); `not run`: an earlier platform failed.
+   */
+  status: 'passed' | 'pushed' | 'failed' | 'not run';
+  /** Local image ID (`sha256:…`), when built. */
+  imageId?: string;
+  /** Size in bytes, when built. */
+  size?: number;
+  /** Registry digest of this platform's image manifest, when pushed. */
+  digest?: string;
+  /** Duration of each step for this platform, in ms. */
+  durations: Partial<Record<Step, number>>;
+  /** The step that failed. */
+  step?: Step;
+  /** Reports of the gates that ran on this platform's image. */
+  gates?: NodeResult['gates'];
 }
 
 /** One immutable descriptive tag of an image: `<version>-<part>-<sha7>`. */
@@ -84,7 +116,8 @@ export interface DescriptiveTag {
 /** Progress events, in the order they happen. Keys are `<image>@<version>`. */
 export type PipelineEvent =
   | { type: 'plan'; plan: Plan; toBuild: number }
-  | { type: 'step'; key: string; step: Step; detail?: string }
+  /** `platform`: the platform a step of a multi-platform image runs for. */
+  | { type: 'step'; key: string; step: Step; detail?: string; platform?: string }
   | { type: 'done'; key: string; result: NodeResult };
 
 /** Receives progress events (terminal, Nx executor output, tests). */

@@ -28,7 +28,7 @@ export interface RunReport {
   durationMs: number;
   counts: Record<NodeResult['status'], number>;
   images: Array<
-    Pick<NodeResult, 'image' | 'version' | 'reference' | 'tag' | 'sourceCommit' | 'status' | 'reason' | 'digest' | 'size' | 'durations' | 'gates' | 'step' | 'error' | 'logTail' | 'logFile' | 'blockedBy' | 'descriptiveTags' | 'taggerProblems'> & {
+    Pick<NodeResult, 'image' | 'version' | 'reference' | 'tag' | 'sourceCommit' | 'status' | 'reason' | 'digest' | 'size' | 'durations' | 'gates' | 'step' | 'error' | 'logTail' | 'logFile' | 'blockedBy' | 'descriptiveTags' | 'taggerProblems' | 'platforms'> & {
       action: 'build' | 'skip';
     }
   >;
@@ -95,6 +95,7 @@ export function renderMarkdown(report: RunReport, linkBase: string): string {
         `${manifest ? [link(manifest.files?.markdown, 'manifest'), link(manifest.files?.json, 'json')].filter(Boolean).join(' · ') : ''} | ${cell(r.reason)} |`,
     );
   }
+  out.push(...renderPlatforms(report, link));
   out.push(...renderDescriptiveTags(report));
   if (report.stackChecks?.length) {
     out.push('', '## Stack-wide checks', '');
@@ -114,6 +115,19 @@ export function renderMarkdown(report: RunReport, linkBase: string): string {
     }
   }
   return `${out.join('\n')}\n`;
+}
+
+/** The "Platforms" section: per multi-platform image and version, each platform's status, image manifest digest and build/test times. None when no image has platforms. */
+function renderPlatforms(report: RunReport, link: (file: string | undefined, text: string) => string): string[] {
+  const multi = report.images.filter((r) => r.platforms?.length);
+  if (!multi.length) return [];
+  const out = ['', '## Platforms', '', '| image | version | platform | status | digest | build | test | package manifest |', '|---|---|---|---|---|--:|--:|---|'];
+  for (const r of multi) {
+    for (const p of r.platforms!) {
+            out.push(`| ${r.image} | ${r.version} | ${p.platform} | ${p.status}${p.step ? ` (${p.step})` : ''} | ${p.digest ? `\`${p.digest.slice(0, 19)}…\`` : ''} | ${ms(p.durations.build)} | ${ms(p.durations.test)} | ${link(p.gates?.manifest?.files?.markdown, 'manifest')} |`);
+    }
+  }
+  return out;
 }
 
 /** The "Descriptive tags" section: per image and version its descriptive tags, then the refused taggers. None when there are neither. */

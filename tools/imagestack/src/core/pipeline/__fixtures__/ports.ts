@@ -3,8 +3,13 @@
  * and plan, for the pipeline's unit tests. The real engine and registry are exercised by the
  * integration tests (`tools/imagestack/test/pipeline.test.ts`, `gates.test.ts`, …); these
  * fakes only record what the pipeline asked for, in order.
+ *
+ * Over 300 lines: one fake per port, kept together so that every pipeline test shares one
+ * journal and one set of fakes (the per-platform pushes of issue 14 added `saveImage`/`pushImage`).
  */
+import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { Stack, StackImage } from '../../graph/types';
@@ -13,6 +18,7 @@ import type { Plan, PlanEntry } from '../../plan/types';
 import type { AuthConfig, BuildRequest, ContainerEngine, ImageEngine, LocalImage } from '../../ports';
 import type { StepLog } from '../../engine/log';
 import type { Descriptor } from '../../registry/types';
+import type { PushedImage } from '../../registry/push-image';
 import { EngineError } from '../../errors';
 import { parseReference } from '../../reference/reference';
 import type { RunContext, RunRegistry } from '../context';
@@ -109,11 +115,13 @@ export class FakeRegistry implements RunRegistry {
   async getManifest(repository: string, tag: string): Promise<{ descriptor: Descriptor; bytes: Buffer }> {
     const d = this.manifests.get(`${repository}:${tag}`);
     if (!d) throw new Error('manifest unknown');
-    return { descriptor: d, bytes: Buffer.from('{}') };
+    return { descriptor: d, bytes: this.bytes.get(`${repository}:${tag}`) ?? Buffer.from('{}') };
   }
   async putManifest(repository: string, tag: string, bytes: Buffer, mediaType: string): Promise<Descriptor> {
     const d = { mediaType, digest: digestOf(`${repository}:${tag}`), size: bytes.length };
+    if (mediaType.includes('list') || mediaType.includes('index')) this.journal.push(`putindex ${repository.slice(NAMESPACE.length + 1)}`);
     this.manifests.set(`${repository}:${tag}`, d);
+    this.bytes.set(`${repository}:${tag}`, bytes);
     return d;
   }
   async listTags(repository: string): Promise<string[]> {
@@ -122,6 +130,23 @@ export class FakeRegistry implements RunRegistry {
   getImageConfig(): never {
     throw new Error('not used by the pipeline');
   }
+  /**
+   * Stands for `RegistryClient.pushImage`: reads the fake archive {@link FakeEngine.saveImage}
+   * makes (the local reference and its platform), stores an image manifest under its digest (no
+   * tag) and records `pushimage <repository without namespace> <platform>`.
+   */
+  async pushImage(repository: string, archive: NodeJS.ReadableStream): Promise<PushedImage> {
+    let text = '';
+    for await (const chunk of archive) text += chunk.toString();
+    const { reference, platform } = JSON.parse(text) as { reference: string; platform: string };
+    this.journal.push(`pushimage ${repository.slice(NAMESPACE.length + 1)} ${platform}`);
+    const digest = `sha256:${createHash('sha256').update(`manifest ${reference}`).digest('hex')}`;
+    const descriptor = { mediaType: 'application/vnd.docker.distribution.manifest.v2+json', digest, size: 500 };
+    this.manifests.set(`${repository}:${digest}`, descriptor);
+    return { descriptor, platform, layers: { sent: 1, present: 0, mounted: 0, bytesSent: 100 } };
+  }
+  /** The bytes put under `<repository>:<tag>` by `putManifest` (an image index), for assertions. */
+  readonly bytes = new Map<string, Buffer>();
   /** Stores a tag as if pushed. */
   add(repository: string, tag: string): Descriptor {
     const d = { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: digestOf(`${repository}:${tag}`), size: 2 };
@@ -136,7 +161,7 @@ export class FakeRegistry implements RunRegistry {
  */
 export class FakeEngine implements ImageEngine {
   readonly local = new Map<string, LocalImage>();
-  /** Images whose build fails. */
+  /** Images whose build fails (`<image>`, or `<image> <platform>` for one platform only). */
   readonly failBuild = new Set<string>();
   readonly builds: BuildRequest[] = [];
   /** True: the engine does not answer (every call fails as dockerode does on a missing socket). */
@@ -195,11 +220,13 @@ export class FakeEngine implements ImageEngine {
   async build(req: BuildRequest): Promise<{ imageId: string }> {
     this.#check();
     const image = req.labels['io.imagestack.image'];
-    this.journal.push(`build ${image}`);
+    this.journal.push(req.platform ? `build ${image} ${req.platform}` : `build ${image}`);
     this.builds.push(req);
-    if (this.failBuild.has(image)) throw new EngineError(`build of ${req.reference} failed: RUN exited 1`, ['RUN exited 1']);
-    const id = digestOf(`id ${req.reference}`);
+    if (this.failBuild.has(image) || this.failBuild.has(`${image} ${req.platform}`)) throw new EngineError(`build of ${req.reference} failed: RUN exited 1`, ['RUN exited 1']);
+    // A platform's build gets an ID of its own (digestOf keeps only the first 32 characters).
+    const id = req.platform ? `sha256:${createHash('sha256').update(`id ${req.platform} ${req.reference}`).digest('hex')}` : digestOf(`id ${req.reference}`);
     this.local.set(req.reference, { id, size: 1000, labels: req.labels, repoDigests: [] });
+    if (req.platform) this.platforms.set(id, req.platform);
     this.onBuilt?.(req, id);
     return { imageId: id };
   }
@@ -208,9 +235,19 @@ export class FakeEngine implements ImageEngine {
     if (this.local.has(reference)) return false;
     const [repo, tag] = splitForFake(reference);
     if (!this.registry.manifests.has(`${repo}:${tag}`)) throw new EngineError(`pull of ${reference} failed: manifest unknown`);
+    // By digest (one platform's image of an index): the digest the fake registry gave it says its reference.
     this.journal.push(`pull ${reference}`);
     this.local.set(reference, { id: digestOf(`pulled ${reference}`), labels: {}, repoDigests: [] });
     return true;
+  }
+  /** The platform of each image built for one (`BuildRequest.platform`), by image ID. */
+  readonly platforms = new Map<string, string>();
+  /** Stands for `docker save`: an archive naming the local reference and the image's platform (read by {@link FakeRegistry.pushImage}). */
+  async saveImage(image: string): Promise<NodeJS.ReadableStream> {
+    this.#check();
+    const local = this.local.get(image) ?? [...this.local.values()].find((i) => i.id === image);
+    if (!local) throw new EngineError(`no such image: ${image}`);
+    return Readable.from([JSON.stringify({ reference: image, platform: this.platforms.get(local.id) ?? 'linux/amd64' })]);
   }
   async push(reference: string): Promise<{ digest: string }> {
     this.#check();
@@ -223,16 +260,22 @@ export class FakeEngine implements ImageEngine {
 /** A reference → repository (no host), tag. */
 function splitForFake(reference: string): [string, string] {
   const ref = parseReference(reference)!;
-  return [ref.path, ref.tag!];
+  return [ref.path, (ref.tag ?? ref.digest)!];
 }
 
-/** A gate that records `gate <step> <image>` and fails for the images named. Stands for the manifest/checks/test gates. */
+/**
+ * A gate that records `gate <step> <image>` (`gate <step> <image> linux-arm64` for a foreign
+ * platform's image of a multi-platform entry, whose tag ends so) and fails for the images named
+ * (`<image>`, or `<image> linux-arm64` for that platform only). Stands for the manifest/checks/test gates.
+ */
 export function recordingGate(step: Gate['step'], journal: Journal, failFor: readonly string[] = []): Gate {
   return {
     step,
     async run(ctx) {
-      journal.push(`gate ${step} ${ctx.entry.image}`);
-      if (failFor.includes(ctx.entry.image)) throw new GateFailure(`${step} of ${ctx.entry.image} failed`, { ok: false, summary: 'failed' }, ['it failed']);
+      const platform = /-(linux-[a-z0-9-]+)$/.exec(ctx.entry.tag)?.[1];
+      const name = platform ? `${ctx.entry.image} ${platform}` : ctx.entry.image;
+      journal.push(`gate ${step} ${name}`);
+      if (failFor.includes(ctx.entry.image) || failFor.includes(name)) throw new GateFailure(`${step} of ${ctx.entry.image} failed`, { ok: false, summary: 'failed' }, ['it failed']);
       return { ok: true, summary: 'passed' };
     },
   };
@@ -257,6 +300,7 @@ export function fakeRun(
     clock: { now: () => new Date(0), monotonic: () => 0 },
     outputDir: path.join(stack.specs.root, 'dist'),
     commitDate: async () => new Date(0).toISOString(),
+    enginePlatform: 'linux/amd64',
     options: { build: true, push: true, pushDirty: false, force: false, gates: [], ...opts },
     emit: (e) => events.push(e),
     built: new Map(),

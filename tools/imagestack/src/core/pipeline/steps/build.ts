@@ -15,8 +15,8 @@ import type { Step } from '../types';
 import { withSharedLayers } from './layers';
 import { cacheFromReferences } from './cache-from';
 
-/** Runs `fn` as step `step` of the image (progress event, duration). */
-export type Timed = <T>(step: Step, fn: () => Promise<T>) => Promise<T>;
+/** Runs `fn` as step `step` of the image (progress event, duration), for `platform` of a multi-platform image when given. */
+export type Timed = <T>(step: Step, fn: () => Promise<T>, platform?: string) => Promise<T>;
 
 /** The image a build step produced. */
 export interface BuiltImage {

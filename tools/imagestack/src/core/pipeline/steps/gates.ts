@@ -12,7 +12,8 @@ import { GateFailure, type GateOutputs, type NodeResult } from '../types';
 import type { Timed } from './build';
 
 /**
- * Runs the run's gates on `imageId`, recording each report in `result.gates`.
+ * Runs the run's gates on `imageId`, recording each report in `result.gates` (an image's result,
+ * or one platform's).
  *
  * @returns what the gates handed on
  * @throws the first gate's failure: EngineError carrying the gate's log tail for a
@@ -22,7 +23,7 @@ export async function runGates(
   run: RunContext,
   e: PlanEntry,
   imageId: string,
-  result: NodeResult,
+  result: Pick<NodeResult, 'gates'>,
   log: StepLog,
   signal: AbortSignal | undefined,
   timed: Timed,

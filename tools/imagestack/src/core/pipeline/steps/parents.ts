@@ -74,7 +74,7 @@ export async function resolveParents(
 }
 
 /** Waits for parent tags another CI job pushes (matrix mode), with progress every 30 s. */
-async function waitForParents(run: RunContext, parents: ParentTag[], log: StepLog, signal: AbortSignal | undefined, onWait: (detail: string) => void): Promise<void> {
+export async function waitForParents(run: RunContext, parents: ParentTag[], log: StepLog, signal: AbortSignal | undefined, onWait: (detail: string) => void): Promise<void> {
   const w = run.options.waitForParents!;
   let shown = -Infinity;
   for (const p of parents) log.line(`waiting up to ${formatDurationText(w.timeoutMs)} for ${p.reference} (built by another job)`);

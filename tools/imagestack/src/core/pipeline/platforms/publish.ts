@@ -1,0 +1,106 @@
+/**
+ * Step 6 of a multi-platform image, `push`, all or nothing (issue 14, DESIGN.md promises 2 and
+ * 10). It runs only once every platform's image passed its gates (`run.ts` in this folder), and
+ * the scheduler starts an image only after its ancestors succeeded (promise 4). Then:
+ * 1. the tag is asked for first, as `steps/push.ts` does: present and naming every platform →
+ *    nothing is pushed (`skipped`); present and lacking one → refused, never overwritten;
+ * 2. each platform's image is pushed BY DIGEST, without a tag (`RegistryClient.pushImage`
+ *    reading `ImageEngine.saveImage`'s archive; the parents' tags and the external bases are
+ *    offered for cross-mounting their layers);
+ * 3. the tag is asked for again, right before the index is put (another runner may have put it
+ *    meanwhile: same outcomes as 1);
+ * 4. one image index naming each platform's image manifest is put under the tag
+ *    (`putImageIndex`: a Docker manifest list when every child is a Docker schema 2 manifest,
+ *    else an OCI image index), and the registry must then report that index's digest.
+ * A failure anywhere leaves the tag absent: the per-platform manifests pushed by digest are
+ * untagged (a registry's garbage collection removes them), and the descendants stay blocked.
+ */
+import { EngineError } from '../../errors';
+import type { StepLog } from '../../engine/log';
+import type { PlanEntry } from '../../plan/types';
+import { repositoryOf } from '../../reference/repository';
+import { missingPlatforms, putImageIndex, type PlatformManifest } from '../../registry/image-index';
+import type { PushedImage } from '../../registry/push-image';
+import { nodeKey } from '../../tags/tag';
+import type { RunContext } from '../context';
+
+/** The outcome of {@link publishIndex}. */
+export type PublishOutcome =
+  /** The index put under the tag, and each platform's pushed image. */
+  | { pushed: true; digest: string; images: Map<string, PushedImage> }
+  /** The tag was in the registry already (complete): nothing put. */
+  | { pushed: false; digest: string };
+
+/**
+ * Publishes the multi-platform image of `e` (see the module comment).
+ *
+ * @param images per platform of `e.platforms`, the local reference of its gated image
+ * @param onPlatform called as each platform's push starts (progress event)
+ * @throws EngineError when the tag is present but lacks a platform (never overwritten), an
+ *   image's config says another platform, or the registry then reports another digest;
+ *   RegistryError when the registry refuses a push
+ */
+export async function publishIndex(
+  run: RunContext,
+  e: PlanEntry,
+  images: ReadonlyMap<string, string>,
+  log: StepLog,
+  signal: AbortSignal | undefined,
+  onPlatform: (platform: string) => void,
+): Promise<PublishOutcome> {
+  const repository = repositoryOf(run.stack.specs.namespace, e.image);
+  const before = await existingTag(run, e, repository, log);
+  if (before) return { pushed: false, digest: before };
+  // Where the layers may already be: each parent's tag (an index: followed to each platform's
+  // image), and the bases outside the stack (those of another registry are passed over).
+  const mountFrom = [
+    ...e.parents.map((p) => `${repositoryOf(run.stack.specs.namespace, p)}:${run.entries.get(nodeKey(p, e.version))!.tag}`),
+    ...e.bases.map((b) => b.reference),
+  ];
+  const pushed = new Map<string, PushedImage>();
+  for (const platform of e.platforms) {
+    onPlatform(platform);
+    const reference = images.get(platform)!;
+    log.line(`${platform}: pushing ${reference} to ${repository} by digest (no tag)`);
+    const archive = await run.engine.saveImage(reference, signal);
+    const p = await run.registry.pushImage(repository, archive, { signal, mountFrom, onProgress: (d) => log.line(`${platform}: ${d}`) });
+    if (p.platform !== platform) {
+      throw new EngineError(`the image built for ${platform} (${reference}) says it is ${p.platform} in its config; nothing was put under ${e.tag}`, log.tail());
+    }
+    log.line(
+      `${platform}: pushed ${p.descriptor.digest} (layers: ${p.layers.sent} sent, ${p.layers.present} present, ${p.layers.mounted} mounted; ${p.layers.bytesSent} bytes)`,
+    );
+    pushed.set(platform, p);
+  }
+  const meanwhile = await existingTag(run, e, repository, log);
+  if (meanwhile) return { pushed: false, digest: meanwhile };
+  const manifests: PlatformManifest[] = e.platforms.map((platform) => ({ platform, descriptor: pushed.get(platform)!.descriptor }));
+  const index = await putImageIndex(run.registry, repository, e.tag, manifests);
+  log.line(`put the index ${index.digest} (${e.platforms.join(', ')}) under ${e.reference}`);
+  const check = await run.registry.headManifest(repository, e.tag);
+  if (!check || check.digest !== index.digest) {
+    const race = check ? `: another run put ${e.tag} between this run's check and its put (the registry has no conditional write)` : '';
+    throw new EngineError(`after putting the index of ${e.reference}, the registry reports ${check ? check.digest : 'no manifest'} instead of ${index.digest}${race}`, log.tail());
+  }
+  return { pushed: true, digest: index.digest, images: pushed };
+}
+
+/**
+ * The digest of `e.tag` when the registry has it and it names every platform of `e`; undefined
+ * when absent.
+ * @throws EngineError when present but lacking a platform (promise 2: never overwritten)
+ */
+async function existingTag(run: RunContext, e: PlanEntry, repository: string, log: StepLog): Promise<string | undefined> {
+  const existing = await run.registry.headManifest(repository, e.tag);
+  if (!existing) return undefined;
+  const lacking = (await missingPlatforms(run.registry, repository, e.tag, e.platforms)) ?? [];
+  if (lacking.length) {
+    throw new EngineError(
+      `${e.reference} appeared in the registry during the run (${existing.digest}) but lacks ${lacking.join(', ')}; a tag is never overwritten` +
+        `\n  fix: give "${e.image}" a new tag (change its inputs) to publish every platform`,
+      log.tail(),
+    );
+  }
+  log.line(`${e.reference} appeared in the registry meanwhile (${existing.digest}, every platform); not overwriting it`);
+  return existing.digest;
+}
