@@ -83,6 +83,13 @@ export interface BuildRequest {
    * platform runs its `RUN` steps under QEMU emulation (tools/engine/up.sh --platforms).
    */
   platform?: string;
+  /**
+   * Build every step again, using no layer cache (default false): the classic builder sends
+   * the Engine API's `nocache` build parameter (v1.41 "ImageBuild"), a BuildKit builder
+   * `--no-cache` (and no `--cache-from`). `refresh --packages` rebuilds root images so, to see
+   * the OS packages an unchanged Dockerfile installs today.
+   */
+  noCache?: boolean;
 }
 
 /** Builds images. The classic builder (`engine/build.ts`) is one; BuildKit (`engine/buildkit/builder.ts`) another. */

@@ -17,6 +17,7 @@ interface RefreshFlags {
   commit?: boolean;
   branch?: string;
   dryRun?: boolean;
+  packages?: boolean;
   json?: boolean;
   parallel: number;
   output?: string;
@@ -31,6 +32,7 @@ export function registerRefresh(program: Command, signal: AbortSignal): void {
     .option('--commit', 'commit the new pins (one commit listing each base, old → new digest, and the images whose tags will move)')
     .option('--branch <name>', 'with --commit: commit on this branch, made (or reset) at HEAD')
     .option('--dry-run', 'only list the bases whose pin would change; build and write nothing')
+    .option('--packages', 'also rebuild the root images without layer cache (never pushed) and name the packages that changed since their current tags')
     .option('--json', 'print the report as JSON')
     .option('--parallel <n>', 'images built at once while verifying', wholeNumber('--parallel', 1), 2)
     .option('--output <dir>', 'folder for the verification logs and reports (default dist/imagestack)')
@@ -52,6 +54,7 @@ export function registerRefresh(program: Command, signal: AbortSignal): void {
           registry: g.registry,
           namespace: g.namespace,
           dryRun: o.dryRun,
+          packages: o.packages,
           commit: o.commit,
           branch: o.branch,
           pipeline: {
@@ -68,7 +71,7 @@ export function registerRefresh(program: Command, signal: AbortSignal): void {
       }
       process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : `\n${renderReport(report)}`);
       if (o.report) writeFileSync(o.report, renderReport(report));
-      if (report.outcome === 'failed' || report.bases.some((b) => b.status === 'error')) {
+      if (report.outcome === 'failed' || report.bases.some((b) => b.status === 'error') || report.packages?.some((p) => p.status === 'error')) {
         process.exitCode = signal.aborted ? EXIT_CANCELLED : EXIT_FAILURE;
       }
     });

@@ -28,6 +28,7 @@ export async function buildImage(docker: Docker, req: BuildRequest): Promise<{ i
       rm: true,
       forcerm: true, // remove intermediate containers even when a step fails (promise 7)
       pull: false,
+      ...(req.noCache ? { nocache: true } : {}),
       ...(req.platform ? { platform: req.platform } : {}),
       abortSignal: req.signal,
     } as Docker.ImageBuildOptions);

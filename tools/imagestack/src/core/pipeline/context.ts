@@ -36,6 +36,8 @@ export interface RunContext {
     push: boolean;
     pushDirty: boolean;
     force: boolean;
+    /** Build without layer cache (`BuildRequest.noCache`; `refresh --packages`). */
+    noCache?: boolean;
     gates: readonly Gate[];
     /** CI matrix mode: wait for parents another job builds. */
     waitForParents?: { timeoutMs: number; pollMs?: number };

@@ -79,6 +79,11 @@ export interface RunOptions {
   pushDirty?: boolean;
   /** Rebuild selected images even when their tag exists, under a new tag `<tag>.force-<UTC time>`. */
   force?: boolean;
+  /**
+   * Build every image this run builds without layer cache (`BuildRequest.noCache`; default
+   * false). `refresh --packages` uses it with `force` to rebuild root images from scratch.
+   */
+  noCache?: boolean;
   /** Folder for logs and reports (default `<root>/dist/imagestack`). */
   outputDir?: string;
   /** Verification steps between build and push (package manifest, checks, tests). */
@@ -196,6 +201,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
       push: opts.push ?? true,
       pushDirty: opts.pushDirty ?? false,
       force: opts.force ?? false,
+      ...(opts.noCache ? { noCache: true } : {}),
       gates: opts.gates ?? [],
       waitForParents: opts.waitForParents,
       runId: opts.runId,

@@ -2,7 +2,7 @@
  * The words of a refresh: the commit message and the report for people (terminal, and the
  * pull request body of the scheduled workflow, which is Markdown). Pure.
  */
-import type { RefreshReport } from './types';
+import type { RefreshReport, RootPackages } from './types';
 
 /** `sha256:` and 12 hex digits, or `unpinned`. */
 function short(d: string | null | undefined): string {
@@ -19,6 +19,26 @@ export function commitMessage(r: Pick<RefreshReport, 'changes' | 'moves'>): stri
   return `Refresh external base pins: ${names}\n\n${lines.join('\n')}\n\nTags that will move: ${r.moves.join(', ')}\n`;
 }
 
+/**
+ * The `--packages` section: each root image rebuilt without layer cache, and the packages that
+ * would change since its current tag (`list name: old → new`).
+ */
+export function renderPackages(rows: readonly RootPackages[]): string[] {
+  const out: string[] = ['Packages of the root images rebuilt without layer cache (nothing pushed):', ''];
+  if (!rows.length) return [...out, '- no root image to rebuild (every root image is on a changed base)', ''];
+  for (const p of rows) {
+    const head = `- ${p.image}@${p.version} against \`${p.current}\``;
+    if (p.status === 'current') out.push(`${head}: no package would change`);
+    else if (p.status === 'no-tag') out.push(`${head}: the tag is not in the registry, nothing to compare with`);
+    else if (p.status === 'error') out.push(`${head}: could not compare: ${(p.error ?? '').split('\n')[0]}`);
+    else {
+      out.push(`${head}: ${p.updates.length} package(s) would change`);
+      for (const u of p.updates) out.push(`  - ${u.list} ${u.name}: ${u.from ?? '(absent)'} → ${u.to ?? '(removed)'}`);
+    }
+  }
+  return [...out, ''];
+}
+
 /** The report as Markdown (readable as plain text in a terminal too). */
 export function renderReport(r: RefreshReport): string {
   const out: string[] = ['## imagestack refresh', ''];
@@ -27,6 +47,7 @@ export function renderReport(r: RefreshReport): string {
     out.push(`| \`${b.reference}\` | ${b.pins.map(short).join(', ')} | ${b.current ? short(b.current) : '–'} | ${b.status}${b.error ? `: ${b.error.split('\n')[0]}` : ''} | ${b.images.join(', ')} |`);
   }
   out.push('');
+  if (r.packages) out.push(...renderPackages(r.packages));
   if (!r.changes.length) {
     const unknown = r.bases.filter((b) => b.status === 'error').length;
     out.push(unknown ? `${unknown} base(s) could not be looked up (see above); every other one is pinned to the digest its tag points at now.` : 'Every external base is pinned to the digest its tag points at now: nothing to do.');

@@ -17,6 +17,7 @@ import { loadSpecs } from '../specs/load';
 import { compareBases, currentDigests, stackBases } from './bases';
 import { assertUnchanged, commitPins } from './commit';
 import { commitMessage } from './message';
+import { checkPackages, rootImages } from './packages';
 import { absolute, planRewrites } from './rewrite';
 import type { RefreshFailure, RefreshReport } from './types';
 
@@ -30,6 +31,11 @@ export interface RefreshOptions {
   dryRun?: boolean;
   /** Commit the new pins (one commit). */
   commit?: boolean;
+  /**
+   * Also rebuild the root images not on a changed base without layer cache (never pushed) and
+   * report the packages that changed since their current tags (`./packages.ts`; not with `dryRun`).
+   */
+  packages?: boolean;
   /** With `commit`: commit on this branch, made (or reset) at HEAD. */
   branch?: string;
   /** The registry client for a base's registry (default: a new {@link RegistryClient} with that registry's credentials). */
@@ -68,6 +74,11 @@ export async function runRefresh(opts: RefreshOptions): Promise<RefreshReport> {
     .map((b) => ({ reference: b.reference, from: b.pins.find((p) => p !== b.current) ?? null, to: b.current! }));
   const moves = movedImages(stack, bases.filter((b) => changes.some((c) => c.reference === b.reference)).flatMap((b) => b.images));
   const report: RefreshReport = { bases, changes, moves, files: [], problems: [], outcome: 'nothing-to-do' };
+  if (opts.packages && !opts.dryRun) {
+    const { gates: _gates, ...pipeline } = opts.pipeline ?? {};
+    const images = rootImages(stack).filter((n) => !moves.includes(n));
+    report.packages = await checkPackages({ specsFile: opts.specsFile, registry: opts.registry, namespace: opts.namespace, images, pipeline });
+  }
   if (!changes.length) return report;
 
   const edits: PinEdit[] = changes.map((c) => ({ reference: c.reference, digest: c.to }));

@@ -19,6 +19,34 @@ export interface BaseStatus {
   images: string[];
 }
 
+/** One package whose version the no-cache rebuild of a root image changes (`refresh --packages`). */
+export interface PackageUpdate {
+  /** The package list: `dpkg` (OS packages) or `pip`. */
+  list: 'dpkg' | 'pip';
+  name: string;
+  /** Version in the current tag's image; null when the rebuild adds the package. */
+  from: string | null;
+  /** Version in the rebuilt image; null when the rebuild no longer has it. */
+  to: string | null;
+}
+
+/** A root image's packages, rebuilt without layer cache, against its current tag (`refresh --packages`). */
+export interface RootPackages {
+  image: string;
+  version: string;
+  /** The current tag's reference, `<registry>/<namespace>/<image>:<tag>`, compared with. */
+  current: string;
+  /**
+   * `updates`: some package would change; `current`: none would; `no-tag`: the current tag is
+   * not in the registry (build and push it first); `error`: the rebuild or the comparison failed.
+   */
+  status: 'updates' | 'current' | 'no-tag' | 'error';
+  /** The packages that would change, dpkg then pip, each by name. */
+  updates: PackageUpdate[];
+  /** Why (status `error`). */
+  error?: string;
+}
+
 /** An image and version that failed while verifying the new pins. */
 export interface RefreshFailure {
   image: string;
@@ -45,6 +73,12 @@ export interface RefreshReport {
   problems: Array<{ file: string; line: number; message: string }>;
   /** The verification build (no push): ok, and what failed. Absent when nothing was built. */
   verified?: { ok: boolean; built: number; failures: RefreshFailure[] };
+  /**
+   * With `--packages`: the root images not on a changed base, rebuilt without layer cache
+   * (never pushed) and compared with their current tags. Reported only: no pin, file or commit
+   * follows from it.
+   */
+  packages?: RootPackages[];
   /** The commit made (`--commit`), and its branch. */
   commit?: { sha: string; branch: string };
   /**

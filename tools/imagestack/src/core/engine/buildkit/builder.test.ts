@@ -61,6 +61,13 @@ describe('buildArgv', () => {
     expect(argv.slice(-3)).toEqual(['--platform', 'linux/arm64', '/ws/images/python']);
   });
 
+  it('noCache: --no-cache, and no --cache-from (nothing is taken from a cache)', () => {
+    const argv = buildArgv(builtin, { ...req, noCache: true }, '/tmp/iid');
+    expect(argv).toContain('--no-cache');
+    expect(argv).not.toContain('--cache-from');
+    expect(buildArgv(builtin, req, '/tmp/iid')).not.toContain('--no-cache');
+  });
+
   it('with folders to leave out (variants), the context goes as a tar on stdin and -f names the Dockerfile inside it', () => {
     const argv = buildArgv(builtin, { ...req, dockerfile: 'cuda.Dockerfile', exclude: ['cuda12'] }, '/tmp/iid');
     expect(argv[argv.indexOf('-f') + 1]).toBe('cuda.Dockerfile');

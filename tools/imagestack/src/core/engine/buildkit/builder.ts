@@ -48,7 +48,8 @@ export function buildArgv(client: BuildkitClient, req: BuildRequest, iidFile: st
   for (const [k, v] of Object.entries(req.buildArgs)) argv.push('--build-arg', `${k}=${v}`);
   argv.push('--build-arg', 'BUILDKIT_INLINE_CACHE=1');
   for (const [k, v] of Object.entries(req.labels)) argv.push('--label', `${k}=${v}`);
-  for (const ref of req.cacheFrom ?? []) argv.push('--cache-from', ref);
+  if (req.noCache) argv.push('--no-cache');
+  else for (const ref of req.cacheFrom ?? []) argv.push('--cache-from', ref);
   for (const s of req.secrets ?? []) argv.push('--secret', s.env !== undefined ? `id=${s.id},env=${s.env}` : `id=${s.id},src=${s.file}`);
   const platform = (req as { platform?: string }).platform;
   if (platform) argv.push('--platform', platform);

@@ -75,6 +75,7 @@ export async function buildStep(run: RunContext, input: BuildStepInput): Promise
           signal: input.signal,
           onStep: input.onStep,
           ...(cacheFrom?.length ? { cacheFrom } : {}),
+          ...(run.options.noCache ? { noCache: true } : {}),
           ...(secrets?.length ? { secrets } : {}),
         }),
       ),

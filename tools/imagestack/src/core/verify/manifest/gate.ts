@@ -236,11 +236,11 @@ async function readCachedPackages(file: string, sourceCommit: string): Promise<P
 }
 
 /**
- * Pulls `reference` unless the engine has it.
+ * Pulls `reference` unless the engine has it (with the stack registry's credentials; also used by `refresh --packages`).
  * @returns true when it was pulled (the caller removes it afterwards)
  * @throws EngineError when the pull fails or is cancelled
  */
-async function pullIfMissing(docker: ContainerEngine, reference: string, registry: string, ctx: GateContext): Promise<boolean> {
+export async function pullIfMissing(docker: ContainerEngine, reference: string, registry: string, ctx: GateContext): Promise<boolean> {
   try {
     await docker.getImage(reference).inspect();
     return false;
