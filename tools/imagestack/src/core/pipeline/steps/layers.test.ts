@@ -89,6 +89,40 @@ describe('withSharedLayers', () => {
   });
 });
 
+describe('withSharedLayers with BuildKit', () => {
+  // BuildKit images have no Parent; the lane is by the parents' layers (RootFS.Layers).
+  const withLayers = (id: string, version: string, layers: string[]): LocalImage => ({ ...labelled(id, version), layers });
+  const twoVersions = async (layers2: string[]) => {
+    const { run, engine, log, entry } = setup({
+      [ref('base', '1')]: withLayers(D('1'), '1', [D('a'), D('b')]),
+      [ref('base', '2')]: withLayers(D('2'), '2', layers2),
+    });
+    run.options.buildkit = true;
+    const events: string[] = [];
+    const build = (version: string) =>
+      withSharedLayers(run, entry('mid', version), { BASE_TAG: `${version}-abc1234` }, log, () => events.push(`wait ${version}`), async (args) => {
+        events.push(`start ${version} ${args.BASE_TAG}`);
+        await new Promise((r) => setTimeout(r, 20));
+        events.push(`end ${version}`);
+      });
+    await Promise.all([build('1'), build('2')]);
+    return { events, tags: engine.tags };
+  };
+
+  it('builds two versions whose parents differ only in labels one after the other, on the labelled parents', async () => {
+    const { events, tags } = await twoVersions([D('a'), D('b')]);
+    expect(events).toContain('wait 2');
+    expect(events.filter((x) => !x.startsWith('wait'))).toEqual(['start 1 1-abc1234', 'end 1', 'start 2 2-abc1234', 'end 2']);
+    expect(tags).toEqual([]);
+  });
+
+  it('builds them at the same time when the parents have different layers', async () => {
+    const { events } = await twoVersions([D('a'), D('c')]);
+    expect(events.filter((x) => x.startsWith('wait'))).toEqual([]);
+    expect(events.slice(0, 2)).toEqual(['start 1 1-abc1234', 'start 2 2-abc1234']);
+  });
+});
+
 describe('unlabelledImage', () => {
   it('is the Parent of an image imagestack labelled, when that Parent carries no imagestack label', async () => {
     const images: Record<string, LocalImage> = { a: labelled(D('1'), '1', U), [U]: { id: U, labels: {}, repoDigests: [] }, b: { id: D('4'), labels: {}, repoDigests: [], parent: U } };

@@ -23,7 +23,11 @@
  * Builds of the same image whose parents resolve to the same images run one after the
  * other (a lane per image and parent images): two versions started at once would both miss
  * the cache and run every step twice; one after the other, the second takes the first's
- * layers from the cache.
+ * layers from the cache. BuildKit keys a base image's cache by its layers (the chain ID of
+ * the config's `rootfs`), not by its configuration, so with BuildKit (`options.buildkit`) the
+ * lane is per image and parent *layers*: two versions whose parents differ only in their labels
+ * (every version of `python` built on `base`) share a lane, and the second version's steps come
+ * from the first's cache (`CACHED`) instead of running at the same time.
  */
 import type { ImageEngine } from '../../ports';
 import { formatReference, parseReference } from '../../reference/reference';
@@ -46,6 +50,15 @@ export async function unlabelledImage(engine: Pick<ImageEngine, 'inspectImage'>,
   if (!image?.parent || image.labels[VERSION_LABEL] === undefined) return undefined;
   const parent = await engine.inspectImage(image.parent);
   return parent && parent.labels[VERSION_LABEL] === undefined ? parent.id : undefined;
+}
+
+/**
+ * What a BuildKit build on `reference` is cached by: its layers (`layers <diff IDs>`), or the
+ * reference itself when the engine does not have it (a parent BuildKit takes from the registry).
+ */
+async function layersKey(engine: Pick<ImageEngine, 'inspectImage'>, reference: string): Promise<string> {
+  const layers = (await engine.inspectImage(reference))?.layers;
+  return layers?.length ? `layers ${layers.join(' ')}` : reference;
 }
 
 /** The tag `unlabelled-<12 hex of imageId>` and its reference in `reference`'s repository. */
@@ -87,7 +100,7 @@ export async function withSharedLayers<T>(
       const reference = run.entries.get(nodeKey(p.image, e.version))!.reference;
       const id = await unlabelledImage(run.engine, reference);
       if (!id) {
-        from.push(reference);
+        from.push(run.options.buildkit ? await layersKey(run.engine, reference) : reference);
         continue;
       }
       const side = unlabelledReference(reference, id);
