@@ -23,6 +23,7 @@ import { imageLabels } from './steps/labels';
 import { ParentFailedError, resolveParents } from './steps/parents';
 import { pushStep } from './steps/push';
 import { describeImage, pushDescriptiveTags } from './steps/taggers';
+import type { TaskControl } from './scheduler';
 import type { NodeResult, Step } from './types';
 
 /** A result with the entry's names and no outcome yet. */
@@ -35,9 +36,16 @@ export function baseResult(e: PlanEntry, status: NodeResult['status'], reason: s
  * `<outputDir>/logs/<image>-<version>.log` and emits its `step` and `done` events.
  *
  * @param onResult receives the result (before the `done` event)
+ * @param control the scheduler's: a build queued behind another version's waits without holding a place
  * @returns true when the image ended built, pushed, or skipped because its tag appeared meanwhile
  */
-export async function runImage(run: RunContext, key: string, signal: AbortSignal | undefined, onResult: (r: NodeResult) => void): Promise<boolean> {
+export async function runImage(
+  run: RunContext,
+  key: string,
+  signal: AbortSignal | undefined,
+  onResult: (r: NodeResult) => void,
+  control?: TaskControl,
+): Promise<boolean> {
   const e = run.entries.get(key)!;
   const node = run.stack.images.get(e.image)!;
   const specs = run.stack.specs;
@@ -76,7 +84,7 @@ export async function runImage(run: RunContext, key: string, signal: AbortSignal
     const release = await holdAliases(run, run.engine, aliases);
     let image: Awaited<ReturnType<typeof buildStep>>;
     try {
-      image = await buildStep(run, { entry: e, buildArgs, labels, log, signal, timed, onStep });
+      image = await buildStep(run, { entry: e, buildArgs, labels, log, signal, timed, onStep, ...(control ? { idle: control.idle } : {}) });
     } finally {
       await release();
     }

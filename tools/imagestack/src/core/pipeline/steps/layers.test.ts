@@ -43,7 +43,7 @@ describe('withSharedLayers', () => {
     const seen: string[] = [];
     const events: string[] = [];
     const build = (version: string) =>
-      withSharedLayers(run, entry('mid', version), { BASE_TAG: `${version}-abc1234`, C_STD: version }, log, () => events.push(`wait ${version}`), async (args) => {
+      withSharedLayers(run, entry('mid', version), { BASE_TAG: `${version}-abc1234`, C_STD: version }, log, () => events.push(`wait ${version}`), undefined, async (args) => {
         seen.push(`${version} ${args.BASE_TAG} ${args.C_STD}`);
         events.push(`start ${version}`);
         await new Promise((r) => setTimeout(r, 20));
@@ -64,7 +64,7 @@ describe('withSharedLayers', () => {
       [D('3')]: labelled(D('3'), '2'),
     });
     for (const version of ['1', '2']) {
-      const args = await withSharedLayers(run, entry('mid', version), { BASE_TAG: `${version}-abc1234` }, log, () => undefined, async (a) => a);
+      const args = await withSharedLayers(run, entry('mid', version), { BASE_TAG: `${version}-abc1234` }, log, () => undefined, undefined, async (a) => a);
       expect(args.BASE_TAG).toBe(`${version}-abc1234`);
     }
     expect(engine.tags).toEqual([]);
@@ -77,11 +77,11 @@ describe('withSharedLayers', () => {
       [ref('base', '2')]: labelled(D('2'), '2'),
     });
     const waits: string[] = [];
-    const failing = withSharedLayers(run, entry('mid', '1'), { BASE_TAG: '1-abc1234' }, log, (d) => waits.push(d), async () => {
+    const failing = withSharedLayers(run, entry('mid', '1'), { BASE_TAG: '1-abc1234' }, log, (d) => waits.push(d), undefined, async () => {
       await new Promise((r) => setTimeout(r, 20));
       throw new Error('RUN exited 1');
     });
-    const other = withSharedLayers(run, entry('mid', '2'), { BASE_TAG: '2-abc1234' }, log, (d) => waits.push(d), async () => 'built');
+    const other = withSharedLayers(run, entry('mid', '2'), { BASE_TAG: '2-abc1234' }, log, (d) => waits.push(d), undefined, async () => 'built');
     await expect(failing).rejects.toThrow('RUN exited 1');
     expect(await other).toBe('built');
     expect(waits).toEqual([]);
@@ -100,7 +100,7 @@ describe('withSharedLayers with BuildKit', () => {
     run.options.buildkit = true;
     const events: string[] = [];
     const build = (version: string) =>
-      withSharedLayers(run, entry('mid', version), { BASE_TAG: `${version}-abc1234` }, log, () => events.push(`wait ${version}`), async (args) => {
+      withSharedLayers(run, entry('mid', version), { BASE_TAG: `${version}-abc1234` }, log, () => events.push(`wait ${version}`), undefined, async (args) => {
         events.push(`start ${version} ${args.BASE_TAG}`);
         await new Promise((r) => setTimeout(r, 20));
         events.push(`end ${version}`);

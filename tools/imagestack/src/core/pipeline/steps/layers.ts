@@ -80,6 +80,7 @@ const lanes = new WeakMap<RunContext, Map<string, Promise<void>>>();
  *
  * @param buildArgs the build args, with the parents' tag args (`<PARENT>_TAG` → tag) as the pull step resolved them
  * @param onWait called when the build waits for another version's build of the same image
+ * @param idle how to wait for it (default: plain await); the scheduler's lets another image start meanwhile
  * @param build receives `buildArgs` with each parent's args (`ParentRef.args`) set to its `unlabelled-…` tag, or that tag's reference, where there is one
  * @throws whatever `build` throws; EngineError when a tag cannot be added
  */
@@ -89,6 +90,7 @@ export async function withSharedLayers<T>(
   buildArgs: Record<string, string>,
   log: StepLog,
   onWait: (detail: string) => void,
+  idle: (<W>(until: Promise<W>) => Promise<W>) | undefined,
   build: (buildArgs: Record<string, string>) => Promise<T>,
 ): Promise<T> {
   const node = run.stack.images.get(e.image)!;
@@ -114,7 +116,7 @@ export async function withSharedLayers<T>(
       from.push(id);
       log.line(`building on ${p.image}'s layers without its labels: ${id} (tagged ${side.reference} for this build; ${reference} is the labelled image)`);
     }
-    return await inLane(run, `${e.image}\n${from.join('\n')}`, e, log, onWait, () => build(args));
+    return await inLane(run, `${e.image}\n${from.join('\n')}`, e, log, onWait, idle, () => build(args));
   } finally {
     for (const side of tags) {
       const left = inUse.get(side)! - 1;
@@ -128,7 +130,15 @@ export async function withSharedLayers<T>(
 }
 
 /** Runs `fn` after every earlier build queued in lane `key` of `run` has ended (either way). */
-async function inLane<T>(run: RunContext, key: string, e: PlanEntry, log: StepLog, onWait: (detail: string) => void, fn: () => Promise<T>): Promise<T> {
+async function inLane<T>(
+  run: RunContext,
+  key: string,
+  e: PlanEntry,
+  log: StepLog,
+  onWait: (detail: string) => void,
+  idle: (<W>(until: Promise<W>) => Promise<W>) | undefined,
+  fn: () => Promise<T>,
+): Promise<T> {
   const runLanes = lanes.get(run) ?? lanes.set(run, new Map()).get(run)!;
   const before = runLanes.get(key);
   let done!: () => void;
@@ -139,7 +149,7 @@ async function inLane<T>(run: RunContext, key: string, e: PlanEntry, log: StepLo
       const detail = `waiting for another version's build of ${e.image} on the same parent images (its layers are this build's cache)`;
       log.line(detail);
       onWait(detail);
-      await before;
+      await (idle ? idle(before) : before);
     }
     return await fn();
   } finally {
