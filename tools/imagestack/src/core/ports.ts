@@ -43,6 +43,12 @@ export interface LocalImage {
    * step before the last); undefined for pulled and loaded images and BuildKit's.
    */
   parent?: string;
+  /**
+   * The image's layers, bottom first: the diff IDs of its config's `rootfs` (`RootFS.Layers`;
+   * OCI image-spec "config.md", `rootfs.diff_ids`). Two images that differ only in their
+   * configuration (labels) have the same list.
+   */
+  layers?: string[];
 }
 
 /** What to build: one image, tagged with one reference. */

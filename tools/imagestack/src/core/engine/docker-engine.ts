@@ -71,7 +71,8 @@ export class DockerEngine implements ImageEngine {
     const info = await inspectLocal(this.#docker, reference);
     if (!info) return undefined;
     const parent = (info as { Parent?: string }).Parent || undefined;
-    return { id: info.Id, size: info.Size as number | undefined, labels: info.Config?.Labels ?? {}, repoDigests: info.RepoDigests ?? [], parent };
+    const layers = info.RootFS?.Layers;
+    return { id: info.Id, size: info.Size as number | undefined, labels: info.Config?.Labels ?? {}, repoDigests: info.RepoDigests ?? [], parent, ...(layers?.length ? { layers } : {}) };
   }
 
   /** See {@link ImageEngine.tagImage}. */

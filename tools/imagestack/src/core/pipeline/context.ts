@@ -47,6 +47,13 @@ export interface RunContext {
      * planned commit whose history orders the previous tags (`steps/cache-from.ts`).
      */
     cacheFrom?: { head: string };
+    /**
+     * The builder is BuildKit (run.ts): a parent whose tag was in the registry at plan time (and
+     * that the build names by no other spelling) is not pulled before the build, BuildKit takes
+     * its layers from the registry as the build needs them (`steps/parents.ts`); versions of an
+     * image whose parents have the same layers build one after the other (`steps/layers.ts`).
+     */
+    buildkit?: boolean;
     /** Build secrets resolved for the run, by image (ids and sources; see `specs/builder.ts`). */
     secrets?: ReadonlyMap<string, Array<{ id: string; env?: string; file?: string }>>;
   };

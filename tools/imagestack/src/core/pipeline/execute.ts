@@ -51,7 +51,7 @@ export async function executePlan(run: RunContext, plan: Plan, opts: ExecuteOpti
     const e = run.entries.get(key)!;
     return { key, deps: e.parents.map((p) => nodeKey(p, e.version)).filter((d) => toBuild.has(d)) };
   });
-  const outcomes = await schedule(tasks, (key, signal) => runImage(run, key, signal, (r) => results.set(key, r)), {
+  const outcomes = await schedule(tasks, (key, signal, control) => runImage(run, key, signal, (r) => results.set(key, r), control), {
     concurrency: opts.parallel ?? 2,
     signal: opts.signal,
   });

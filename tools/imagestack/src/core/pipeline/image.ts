@@ -27,6 +27,7 @@ import { imageLabels } from './steps/labels';
 import { ParentFailedError, resolveParents } from './steps/parents';
 import { pushStep } from './steps/push';
 import { describeImage, pushDescriptiveTags } from './steps/taggers';
+import type { TaskControl } from './scheduler';
 import type { NodeResult, Step } from './types';
 
 /** A result with the entry's names and no outcome yet. */
@@ -36,9 +37,10 @@ export function baseResult(e: PlanEntry, status: NodeResult['status'], reason: s
 
 /**
  * Steps 1–5 of a single-platform image (the engine's own): parents, build, gates.
+ * @param control the scheduler's: a build queued behind another version's waits without holding a place
  * @returns the gated image, its gates' outputs, the image ID when built here (not re-used), and its push (`steps/push.ts`)
  */
-async function buildSingle({ run, key, e, result, log, signal, timed }: ImageSteps): Promise<GatedPlatforms & { builtId?: string }> {
+async function buildSingle({ run, key, e, result, log, signal, timed }: ImageSteps, control?: TaskControl): Promise<GatedPlatforms & { builtId?: string }> {
   const { tagArgs, aliases } = await timed('pull', () => resolveParents(run, e, log, signal, (detail) => run.emit({ type: 'step', key, step: 'pull', detail })));
   const buildArgs = entryBuildArgs(run, e, tagArgs);
   // org.opencontainers.image.created: the source commit's committer date (the same inputs
@@ -49,7 +51,7 @@ async function buildSingle({ run, key, e, result, log, signal, timed }: ImageSte
   const release = await holdAliases(run, run.engine, aliases);
   let image: Awaited<ReturnType<typeof buildStep>>;
   try {
-    image = await buildStep(run, { entry: e, buildArgs, labels, log, signal, timed, onStep });
+    image = await buildStep(run, { entry: e, buildArgs, labels, log, signal, timed, onStep, ...(control ? { idle: control.idle } : {}) });
   } finally {
     await release();
   }
@@ -64,9 +66,16 @@ async function buildSingle({ run, key, e, result, log, signal, timed }: ImageSte
  * `<outputDir>/logs/<image>-<version>.log` and emits its `step` and `done` events.
  *
  * @param onResult receives the result (before the `done` event)
+ * @param control the scheduler's: a build queued behind another version's waits without holding a place
  * @returns true when the image ended built, pushed, or skipped because its tag appeared meanwhile
  */
-export async function runImage(run: RunContext, key: string, signal: AbortSignal | undefined, onResult: (r: NodeResult) => void): Promise<boolean> {
+export async function runImage(
+  run: RunContext,
+  key: string,
+  signal: AbortSignal | undefined,
+  onResult: (r: NodeResult) => void,
+  control?: TaskControl,
+): Promise<boolean> {
   const e = run.entries.get(key)!;
   const logFile = path.join(run.outputDir, 'logs', `${e.image}-${e.version}.log`);
   rmSync(logFile, { force: true });
@@ -90,7 +99,7 @@ export async function runImage(run: RunContext, key: string, signal: AbortSignal
   try {
     const gated: GatedPlatforms & { builtId?: string } = e.platforms.length
       ? await buildPlatforms({ run, key, e, result, log, signal, timed })
-      : await buildSingle({ run, key, e, result, log, signal, timed });
+      : await buildSingle({ run, key, e, result, log, signal, timed }, control);
     if (gated.builtId) builtId = gated.builtId;
     const described = await describeImage(run, e, gated.outputs, log);
     if (described.tags.length) result.descriptiveTags = described.tags;

@@ -103,6 +103,18 @@ describe('promise 3: every stack FROM resolves', () => {
     expect(journal.filter((l) => l.startsWith('build'))).toEqual(['build leaf']);
   });
 
+  it('with BuildKit, a parent only in the registry is not pulled first; the child names its tag and registry digest', async () => {
+    const { journal, stack, plan, registry, engine } = setup(['base', 'mid']);
+    const { run, toBuild } = fakeRun(stack, plan, { engine, registry }, { images: ['leaf'], buildkit: true });
+    await executePlan(run, plan, { toBuild });
+    const mid = plan.images.find((e) => e.image === 'mid')!;
+    expect(journal.filter((l) => l.startsWith('pull') || l.startsWith('build'))).toEqual(['build leaf']);
+    const leafBuild = engine.builds.find((b) => b.labels['io.imagestack.image'] === 'leaf')!;
+    expect(leafBuild.buildArgs.MID_TAG).toBe(TAG);
+    expect(leafBuild.labels['org.opencontainers.image.base.name']).toBe(mid.reference);
+    expect(leafBuild.labels['org.opencontainers.image.base.digest']).toBe(registry.manifests.get(`${NAMESPACE}/mid:${TAG}`)!.digest);
+  });
+
   it('a parent neither local nor in the registry, and not built by this run, fails the child with what to build', async () => {
     const { journal, stack, plan, registry, engine } = setup();
     const { run, toBuild } = fakeRun(stack, plan, { engine, registry }, { images: ['leaf'], withAncestors: false });

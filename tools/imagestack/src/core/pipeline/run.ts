@@ -205,7 +205,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
       gates: opts.gates ?? [],
       waitForParents: opts.waitForParents,
       runId: opts.runId,
-      ...(buildkit ? { cacheFrom: { head: plan.head } } : {}),
+      ...(buildkit ? { cacheFrom: { head: plan.head }, buildkit: true } : {}),
       ...(secrets.size ? { secrets } : {}),
     },
     enginePlatform: hostPlatform(),

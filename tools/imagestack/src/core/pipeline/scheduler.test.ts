@@ -22,6 +22,46 @@ function recorder(durations: Record<string, number>, failing: string[] = []) {
 }
 
 describe('schedule', () => {
+  it('a task idling (waiting on another) holds no place: another task starts meanwhile, and it resumes before new ones', async () => {
+    // a2 waits for a1's end (as a second version's build waits for the first's, steps/layers.ts).
+    const tasks: Task[] = [
+      { key: 'a1', deps: [] },
+      { key: 'a2', deps: [] },
+      { key: 'b', deps: [] },
+      { key: 'c', deps: [] },
+    ];
+    const log: string[] = [];
+    let a1Done!: () => void;
+    const a1Ended = new Promise<void>((r) => (a1Done = r));
+    let running = 0;
+    let peak = 0;
+    const out = await schedule(
+      tasks,
+      async (key, _signal, control) => {
+        running++;
+        peak = Math.max(peak, running);
+        log.push(`start ${key}`);
+        if (key === 'a2') {
+          running--;
+          await control.idle(a1Ended);
+          running++;
+          peak = Math.max(peak, running);
+          log.push('resume a2');
+        }
+        await sleep(key === 'b' ? 30 : 10);
+        if (key === 'a1') a1Done();
+        log.push(`end ${key}`);
+        running--;
+        return true;
+      },
+      { concurrency: 2 },
+    );
+    expect([...out.values()].every((o) => o.status === 'ok')).toBe(true);
+    expect(log.slice(0, 3)).toEqual(['start a1', 'start a2', 'start b']); // b took a2's place while it waited
+    expect(log.indexOf('resume a2')).toBeLessThan(log.indexOf('start c')); // resumed before a new task
+    expect(peak).toBe(2);
+  });
+
   it('starts a task only after all its dependencies ended, and respects the concurrency limit', async () => {
     const tasks: Task[] = [
       { key: 'base', deps: [] },

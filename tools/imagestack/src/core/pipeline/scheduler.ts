@@ -25,6 +25,17 @@ export type TaskOutcome =
   | { status: 'blocked'; by: string }
   | { status: 'cancelled' };
 
+/** What a running task may do besides finishing. */
+export interface TaskControl {
+  /**
+   * Waits for `until` without holding a place of the concurrency limit: another task may start
+   * meanwhile, and this one resumes (before any new task starts) once a place is free. For a
+   * task that waits on another (a build queued behind another version's, steps/layers.ts).
+   * Rejects as `until` does, after the place is taken back.
+   */
+  idle<T>(until: Promise<T>): Promise<T>;
+}
+
 /** Options of {@link schedule}. */
 export interface ScheduleOptions {
   /** Maximum tasks running at once, at least 1. */
@@ -42,7 +53,7 @@ export interface ScheduleOptions {
  */
 export async function schedule(
   tasks: readonly Task[],
-  run: (key: string, signal: AbortSignal | undefined) => Promise<boolean>,
+  run: (key: string, signal: AbortSignal | undefined, control: TaskControl) => Promise<boolean>,
   opts: ScheduleOptions,
 ): Promise<Map<string, TaskOutcome>> {
   const byKey = new Map(tasks.map((t) => [t.key, t]));
@@ -59,6 +70,25 @@ export async function schedule(
   const outcomes = new Map<string, TaskOutcome>();
   const ready: string[] = tasks.filter((t) => waiting.get(t.key) === 0).map((t) => t.key);
   let running = 0;
+  /** Tasks in {@link TaskControl.idle}, holding no place; and those whose wait ended, to resume first. */
+  let idling = 0;
+  const resumers: Array<() => void> = [];
+  let pump = () => {};
+  const control: TaskControl = {
+    async idle<T>(until: Promise<T>): Promise<T> {
+      running--;
+      idling++;
+      pump();
+      try {
+        return await until;
+      } finally {
+        await new Promise<void>((resume) => {
+          resumers.push(resume);
+          pump();
+        });
+      }
+    },
+  };
 
   const block = (failed: string) => {
     // After a cancellation, what never started is cancelled, not blocked by a failure.
@@ -73,14 +103,19 @@ export async function schedule(
   };
 
   await new Promise<void>((resolveAll) => {
-    const pump = () => {
+    pump = () => {
+      while (running < Math.max(1, opts.concurrency) && resumers.length) {
+        running++;
+        idling--;
+        resumers.shift()!();
+      }
       if (opts.signal?.aborted) ready.length = 0;
       ready.sort((a, b) => rank.get(b)! - rank.get(a)! || order.get(a)! - order.get(b)!);
       while (running < Math.max(1, opts.concurrency) && ready.length) {
         const key = ready.shift()!;
         if (outcomes.has(key)) continue;
         running++;
-        run(key, opts.signal)
+        run(key, opts.signal, control)
           .then((ok) => ok, () => false)
           .then((ok) => {
             running--;
@@ -98,7 +133,7 @@ export async function schedule(
             pump();
           });
       }
-      if (running === 0) resolveAll();
+      if (running === 0 && idling === 0) resolveAll();
     };
     pump();
   });

@@ -80,6 +80,14 @@ describe('runTestSuite removes its container', () => {
     expect(allRemoved(pass.containers) && allRemoved(fail.containers)).toBe(true);
   });
 
+  it('and leaves no timer running once the output ended (a process would wait for it to exit)', async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    const pass = fakeContainerEngine(() => ({ stdout: () => 'ok\n' }));
+    expect(await run(pass, suite())).toMatchObject({ ok: true });
+    expect(timers()).toBe(before);
+  });
+
   it('when it times out', async () => {
     const engine = hangs();
     expect(await run(engine, suite(0.01))).toMatchObject({ ok: false, timedOut: true });

@@ -39,6 +39,8 @@ export interface BuildStepInput {
   timed: Timed;
   /** The builder's current step (`Step 3/7 : RUN …`). */
   onStep(detail: string): void;
+  /** Waits for a build of another version without holding a place of `--parallel` (scheduler.ts `TaskControl.idle`). */
+  idle?: <T>(until: Promise<T>) => Promise<T>;
 }
 
 /**
@@ -62,7 +64,7 @@ export async function buildStep(run: RunContext, input: BuildStepInput): Promise
     const cacheFrom = run.options.cacheFrom ? await cacheFromReferences(run, e, run.options.cacheFrom.head) : undefined;
     const secrets = run.options.secrets?.get(e.image);
     // The wait for another version's build of the same image is not part of this build's time.
-    ({ imageId } = await withSharedLayers(run, e, input.buildArgs, input.log, input.onStep, (buildArgs) =>
+    ({ imageId } = await withSharedLayers(run, e, input.buildArgs, input.log, input.onStep, input.idle, (buildArgs) =>
       input.timed('build', () =>
         run.engine.build({
           contextDir: path.join(run.stack.specs.root, node.spec.context),

@@ -2,7 +2,8 @@
  * The image's labels: OCI annotations (image-spec "Pre-Defined Annotation Keys") and the
  * stack's own `io.imagestack.*`. The base's digest is the registry digest the engine
  * recorded for it (`RepoDigests`), the image ID of a base built and not pushed in this run,
- * or the local image ID when the engine knows no registry digest for it; for a pinned external
+ * or the local image ID when the engine knows no registry digest for it, or the registry digest
+ * of its tag when the engine does not have it (BuildKit took it from the registry, parents.ts); for a pinned external
  * base (`FROM name:tag@sha256:…`), the pin (and the name is written without it). A child built on
  * its parent's unlabelled layers (layers.ts) still names the labelled parent tag here.
  */
@@ -10,6 +11,7 @@ import type { PlanEntry } from '../../plan/types';
 import type { ImageEngine } from '../../ports';
 import { parseReference } from '../../reference/reference';
 import { nodeKey } from '../../tags/tag';
+import { repositoryOf } from '../../reference/repository';
 import { splitPin } from '../../dockerfile/pins';
 import type { RunContext } from '../context';
 
@@ -25,7 +27,7 @@ export async function imageLabels(run: RunContext, e: PlanEntry, createdAt: stri
   if ('image' in node.finalBase) {
     const parentKey = nodeKey(node.finalBase.image, e.version);
     baseName = run.entries.get(parentKey)!.reference;
-    baseDigest = run.built.get(parentKey) ?? (await localDigest(run.engine, baseName));
+    baseDigest = run.built.get(parentKey) ?? (await localDigest(run.engine, baseName)) ?? (await registryDigest(run, parentKey));
   } else {
     // A pinned base (`name:tag@sha256:…`) is named without its digest; the pin is the digest.
     const pin = splitPin(node.finalBase.reference);
@@ -43,6 +45,12 @@ export async function imageLabels(run: RunContext, e: PlanEntry, createdAt: stri
     'io.imagestack.image': e.image,
     'io.imagestack.version': e.version,
   };
+}
+
+/** The registry digest of the tag of entry `key` (a parent not pulled, parents.ts); undefined when the registry does not have it. */
+async function registryDigest(run: RunContext, key: string): Promise<string | undefined> {
+  const e = run.entries.get(key)!;
+  return (await run.registry.headManifest(repositoryOf(run.stack.specs.namespace, e.image), e.tag))?.digest;
 }
 
 /**

@@ -43,7 +43,7 @@ describe('withSharedLayers', () => {
     const seen: string[] = [];
     const events: string[] = [];
     const build = (version: string) =>
-      withSharedLayers(run, entry('mid', version), { BASE_TAG: `${version}-abc1234`, C_STD: version }, log, () => events.push(`wait ${version}`), async (args) => {
+      withSharedLayers(run, entry('mid', version), { BASE_TAG: `${version}-abc1234`, C_STD: version }, log, () => events.push(`wait ${version}`), undefined, async (args) => {
         seen.push(`${version} ${args.BASE_TAG} ${args.C_STD}`);
         events.push(`start ${version}`);
         await new Promise((r) => setTimeout(r, 20));
@@ -64,7 +64,7 @@ describe('withSharedLayers', () => {
       [D('3')]: labelled(D('3'), '2'),
     });
     for (const version of ['1', '2']) {
-      const args = await withSharedLayers(run, entry('mid', version), { BASE_TAG: `${version}-abc1234` }, log, () => undefined, async (a) => a);
+      const args = await withSharedLayers(run, entry('mid', version), { BASE_TAG: `${version}-abc1234` }, log, () => undefined, undefined, async (a) => a);
       expect(args.BASE_TAG).toBe(`${version}-abc1234`);
     }
     expect(engine.tags).toEqual([]);
@@ -77,15 +77,49 @@ describe('withSharedLayers', () => {
       [ref('base', '2')]: labelled(D('2'), '2'),
     });
     const waits: string[] = [];
-    const failing = withSharedLayers(run, entry('mid', '1'), { BASE_TAG: '1-abc1234' }, log, (d) => waits.push(d), async () => {
+    const failing = withSharedLayers(run, entry('mid', '1'), { BASE_TAG: '1-abc1234' }, log, (d) => waits.push(d), undefined, async () => {
       await new Promise((r) => setTimeout(r, 20));
       throw new Error('RUN exited 1');
     });
-    const other = withSharedLayers(run, entry('mid', '2'), { BASE_TAG: '2-abc1234' }, log, (d) => waits.push(d), async () => 'built');
+    const other = withSharedLayers(run, entry('mid', '2'), { BASE_TAG: '2-abc1234' }, log, (d) => waits.push(d), undefined, async () => 'built');
     await expect(failing).rejects.toThrow('RUN exited 1');
     expect(await other).toBe('built');
     expect(waits).toEqual([]);
     expect(engine.tags.at(-1)).toBe(`untag ${REGISTRY}/${NAMESPACE}/base:unlabelled-uuuuuuuuuuuu`);
+  });
+});
+
+describe('withSharedLayers with BuildKit', () => {
+  // BuildKit images have no Parent; the lane is by the parents' layers (RootFS.Layers).
+  const withLayers = (id: string, version: string, layers: string[]): LocalImage => ({ ...labelled(id, version), layers });
+  const twoVersions = async (layers2: string[]) => {
+    const { run, engine, log, entry } = setup({
+      [ref('base', '1')]: withLayers(D('1'), '1', [D('a'), D('b')]),
+      [ref('base', '2')]: withLayers(D('2'), '2', layers2),
+    });
+    run.options.buildkit = true;
+    const events: string[] = [];
+    const build = (version: string) =>
+      withSharedLayers(run, entry('mid', version), { BASE_TAG: `${version}-abc1234` }, log, () => events.push(`wait ${version}`), undefined, async (args) => {
+        events.push(`start ${version} ${args.BASE_TAG}`);
+        await new Promise((r) => setTimeout(r, 20));
+        events.push(`end ${version}`);
+      });
+    await Promise.all([build('1'), build('2')]);
+    return { events, tags: engine.tags };
+  };
+
+  it('builds two versions whose parents differ only in labels one after the other, on the labelled parents', async () => {
+    const { events, tags } = await twoVersions([D('a'), D('b')]);
+    expect(events).toContain('wait 2');
+    expect(events.filter((x) => !x.startsWith('wait'))).toEqual(['start 1 1-abc1234', 'end 1', 'start 2 2-abc1234', 'end 2']);
+    expect(tags).toEqual([]);
+  });
+
+  it('builds them at the same time when the parents have different layers', async () => {
+    const { events } = await twoVersions([D('a'), D('c')]);
+    expect(events.filter((x) => x.startsWith('wait'))).toEqual([]);
+    expect(events.slice(0, 2)).toEqual(['start 1 1-abc1234', 'start 2 2-abc1234']);
   });
 });
 

@@ -23,7 +23,11 @@
  * Builds of the same image whose parents resolve to the same images run one after the
  * other (a lane per image and parent images): two versions started at once would both miss
  * the cache and run every step twice; one after the other, the second takes the first's
- * layers from the cache.
+ * layers from the cache. BuildKit keys a base image's cache by its layers (the chain ID of
+ * the config's `rootfs`), not by its configuration, so with BuildKit (`options.buildkit`) the
+ * lane is per image and parent *layers*: two versions whose parents differ only in their labels
+ * (every version of `python` built on `base`) share a lane, and the second version's steps come
+ * from the first's cache (`CACHED`) instead of running at the same time.
  */
 import type { ImageEngine } from '../../ports';
 import { formatReference, parseReference } from '../../reference/reference';
@@ -48,6 +52,15 @@ export async function unlabelledImage(engine: Pick<ImageEngine, 'inspectImage'>,
   return parent && parent.labels[VERSION_LABEL] === undefined ? parent.id : undefined;
 }
 
+/**
+ * What a BuildKit build on `reference` is cached by: its layers (`layers <diff IDs>`), or the
+ * reference itself when the engine does not have it (a parent BuildKit takes from the registry).
+ */
+async function layersKey(engine: Pick<ImageEngine, 'inspectImage'>, reference: string): Promise<string> {
+  const layers = (await engine.inspectImage(reference))?.layers;
+  return layers?.length ? `layers ${layers.join(' ')}` : reference;
+}
+
 /** The tag `unlabelled-<12 hex of imageId>` and its reference in `reference`'s repository. */
 export function unlabelledReference(reference: string, imageId: string): { tag: string; reference: string } {
   const ref = parseReference(reference)!;
@@ -67,6 +80,7 @@ const lanes = new WeakMap<RunContext, Map<string, Promise<void>>>();
  *
  * @param buildArgs the build args, with the parents' tag args (`<PARENT>_TAG` → tag) as the pull step resolved them
  * @param onWait called when the build waits for another version's build of the same image
+ * @param idle how to wait for it (default: plain await); the scheduler's lets another image start meanwhile
  * @param build receives `buildArgs` with each parent's args (`ParentRef.args`) set to its `unlabelled-…` tag, or that tag's reference, where there is one
  * @throws whatever `build` throws; EngineError when a tag cannot be added
  */
@@ -76,6 +90,7 @@ export async function withSharedLayers<T>(
   buildArgs: Record<string, string>,
   log: StepLog,
   onWait: (detail: string) => void,
+  idle: (<W>(until: Promise<W>) => Promise<W>) | undefined,
   build: (buildArgs: Record<string, string>) => Promise<T>,
 ): Promise<T> {
   const node = run.stack.images.get(e.image)!;
@@ -87,7 +102,7 @@ export async function withSharedLayers<T>(
       const reference = run.entries.get(nodeKey(p.image, e.version))!.reference;
       const id = await unlabelledImage(run.engine, reference);
       if (!id) {
-        from.push(reference);
+        from.push(run.options.buildkit ? await layersKey(run.engine, reference) : reference);
         continue;
       }
       const side = unlabelledReference(reference, id);
@@ -101,7 +116,7 @@ export async function withSharedLayers<T>(
       from.push(id);
       log.line(`building on ${p.image}'s layers without its labels: ${id} (tagged ${side.reference} for this build; ${reference} is the labelled image)`);
     }
-    return await inLane(run, `${e.image}\n${from.join('\n')}`, e, log, onWait, () => build(args));
+    return await inLane(run, `${e.image}\n${from.join('\n')}`, e, log, onWait, idle, () => build(args));
   } finally {
     for (const side of tags) {
       const left = inUse.get(side)! - 1;
@@ -115,7 +130,15 @@ export async function withSharedLayers<T>(
 }
 
 /** Runs `fn` after every earlier build queued in lane `key` of `run` has ended (either way). */
-async function inLane<T>(run: RunContext, key: string, e: PlanEntry, log: StepLog, onWait: (detail: string) => void, fn: () => Promise<T>): Promise<T> {
+async function inLane<T>(
+  run: RunContext,
+  key: string,
+  e: PlanEntry,
+  log: StepLog,
+  onWait: (detail: string) => void,
+  idle: (<W>(until: Promise<W>) => Promise<W>) | undefined,
+  fn: () => Promise<T>,
+): Promise<T> {
   const runLanes = lanes.get(run) ?? lanes.set(run, new Map()).get(run)!;
   const before = runLanes.get(key);
   let done!: () => void;
@@ -126,7 +149,7 @@ async function inLane<T>(run: RunContext, key: string, e: PlanEntry, log: StepLo
       const detail = `waiting for another version's build of ${e.image} on the same parent images (its layers are this build's cache)`;
       log.line(detail);
       onWait(detail);
-      await before;
+      await (idle ? idle(before) : before);
     }
     return await fn();
   } finally {

@@ -3,6 +3,12 @@
  * A parent is built in this run (already local), or local from an earlier build, or in the
  * registry (pulled); in CI matrix mode, a parent another job builds is waited for, then
  * pulled. A parent that is nowhere fails the image with a message saying what to build.
+ *
+ * With BuildKit (`options.buildkit`) a parent whose tag was in the registry at plan
+ * time is not pulled first: BuildKit resolves the `FROM` in the registry and fetches the layers
+ * the build needs there, at the same time as the layers of its cache (`--cache-from`), instead
+ * of after a whole pull (issue 13, layers shared across CI runners). A parent named by another
+ * spelling (`ParentRef.aliases`, tagged in the engine before the build) is still pulled.
  */
 import { ParentFailedError, waitForParentTags, type ParentTag } from '../../ci/wait';
 import { EngineError } from '../../errors';
@@ -54,6 +60,10 @@ export async function resolveParents(
     for (const arg of p.args) tagArgs[arg.name] = arg.value === 'tag' ? parent.tag : parent.reference;
     for (const alias of p.aliases) aliases.set(`${alias}:${parent.tag}`, parent.reference);
     if (run.built.has(parentKey)) continue; // built in this run
+    if (run.options.buildkit && parent.action === 'skip' && p.aliases.length === 0 && !(await run.engine.inspectImage(parent.reference))) {
+      log.line(`${parent.reference} is in the registry: BuildKit takes its layers from there as the build needs them (not pulled first)`);
+      continue;
+    }
     if (parent.action === 'build' && !run.needed.has(parentKey) && !(await run.engine.inspectImage(parent.reference))) {
       if (run.options.waitForParents) {
         const repository = repositoryOf(run.stack.specs.namespace, p.image);

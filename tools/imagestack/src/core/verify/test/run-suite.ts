@@ -175,7 +175,11 @@ export async function runTestSuite(opts: RunSuiteOptions): Promise<SuiteOutcome>
     clearTimeout(timer);
 
     if (stop.kind !== 'exit') await container.kill().catch(() => undefined);
-    await Promise.race([ended, new Promise((r) => setTimeout(r, stop.kind === 'exit' ? DRAIN_MS : 500))]);
+    // The wait for the rest of the output ends with it: a timer left running would keep the
+    // process alive up to DRAIN_MS after its last image (the CLI ended 5 s after its work).
+    let drain: NodeJS.Timeout | undefined;
+    await Promise.race([ended, new Promise((r) => (drain = setTimeout(r, stop.kind === 'exit' ? DRAIN_MS : 500)))]);
+    clearTimeout(drain);
     out.flush();
     err.flush();
     (stream as unknown as { destroy?: () => void }).destroy?.();
