@@ -260,6 +260,15 @@ describe('multi-platform builds (real CLI, QEMU emulation, fixtures/stacks/multi
     // The per-platform package manifests sit side by side.
     expect(ws.read(`dist/imagestack/manifests/base/${tag('base')}-linux-arm64.json`)).toContain('"tag"');
     expect(ws.read(`dist/imagestack/manifests/base/${tag('base')}.json`)).toContain('"tag"');
+    // The site shows them side by side, a column per platform, with each platform's diff; also for
+    // left, whose tag is not in the registry (its platforms come from the plan).
+    const site = await ws.cli(['site']);
+    expect(site.code, site.stdout + site.stderr).toBe(0);
+    const basePage = ws.read('dist/site/images/base.html');
+    expect(basePage).toMatch(new RegExp(`data-platform-manifests="${tag('base')}"><thead><tr><th scope="col">platform</th><th scope="col">linux/amd64</th><th scope="col">linux/arm64</th>`));
+    expect(basePage).toContain(`href="../manifests/base/${tag('base')}-linux-arm64.json"`);
+    expect(ws.read(`dist/site/manifests/base/${tag('base')}-linux-arm64.json`)).toContain('"tag"');
+    expect(ws.read('dist/site/images/left.html')).toContain('data-platform-diff="linux/arm64"');
   }, 900_000);
 
   it('once fixed, left and leaf are published (leaf built on left\'s image of each platform); a re-run builds nothing; promote moves each index whole', async () => {

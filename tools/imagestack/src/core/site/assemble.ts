@@ -3,16 +3,16 @@
  * (the time is an input), so it is unit-tested with plain objects, the way changesets'
  * `assembleReleasePlan` is.
  *
- * Just over 300 lines (329): one function per part of the model (images, tags, runs,
+ * Just over 300 lines (332): one function per part of the model (images, tags, runs,
  * durations); the descriptive tags and platforms per tag, and the external base's age of each
- * tag, joined in session 5.
+ * tag, joined in session 5 (each platform's package manifest is found in `platform-manifests.ts`).
  */
 import type { Plan } from '../plan/types';
 import type { Promotion } from '../release/types';
 import type { RunReport } from '../report/report';
-import type { PackageManifest } from '../verify/manifest/types';
 import type { DurationPoint, SiteImage, SiteModel, SiteRun, SiteStatus, SiteTag } from './model';
 import { qualifiedRepositoryOf } from '../reference/repository';
+import { manifestsPerPlatform, siteManifest, type ReadManifest } from './platform-manifests';
 
 /** What the registry says about one tag (from its image manifest and config). */
 export interface RegistryTag {
@@ -60,7 +60,13 @@ export interface SiteInputs {
   /** Every run report kept (runs/*.json; `lastRun` is added), any order; duplicates by `startedAt` keep the later one in this list. */
   runs: RunReport[];
   /** Full package manifests by `<image>/<tag>`, with the site-relative paths of their copied files. */
-  manifests: Record<string, { manifest: PackageManifest; files: { markdown?: string; json?: string } }>;
+  manifests: Record<string, ReadManifest>;
+  /**
+   * The platform whose package manifest keeps the entry's tag (`<tag>.json`), as the pipeline
+   * took it (`core/pipeline/platforms/names.ts` `hostPlatform`); only breaks a tie in
+   * {@link manifestsPerPlatform}.
+   */
+  enginePlatform?: string;
   /** Promotions per version, newest first. */
   promotions: Record<string, Promotion[]>;
   runDir?: string;
@@ -224,19 +230,15 @@ export function assembleSiteModel(input: SiteInputs): SiteModel {
         let listed = false;
         for (const t of tags) {
           const m = input.manifests[`${img.name}/${t.tag}`];
-          if (!m) continue;
+          const platforms = t.platforms ?? (t.tag === entry.tag && !t.inRegistry ? entry.platforms : undefined);
+          const perPlatform = platforms && platforms.length > 1 ? manifestsPerPlatform(img.name, t.tag, platforms, input.manifests, input.enginePlatform) : undefined;
+          if (!m && !perPlatform?.some((p) => p.found)) continue;
           const full = !listed;
           listed = true;
-          t.manifest = {
-            ...(m.manifest.os?.PRETTY_NAME ? { os: m.manifest.os.PRETTY_NAME } : {}),
-            dpkgCount: Object.keys(m.manifest.packages?.dpkg ?? {}).length,
-            pipCount: Object.keys(m.manifest.packages?.pip ?? {}).length,
-            diff: m.manifest.diff ?? { previous: null, reason: 'no diff recorded' },
-            ...(full ? { packages: { dpkg: { ...m.manifest.packages.dpkg }, pip: { ...m.manifest.packages.pip } } } : {}),
-            files: m.files,
-          };
+          if (m) t.manifest = siteManifest(m, full);
+          if (perPlatform) t.platformManifests = perPlatform.map((p) => ({ platform: p.platform, ...(p.found ? { manifest: siteManifest(p.found, full) } : {}) }));
           // A tag built but not pushed has its digest only in the run (the local image ID).
-          if (!t.created && m.manifest.created) t.created = m.manifest.created;
+          if (!t.created && m?.manifest.created) t.created = m.manifest.created;
         }
         const durations: DurationPoint[] = [];
         for (const run of runs) {

@@ -25,6 +25,7 @@ import { repositoryOf } from '../reference/repository';
 import { baseCreatedLookup, type BaseClient, type BaseCreated } from '../audit/base';
 import { addBaseAges, quickBaseClients } from '../plan/base-age';
 import { splitPin } from '../dockerfile/pins';
+import { hostPlatform } from '../pipeline/platforms/names';
 
 /**
  * Reads one version's promotion history, newest first. The contract of
@@ -106,6 +107,7 @@ export async function collectSite(opts: CollectOptions): Promise<{ model: SiteMo
     ...(runs.last ? { lastRun: runs.last } : {}),
     runs: runs.all,
     manifests: manifests.byTag,
+    enginePlatform: hostPlatform(),
     promotions: promotions.byVersion,
     ...(existsSync(runDir) ? { runDir } : {}),
     ...(promotions.note ? { promotionsNote: promotions.note } : {}),

@@ -72,8 +72,14 @@ export interface SiteTag {
    * created (its image config's date, read from its registry), ISO 8601, when its registry told.
    */
   parent?: { reference: string; digest?: string; external?: boolean; created?: string };
-  /** Its package manifest, when this run folder has one. */
+  /** Its package manifest, when this run folder has one (for a tag of several platforms: the engine platform's, `<tag>.json`). */
   manifest?: SiteManifest;
+  /**
+   * For a tag of two or more platforms (its image index's, or the plan's for a tag not in the
+   * registry): each platform's package manifest, in the tag's platform order; `manifest` absent
+   * when the run folder has none for that platform. Absent for a single-platform tag.
+   */
+  platformManifests?: Array<{ platform: string; manifest?: SiteManifest }>;
   /** True for the tag the current commit's plan names. */
   current: boolean;
   /** True when `<version>-stable` points at this tag's digest. */

@@ -54,6 +54,7 @@ svg .mono{font-family:ui-monospace,"DejaVu Sans Mono",monospace}
 .cards h3{margin:0 0 .3rem}
 dl.kv{display:grid;grid-template-columns:max-content 1fr;gap:.1rem .8rem;margin:.3rem 0}dl.kv dt{color:var(--muted)}dl.kv dd{margin:0;overflow-wrap:anywhere}
 .diff-added{color:var(--built)}.diff-removed{color:var(--failed)}
+tr.differs td{background:var(--stale-bg)}
 .copy{display:flex;gap:.4rem;align-items:center;flex-wrap:wrap}.copy code{background:var(--code);padding:.2em .4em;border-radius:4px;overflow-wrap:anywhere}
 button{font:inherit;font-size:.85em;padding:.15em .6em;border:1px solid var(--line);border-radius:6px;background:var(--code);color:var(--fg);cursor:pointer}
 .empty{color:var(--muted);font-style:italic}

@@ -14,6 +14,7 @@ import { shortPin, splitPin } from '../dockerfile/pins';
 import { renderDurations } from './render-chart';
 import { worstStatus } from './render-graph';
 import { copyCommand, page, statusBadge } from './render-page';
+import { renderOlderPlatformDiffs, renderPlatformManifests } from './render-platforms';
 
 const STATUS_WORDS: Array<[string, string]> = [
   ['built', 'built by the last run'],
@@ -77,12 +78,20 @@ export function renderDiff(m: SiteManifest): Html {
 }
 
 function manifestSection(v: SiteImageVersion, prefix: string): Html {
-  const withManifest = v.tags.filter((t) => t.manifest);
+  const withManifest = v.tags.filter((t) => t.manifest || t.platformManifests);
   if (!withManifest.length) return html`<p class="empty">No package manifest of ${v.version} in the run outputs read (a manifest is written when a run builds the tag).</p>`;
   const [newest, ...older] = withManifest;
-  const m = newest.manifest!;
   const files = (f: SiteManifest['files']) =>
     [f.markdown ? html`<a href="${prefix}${f.markdown}">Markdown</a>` : '', f.json ? html`<a href="${prefix}${f.json}">JSON</a>` : ''].filter(Boolean).map((x, i) => html`${i ? ' · ' : ''}${x}`);
+  const perPlatform = { diff: renderDiff, files };
+  const olderDiffs = older.map((t) =>
+    t.platformManifests
+      ? renderOlderPlatformDiffs(t, perPlatform)
+      : html`<details><summary>Package diff of <code>${t.tag}</code></summary>${renderDiff(t.manifest!)}<p>${files(t.manifest!.files)}</p></details>`,
+  );
+  if (newest.platformManifests) return html`${renderPlatformManifests(newest, perPlatform)}
+${olderDiffs}`;
+  const m = newest.manifest!;
   const list = (kind: string, pkgs: Record<string, string>) => {
     const names = Object.keys(pkgs).sort();
     if (!names.length) return '';
@@ -94,7 +103,7 @@ function manifestSection(v: SiteImageVersion, prefix: string): Html {
 <p>${m.os ?? 'unknown OS'} · ${m.dpkgCount} dpkg and ${m.pipCount} pip packages · ${files(m.files)}</p>
 ${renderDiff(m)}
 ${m.packages ? html`${list('dpkg', m.packages.dpkg)}${list('pip', m.packages.pip)}` : ''}
-${older.map((t) => html`<details><summary>Package diff of <code>${t.tag}</code></summary>${renderDiff(t.manifest!)}<p>${files(t.manifest!.files)}</p></details>`)}`;
+${olderDiffs}`;
 }
 
 function tagRow(t: SiteTag, known: ReadonlySet<string>, generatedAt: string): Html {
