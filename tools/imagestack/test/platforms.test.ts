@@ -18,6 +18,7 @@ import { indexPlatforms, missingPlatforms, putImageIndex, RegistryClient } from 
 import { prepullEngine } from '../src/core/prepull/pull';
 import { platformImages } from '../src/core/prepull/platform';
 import { parseEngineTarget } from '../src/core/prepull/engine-host';
+import { indexPlatformDigests } from '../src/core/pipeline/platforms/index-digests';
 import { testEnvironment } from './support/env';
 import { Workspace } from './support/workspace';
 import { docker, dockerPush } from './registry/support';
@@ -293,5 +294,26 @@ describe('multi-platform builds (real CLI, QEMU emulation, fixtures/stacks/multi
       expect(stable!.digest, image).toBe((await client.headManifest(`${ws.namespace}/${image}`, tag(image)))!.digest);
     }
     expect(await platformsOf('leaf', '1-stable')).toEqual(['linux/amd64', 'linux/arm64']);
+  }, 900_000);
+
+  it('a new commit of left compares each platform\'s package manifest with the previous tag\'s image of that platform (pulled by digest on a runner without the files)', async () => {
+    const before = await ws.plan();
+    const previous = before.images.find((e) => e.image === 'left')!.tag;
+    ws.write('images/left/notes.txt', 'a new input of left\n');
+    ws.commit('left: a new input');
+    const plan = await ws.plan();
+    const tag = plan.images.find((e) => e.image === 'left')!.tag;
+    ws.remove('dist/imagestack/manifests'); // as on a fresh CI runner: the previous lists come from the registry
+    const r = await ws.cli(['build', 'left']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const armDigest = (await indexPlatformDigests(client, `${ws.namespace}/left`, previous)).get('linux/arm64')!;
+    expect(log('left')).toContain(`manifest: the previous tag's linux/arm64 image is ${registry}/${ws.namespace}/left@${armDigest}`);
+    for (const suffix of ['', '-linux-arm64']) {
+      const manifest = JSON.parse(ws.read(`dist/imagestack/manifests/left/${tag}${suffix}.json`)) as { diff: { previous: { tag: string } | null } };
+      expect(manifest.diff.previous?.tag, suffix).toBe(previous);
+      // The previous tag's lists, kept per platform for the next run.
+      expect(JSON.parse(ws.read(`dist/imagestack/manifests/left/${previous}${suffix}.json`)).packagesOnly, suffix).toBe(true);
+    }
+    expect(JSON.parse(ws.read(`dist/imagestack/manifests/left/${previous}-linux-arm64.json`)).reference).toBe(`${registry}/${ws.namespace}/left@${armDigest}`);
   }, 900_000);
 });

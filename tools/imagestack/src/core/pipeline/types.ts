@@ -146,6 +146,12 @@ export interface GateContext {
   log: (line: string) => void;
   /** Aborted on Ctrl-C / SIGTERM: stop, and remove every container started. */
   signal?: AbortSignal;
+  /**
+   * The platform of the image under test (`os/architecture[/variant]`) when it is one of a
+   * multi-platform image's and not the engine's own (`entry` then has that platform's local tag):
+   * the package manifest compares it with the previous tag's image of the same platform.
+   */
+  platform?: string;
 }
 
 /** The typed results gates hand on to the next gates of the same image and version. */

@@ -106,7 +106,8 @@ export async function buildPlatforms({ run, key, e, result, log, signal, timed }
       await release();
     }
     pr.size = (await run.engine.inspectImage(pr.reference))?.size;
-    outputs.set(pr.platform, await runGates(run, platformEntry(e, pr.platform, own), pr.imageId!, pr, log, signal, t));
+    const foreign = pr.platform === own ? undefined : pr.platform;
+    outputs.set(pr.platform, await runGates(run, platformEntry(e, pr.platform, own), pr.imageId!, pr, log, signal, t, foreign));
     pr.status = 'passed';
     delete pr.step;
   }

@@ -15,6 +15,8 @@ import type { Timed } from './build';
  * Runs the run's gates on `imageId`, recording each report in `result.gates` (an image's result,
  * or one platform's).
  *
+ * @param platform the image's platform when it is a multi-platform image's other than the engine's (`GateContext.platform`)
+ *
  * @returns what the gates handed on
  * @throws the first gate's failure: EngineError carrying the gate's log tail for a
  *   {@link GateFailure} with one, else the gate's error as it is
@@ -27,13 +29,14 @@ export async function runGates(
   log: StepLog,
   signal: AbortSignal | undefined,
   timed: Timed,
+  platform?: string,
 ): Promise<GateOutputs> {
   const outputs: GateOutputs = {};
   const docker = run.engine.containers;
   for (const gate of run.options.gates) {
     const report = await timed(gate.step, async () => {
       try {
-        return await gate.run({ entry: e, stack: run.stack, imageId, docker, client: run.registry, outputDir: run.outputDir, outputs, log: (l) => log.line(l), signal });
+        return await gate.run({ entry: e, stack: run.stack, imageId, docker, client: run.registry, outputDir: run.outputDir, outputs, log: (l) => log.line(l), signal, ...(platform ? { platform } : {}) });
       } catch (err) {
         if (err instanceof GateFailure) {
           (result.gates ??= {})[gate.step] = err.report;

@@ -23,6 +23,8 @@ import type { ContainerEngine } from '../../ports';
 import { readProgress } from '../../engine/stream';
 import { GateFailure, type Gate, type GateContext, type GateItem, type GateReport } from '../../pipeline/types';
 import { dockerAuthConfig, redact, resolveCredentials } from '../../registry';
+import { indexPlatformDigests } from '../../pipeline/platforms/index-digests';
+import { platformSuffix } from '../../pipeline/platforms/names';
 import { parseReference } from '../../reference/reference';
 import { tagReference } from '../../reference/repository';
 import { nodeKey } from '../../tags/tag';
@@ -194,22 +196,31 @@ async function previousPackages(ctx: GateContext, dir: string): Promise<{ previo
   const previous: PreviousTag = { tag: found.tag, reference: tagReference(entry.repository, found.tag), sourceCommit: found.sourceCommit };
   ctx.log(`manifest: previous tag ${previous.reference} (source commit ${previous.sourceCommit.slice(0, 12)})`);
 
-  const cacheFile = path.join(dir, `${found.tag}.json`);
+  // Another platform's image is compared with the previous tag's image of that platform: its
+  // package lists file (`<tag>-linux-arm64.json`), else its image manifest pulled by digest.
+  const cacheFile = path.join(dir, `${found.tag}${ctx.platform ? platformSuffix(ctx.platform) : ''}.json`);
   const cached = await readCachedPackages(cacheFile, found.sourceCommit);
   if (cached) {
-    ctx.log(`manifest: package lists of ${found.tag} read from ${cacheFile}`);
+    ctx.log(`manifest: package lists of ${found.tag}${ctx.platform ? ` (${ctx.platform})` : ''} read from ${cacheFile}`);
     return { previous, packages: cached };
   }
-  const pulled = await pullIfMissing(docker, previous.reference, registryHost, ctx);
+  let source = previous.reference;
+  if (ctx.platform) {
+    const digest = (await indexPlatformDigests(ctx.client, repository, found.tag)).get(ctx.platform);
+    if (!digest) return { reason: `the previous tag ${found.tag} has no ${ctx.platform} image to compare with` };
+    source = `${entry.repository}@${digest}`;
+    ctx.log(`manifest: the previous tag's ${ctx.platform} image is ${source}`);
+  }
+  const pulled = await pullIfMissing(docker, source, registryHost, ctx);
   try {
-    const { packages, pipSource } = await collectPackages(docker, previous.reference, { timeoutMs: PREVIOUS_TIMEOUT_MS, signal: ctx.signal });
+    const { packages, pipSource } = await collectPackages(docker, source, { timeoutMs: PREVIOUS_TIMEOUT_MS, signal: ctx.signal });
     const saved = {
       format: MANIFEST_FORMAT,
       packagesOnly: true,
       image: entry.image,
       version: entry.version,
       tag: found.tag,
-      reference: previous.reference,
+      reference: source,
       imageId: found.configDigest,
       sourceCommit: found.sourceCommit,
       packages,
@@ -218,7 +229,7 @@ async function previousPackages(ctx: GateContext, dir: string): Promise<{ previo
     await writeFile(cacheFile, `${JSON.stringify(saved, null, 2)}\n`, { flag: 'wx' }).catch(() => undefined);
     return { previous, packages };
   } finally {
-    if (pulled) await docker.getImage(previous.reference).remove().catch(() => undefined);
+    if (pulled) await docker.getImage(source).remove().catch(() => undefined);
   }
 }
 
