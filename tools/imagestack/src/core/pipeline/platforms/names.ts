@@ -6,7 +6,7 @@
  *   of the tag on the host runs the host's image, and its package manifest keeps today's name;
  * - any other platform gets `<repository>:<tag>-<os>-<architecture>[-<variant>]`
  *   (`…/base:1-abc1234-linux-arm64`).
- * In the registry the entry's tag names one image index of every platform (`steps/publish-index.ts`).
+ * In the registry the entry's tag names one image index of every platform (`publish.ts` in this folder).
  */
 import { MAX_TAG_LENGTH } from '../../reference/reference';
 import { tagReference } from '../../reference/repository';
