@@ -6,19 +6,26 @@ import { findSpecsFile } from '../specs-file';
 import { globalFlags } from '../options';
 import { formatTable } from '../../terminal/table';
 
-/** The audit as a table: one row per image, then the notes. */
+/**
+ * The audit as a table: one row per image, then the notes. A `platforms` column (the stable
+ * tag's image index platforms, `-` for a single-platform image) appears only when some stable
+ * tag is an index, so a single-platform stack's table is unchanged.
+ */
 export function auditTable(r: AuditResult): string {
+  const anyIndex = r.findings.some((f) => f.platforms);
   const rows = r.findings.map((f) => [
     f.image,
     f.stableTag,
+    ...(anyIndex ? [f.platforms?.join(', ') ?? '-'] : []),
     f.sourceTag ?? '-',
     f.age ? `${formatAge(f.age.ms)}${f.age.from === 'created' ? ' (created)' : ''}` : '-',
     f.flags.length ? 'FLAGGED' : 'ok',
     f.flags.map((x) => `${x.kind}: ${x.detail}`).join('; '),
   ]);
+  const head = ['image', 'stable', ...(anyIndex ? ['platforms'] : []), 'source', 'age', 'result', 'reasons'];
   const notes = r.findings.flatMap((f) => f.notes.map((n) => `  ${f.image}: ${n}`));
   const policy = `policy: max stable age ${r.policy.maxStableAge ?? 'none'}, ${r.policy.deny.length} denied digest${r.policy.deny.length === 1 ? '' : 's'}${r.policy.maxBaseAge ? `, max base age ${r.policy.maxBaseAge}` : ''}`;
-  return `${policy}\n\n${formatTable(['image', 'stable', 'source', 'age', 'result', 'reasons'], rows)}${notes.length ? `\n\nnotes:\n${notes.join('\n')}` : ''}`;
+  return `${policy}\n\n${formatTable(head, rows)}${notes.length ? `\n\nnotes:\n${notes.join('\n')}` : ''}`;
 }
 
 /** Registers the command. */
