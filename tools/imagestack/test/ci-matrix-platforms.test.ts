@@ -106,6 +106,15 @@ describe('CI matrix simulation with a platform dimension (QEMU emulation for lin
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('"arm64" is not <platform>=<runs-on label>');
 
+    // Bad input stops a job before anything is built (exit 2, the fix named).
+    const riscv = await ws.cli(['build', '--platform', 'linux/riscv64', '--run-id', 'simp-bad', 'base']);
+    expect(riscv.code).toBe(2);
+    expect(riscv.stderr).toContain('image "base" is not built for linux/riscv64 at version 1 (its platforms: linux/amd64, linux/arm64)');
+    const noIndex = await ws.cli(['build', '--publish-index', '--run-id', 'simp-bad', '--no-push', 'base']);
+    expect(noIndex.code).toBe(2);
+    expect(noIndex.stderr).toContain('--publish-index puts the index under the tag: it cannot run with --no-push');
+    expect(await client.listTags(`${ws.namespace}/base`)).toEqual([]);
+
     const tags = Object.fromEntries(matrix.include.map((e) => [e.image, e.tag]));
     const single = `${ws.namespace}-single`;
     const t1 = Date.now();

@@ -179,7 +179,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
     force: opts.force,
     now: clock.now(),
   });
-  applyJobOptions(selection, { platform: opts.platform, publishIndex: opts.publishIndex, runId: opts.runId, push: opts.push ?? true });
+  applyJobOptions(selection, { platform: opts.platform, publishIndex: opts.publishIndex, runId: opts.runId, push: opts.push ?? true, force: opts.force });
   refuseIncompleteTags(plan, selection.needed, path.relative(specs.root, specsFile) || 'specs.yml');
   if (builder && !builder.client) refuseClassicPlatformBases(stack, selection.entries, selection.toBuild, builder.caps.description);
 

@@ -14,6 +14,7 @@ export interface JobOptions {
   publishIndex?: boolean;
   runId?: string;
   push: boolean;
+  force?: boolean;
 }
 
 /**
@@ -29,6 +30,7 @@ export function applyJobOptions(selection: Selection, o: JobOptions): void {
   };
   if (o.platform !== undefined && o.publishIndex) refuse('--platform and --publish-index are two different CI jobs', 'run the platform jobs with --platform, and the publish job with --publish-index alone');
   if (!o.runId) refuse(`${flag} needs a run id: the platform jobs hand their digests to the publish job under it`, 'pass --run-id <id> (in GitHub Actions with --wait-for-parents the default is <run id>-<run attempt>)');
+  if (o.force) refuse(`${flag} cannot run with --force: a forced tag names the time of each job's own start, so the jobs of one image would not agree on it`, 'drop --force (force a rebuild on one machine: imagestack build --force IMAGE)');
   if (o.publishIndex && !o.push) refuse('--publish-index puts the index under the tag: it cannot run with --no-push', 'drop --no-push');
   for (const key of selection.selected) {
     const e = selection.entries.get(key)!;

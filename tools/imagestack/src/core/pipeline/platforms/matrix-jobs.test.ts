@@ -171,6 +171,7 @@ describe('applyJobOptions: bad input, before anything is built', () => {
     [{ publishIndex: true, runId: RUN, push: true }, [], 'image "base" declares no platforms: its one job builds and pushes its tag'],
     [{ publishIndex: true, runId: RUN, push: false }, BOTH, '--publish-index puts the index under the tag: it cannot run with --no-push'],
     [{ publishIndex: true, platform: 'linux/arm64', runId: RUN, push: true }, BOTH, '--platform and --publish-index are two different CI jobs'],
+    [{ platform: 'linux/arm64', runId: RUN, push: true, force: true }, BOTH, '--platform cannot run with --force'],
   ])('refuses %j for an image of %j', (o, platforms, message) => {
     expect(problem(() => applyJobOptions(selection(platforms), o)).message).toContain(message);
   });
