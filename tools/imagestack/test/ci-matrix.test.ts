@@ -19,77 +19,21 @@
  * naming the parent, long before their wait would time out (30 min, far past this test's
  * own time limit).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkMatrixOrder, type Matrix, type MatrixEntry } from '../src/core/ci/matrix';
+import { checkMatrixOrder, type Matrix } from '../src/core/ci/matrix';
 import { MARKER_REPOSITORY, readFailureMarker } from '../src/core/ci/markers';
 import { RegistryClient } from '../src/core/registry';
 import { startEngine, type ExtraEngine } from './support/engines';
+import { ORIGIN, runMatrix } from './support/matrix-sim';
 import { testEnvironment } from './support/env';
 import { Workspace, writeTinyStack } from './support/workspace';
 
 const { registry } = testEnvironment();
 const client = new RegistryClient({ registry, credentials: null });
-const ORIGIN = 'https://example.invalid/org/tiny-stack.git';
 const RUNNERS = 2;
-
-interface JobResult {
-  entry: MatrixEntry;
-  runner: string;
-  code: number;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-/** Removes the stack's images of `namespace` from a runner's engine: the next job starts like on a fresh runner. */
-function freshRunner(engine: ExtraEngine, namespace: string): void {
-  const env = { ...process.env, DOCKER_HOST: engine.dockerHost };
-  const refs = execFileSync('docker', ['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}'], { env, encoding: 'utf8' })
-    .split('\n')
-    .filter((r) => r.startsWith(`${registry}/${namespace}/`));
-  if (refs.length) spawnSync('docker', ['image', 'rm', '-f', ...refs], { env });
-}
-
-/**
- * Runs the matrix like GitHub: jobs taken in `include` order by `runners` runners, each job a
- * separate CLI process in its own clone with its runner's engine. Each job's report.json is
- * kept under `reports/<image>-<version>/` (the workflow's upload-artifact).
- */
-async function runMatrix(ws: Workspace, matrix: Matrix, engines: ExtraEngine[], runId: string, wait: string, reports: string): Promise<JobResult[]> {
-  const queue = [...matrix.include];
-  const results: JobResult[] = [];
-  await Promise.all(
-    engines.map(async (engine) => {
-      for (let entry = queue.shift(); entry; entry = queue.shift()) {
-        const job = new Workspace('imagestack-job-', { from: ws });
-        job.git('remote', 'set-url', 'origin', ORIGIN);
-        const t0 = Date.now();
-        try {
-          const r = await job.cli(['build', '--version', entry.version, '--wait-for-parents', wait, '--run-id', runId, entry.image], {
-            DOCKER_HOST: engine.dockerHost,
-          });
-          results.push({ entry, runner: engine.name, ...r, ms: Date.now() - t0 });
-          const dir = path.join(reports, `${entry.image}-${entry.version}`);
-          mkdirSync(dir, { recursive: true });
-          cpSync(path.join(job.dir, 'dist/imagestack/report.json'), path.join(dir, 'report.json'));
-          // IMAGESTACK_CI_SIM_DEBUG=1: per job, the runner, wall time (ms) and per-step durations (ms).
-          if (process.env.IMAGESTACK_CI_SIM_DEBUG) {
-            const rep = JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8'));
-            console.log(entry.name, engine.name, Date.now() - t0, JSON.stringify(rep.images.map((i: { durations: unknown }) => i.durations)));
-          }
-        } finally {
-          job.dispose();
-          freshRunner(engine, ws.namespace);
-        }
-      }
-    }),
-  );
-  return results;
-}
 
 /** Repositories of the registry under `namespace/` (the catalog API, 1000 per page), names relative to it. */
 async function repositories(namespace: string): Promise<string[]> {

@@ -24,6 +24,8 @@ interface BuildFlags {
   /** Milliseconds (parsed by {@link positiveDuration}). */
   waitForParents?: number;
   runId?: string;
+  platform?: string;
+  publishIndex?: boolean;
 }
 
 /**
@@ -57,11 +59,19 @@ export function registerBuild(program: Command, signal: AbortSignal): void {
       positiveDuration('--wait-for-parents'),
     )
     .option('--run-id <id>', 'CI run id for failure markers (default in GitHub Actions: <run id>-<run attempt>)')
+    .option(
+      '--platform <platform>',
+      'CI platform job: build, verify and push by digest only this platform of the named multi-platform images, recording the digest for the publish job (no tag)',
+    )
+    .option(
+      '--publish-index',
+      "CI publish job: build nothing; wait for the named images' platform jobs to record their digests, then put each image index under its tag",
+    )
     .action(async (images: string[], o: BuildFlags, cmd: Command) => {
       const g = globalFlags(cmd);
       const parallel = o.parallel;
       const waitMs = o.waitForParents;
-      const runId = ciRunId(o.runId, waitMs !== undefined);
+      const runId = ciRunId(o.runId, waitMs !== undefined || o.platform !== undefined || !!o.publishIndex);
       const reporter = terminalReporter();
       const t0 = Date.now();
       let run: RunResult;
@@ -90,6 +100,8 @@ export function registerBuild(program: Command, signal: AbortSignal): void {
           outputDir: o.output,
           waitForParents: waitMs !== undefined ? { timeoutMs: waitMs } : undefined,
           runId,
+          ...(o.platform !== undefined ? { platform: o.platform } : {}),
+          ...(o.publishIndex ? { publishIndex: true } : {}),
           gates: [createManifestGate(), createChecksGate(), createTestGate()],
           reporter,
           signal,

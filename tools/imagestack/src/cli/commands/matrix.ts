@@ -5,11 +5,12 @@
 import { appendFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { makeMatrix, type Matrix } from '../../core/ci/matrix';
+import { parseRunnerFlags } from '../../core/ci/platform-runners';
 import { InputError } from '../../core/errors';
 import { commitsBetween, revParse } from '../../core/git/git';
 import { makePlan } from '../../core/plan/make-plan';
 import { findSpecsFile } from '../specs-file';
-import { builderOverride, globalFlags } from '../options';
+import { builderOverride, collect, globalFlags } from '../options';
 
 /**
  * The lines `imagestack matrix --github-output` appends to `$GITHUB_OUTPUT` ("Setting an
@@ -30,8 +31,14 @@ export function registerMatrix(program: Command): void {
     .option('--head <ref>', 'commit to plan', 'HEAD')
     .option('--github-output', 'also append matrix=, count= and head= to the file $GITHUB_OUTPUT names')
     .option('--pretty', 'indent the JSON')
-    .action(async (o: { base?: string; head: string; githubOutput?: boolean; pretty?: boolean }, cmd: Command) => {
+    .option(
+      '--runner <platform=label>',
+      'runs-on label of the jobs building a platform, e.g. linux/arm64=my-arm-runner (repeatable; defaults: linux/amd64=ubuntu-latest, linux/arm64=ubuntu-24.04-arm)',
+      collect,
+    )
+    .action(async (o: { base?: string; head: string; githubOutput?: boolean; pretty?: boolean; runner?: string[] }, cmd: Command) => {
       const g = globalFlags(cmd);
+      const runners = parseRunnerFlags(o.runner ?? []);
       const { plan, stack } = await makePlan({
         specsFile: findSpecsFile(g.specs),
         head: o.head,
@@ -42,7 +49,7 @@ export function registerMatrix(program: Command): void {
       });
       const root = stack.specs.root;
       const changed = o.base ? await commitsBetween(root, await revParse(root, o.base), plan.head) : undefined;
-      const matrix = makeMatrix(plan, { changed });
+      const matrix = makeMatrix(plan, { changed, runners });
       process.stdout.write(`${JSON.stringify(matrix, null, o.pretty ? 2 : undefined)}\n`);
       const waves = new Set(matrix.include.map((e) => e.wave)).size;
       process.stderr.write(

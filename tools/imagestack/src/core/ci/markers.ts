@@ -74,26 +74,39 @@ const A = 'io.imagestack.';
  * @throws RegistryError when the registry refuses it
  */
 export async function writeFailureMarker(client: MarkerRegistry, namespace: string, marker: FailureMarker): Promise<void> {
-  const index = {
-    schemaVersion: 2,
-    mediaType: OCI_INDEX,
-    manifests: [],
-    annotations: {
-      [`${A}run`]: marker.runId,
-      [`${A}image`]: marker.image,
-      [`${A}version`]: marker.version,
-      [`${A}tag`]: marker.tag,
-      [`${A}status`]: marker.status,
-      [`${A}reason`]: redact(marker.reason).slice(0, 2000),
-      'org.opencontainers.image.created': marker.createdAt,
-    },
-  };
-  await client.putManifest(
-    repositoryOf(namespace, MARKER_REPOSITORY),
-    markerTag(marker.runId, marker.image, marker.version),
-    Buffer.from(JSON.stringify(index)),
-    OCI_INDEX,
-  );
+  await putRunRecord(client, namespace, markerTag(marker.runId, marker.image, marker.version), {
+    [`${A}run`]: marker.runId,
+    [`${A}image`]: marker.image,
+    [`${A}version`]: marker.version,
+    [`${A}tag`]: marker.tag,
+    [`${A}status`]: marker.status,
+    [`${A}reason`]: redact(marker.reason).slice(0, 2000),
+    'org.opencontainers.image.created': marker.createdAt,
+  });
+}
+
+/**
+ * Puts a run record (a failure marker, a platform job's digest record): an OCI image index
+ * with no manifests and `annotations`, under `tag` in `<namespace>/imagestack-runs`.
+ *
+ * @throws RegistryError when the registry refuses it
+ */
+export async function putRunRecord(client: MarkerRegistry, namespace: string, tag: string, annotations: Record<string, string>): Promise<void> {
+  const index = { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [], annotations };
+  await client.putManifest(repositoryOf(namespace, MARKER_REPOSITORY), tag, Buffer.from(JSON.stringify(index)), OCI_INDEX);
+}
+
+/**
+ * The annotations of the run record under `tag` in `<namespace>/imagestack-runs`.
+ *
+ * @returns undefined when there is no such record
+ * @throws RegistryError when the registry fails (anything but found / not found)
+ */
+export async function readRunRecord(client: MarkerRegistry, namespace: string, tag: string): Promise<Record<string, string> | undefined> {
+  const repository = repositoryOf(namespace, MARKER_REPOSITORY);
+  if (!(await client.headManifest(repository, tag))) return undefined;
+  const { bytes } = await client.getManifest(repository, tag);
+  return ((JSON.parse(bytes.toString('utf8')) as { annotations?: Record<string, string> }).annotations ?? {}) as Record<string, string>;
 }
 
 /**
@@ -109,11 +122,8 @@ export async function readFailureMarker(
   image: string,
   version: string,
 ): Promise<FailureMarker | undefined> {
-  const repository = repositoryOf(namespace, MARKER_REPOSITORY);
-  const tag = markerTag(runId, image, version);
-  if (!(await client.headManifest(repository, tag))) return undefined;
-  const { bytes } = await client.getManifest(repository, tag);
-  const a = ((JSON.parse(bytes.toString('utf8')) as { annotations?: Record<string, string> }).annotations ?? {}) as Record<string, string>;
+  const a = await readRunRecord(client, namespace, markerTag(runId, image, version));
+  if (!a) return undefined;
   const status = a[`${A}status`];
   return {
     runId,

@@ -86,25 +86,42 @@ const defaultSleep = (ms: number, signal?: AbortSignal) =>
  * @throws CancelledError when `signal` is aborted; RegistryError when the registry fails
  */
 export async function waitForParentTags(client: MarkerRegistry, parents: readonly ParentTag[], opts: WaitOptions): Promise<void> {
+  await pollPending(parents, opts, async (p) => {
+    if (await client.headManifest(p.repository, p.tag)) return true;
+    if (opts.runId) {
+      const marker = await readFailureMarker(client, opts.namespace, opts.runId, p.image, p.version);
+      if (marker) throw new ParentFailedError(p, marker);
+    }
+    return false;
+  }, (missing) => new WaitTimeoutError(missing, opts.timeoutMs));
+}
+
+/**
+ * The bounded poll behind the CI waits: asks `done` about every pending item, drops those done,
+ * and sleeps (1 s, then 1.5× longer each time, up to `pollMs`) until none is left.
+ *
+ * @param done true when the item is there; throws to stop the wait at once (a failure marker)
+ * @param timeout the error thrown after `opts.timeoutMs` with the items still pending
+ * @throws what `done` throws; `timeout(…)`; CancelledError when `opts.signal` is aborted
+ */
+export async function pollPending<T>(
+  items: readonly T[],
+  opts: Pick<WaitOptions, 'timeoutMs' | 'pollMs' | 'signal' | 'now' | 'sleep'> & { onProgress?: (pending: readonly T[], waitedMs: number) => void },
+  done: (item: T) => Promise<boolean>,
+  timeout: (pending: readonly T[]) => Error,
+): Promise<void> {
   const now = opts.now ?? Date.now;
   const sleep = opts.sleep ?? defaultSleep;
   const started = now();
-  let pending = [...parents];
+  let pending = [...items];
   let pause = 1000;
   for (;;) {
-    const still: ParentTag[] = [];
-    for (const p of pending) {
-      if (await client.headManifest(p.repository, p.tag)) continue;
-      if (opts.runId) {
-        const marker = await readFailureMarker(client, opts.namespace, opts.runId, p.image, p.version);
-        if (marker) throw new ParentFailedError(p, marker);
-      }
-      still.push(p);
-    }
+    const still: T[] = [];
+    for (const item of pending) if (!(await done(item))) still.push(item);
     pending = still;
     if (!pending.length) return;
     const waited = now() - started;
-    if (waited >= opts.timeoutMs) throw new WaitTimeoutError(pending, opts.timeoutMs);
+    if (waited >= opts.timeoutMs) throw timeout(pending);
     opts.onProgress?.(pending, waited);
     await sleep(Math.min(pause, opts.timeoutMs - waited), opts.signal);
     if (opts.signal?.aborted) throw new CancelledError();

@@ -6,7 +6,9 @@
  * matrix → report chain, the matrix from the plan's output, the empty-matrix and fork
  * guards, least-privilege permissions, and promote/revert never running at once for a version.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { convertWorkflowTemplate, NoOperationTraceWriter, parseWorkflow } from '@actions/workflow-parser';
 import { parseAction } from '@actions/workflow-parser/actions/index';
@@ -69,6 +71,22 @@ describe('GitHub workflows', () => {
       ],
     });
     const wf = `on: push\njobs:\n  build:\n    name: build \${{ matrix.name }}\n    runs-on: ubuntu-latest\n    strategy:\n      matrix: ${JSON.stringify(matrix)}\n    steps:\n      - run: echo "$IMAGE"\n        env:\n          IMAGE: \${{ matrix.image }}\n`;
+    expect(await workflowErrors('matrix.yml', wf)).toEqual([]);
+  });
+
+  it("accepts the matrix JSON with platform and publish jobs, and runs-on from the entry's runner (issue 14)", async () => {
+    const e = { repository: 'r/base', tag: '1-abc', reference: 'r/base:1-abc', sourceCommit: 'abc', dirty: false, wave: 0, action: 'build' as const, reason: '', bases: [] };
+    const matrix = makeMatrix({
+      head: 'h',
+      dirty: false,
+      mode: 'registry',
+      images: [
+        { ...e, image: 'base', version: '1', parents: [], platforms: ['linux/amd64', 'linux/arm64'] },
+        { ...e, image: 'side', version: '1', parents: ['base'], wave: 1, platforms: ['linux/amd64'] },
+      ],
+    });
+    expect(matrix.include.map((x) => x.kind ?? 'build')).toEqual(['platform', 'platform', 'publish', 'build']);
+    const wf = `on: push\njobs:\n  build:\n    runs-on: \${{ matrix.runner || 'ubuntu-latest' }}\n    strategy:\n      matrix: ${JSON.stringify(matrix)}\n    steps:\n      - run: echo "$P"\n        env:\n          P: \${{ matrix.platform }}\n`;
     expect(await workflowErrors('matrix.yml', wf)).toEqual([]);
   });
 
@@ -148,7 +166,33 @@ describe('ci.yml', () => {
     expect(build['timeout-minutes']).toBeGreaterThan(90);
     const upload = build.steps.find((s: Yaml) => String(s.uses).startsWith('actions/upload-artifact@'));
     expect(upload.if).toBe('always()');
-    expect(upload.with.name).toBe('report-${{ matrix.image }}-${{ matrix.version }}');
+    // One artifact per job: today's name for an image's one job, with the platform or `-publish` after it for the jobs of a multi-platform image (issue 14).
+    expect(upload.with.name).toBe('report-${{ matrix.image }}-${{ matrix.version }}${{ steps.job.outputs.suffix }}');
+  });
+
+  it('runs each platform job on its runner and passes --platform / --publish-index from the matrix entry (issue 14)', () => {
+    expect(build['runs-on']).toBe("${{ matrix.runner || 'ubuntu-latest' }}");
+    const step = stepRunning(build, 'imagestack build');
+    expect(step.run).toContain('${PLATFORM:+--platform "$PLATFORM"} ${PUBLISH:+--publish-index}');
+    expect(step.env).toMatchObject({ PLATFORM: '${{ matrix.platform }}', PUBLISH: "${{ matrix.kind == 'publish' && 'yes' || '' }}" });
+    const matrix = stepRunning(plan, 'imagestack matrix');
+    expect(matrix.run).toContain('--runner "linux/arm64=$RUNNER_ARM64"');
+    expect(matrix.env).toMatchObject({ RUNNER_ARM64: '${{ vars.IMAGESTACK_RUNNER_ARM64 }}', RUNNER_AMD64: '${{ vars.IMAGESTACK_RUNNER_AMD64 }}' });
+  });
+
+  it.each([
+    ['', '', ''],
+    ['platform', 'linux/arm64', '-linux-arm64'],
+    ['platform', 'linux/arm/v7', '-linux-arm-v7'],
+    ['publish', '', '-publish'],
+  ])('names the artifact of a job of kind %j, platform %j with the suffix %j (its script run by bash)', (kind, platform, suffix) => {
+    const step = (build.steps as Yaml[]).find((s) => s.id === 'job')!;
+    expect(step.if).toBe('always()');
+    const dir = mkdtempSync(path.join(tmpdir(), 'imagestack-wf-'));
+    const out = path.join(dir, 'output');
+    execFileSync('bash', ['-e', '-c', step.run], { env: { PATH: process.env.PATH, KIND: kind, PLATFORM: platform, GITHUB_OUTPUT: out } });
+    expect(readFileSync(out, 'utf8')).toBe(`suffix=${suffix}\n`);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('reports every run into the job summary, after the build jobs, even when they failed', () => {

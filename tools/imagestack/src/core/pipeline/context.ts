@@ -43,6 +43,13 @@ export interface RunContext {
     waitForParents?: { timeoutMs: number; pollMs?: number };
     runId?: string;
     /**
+     * CI platform job (issue 14, `platforms/matrix-jobs.ts`): the selected entries are filtered
+     * to this one platform, whose image is pushed by digest with a digest record, no tag.
+     */
+    platformJob?: string;
+    /** CI publish job (`platforms/matrix-jobs.ts`): build nothing; put each selected image's index from its platform jobs' records. */
+    publishJob?: boolean;
+    /**
      * BuildKit: give each build its previous tags and its parents as `--cache-from`, and the
      * planned commit whose history orders the previous tags (`steps/cache-from.ts`).
      */

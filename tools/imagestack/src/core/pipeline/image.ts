@@ -20,6 +20,7 @@ import { redact } from '../registry/redact';
 import type { RunContext } from './context';
 import { entryBuildArgs } from './steps/args';
 import { buildPlatforms, type GatedPlatforms, type ImageSteps } from './platforms/run';
+import { PlatformJobFailedError, publishJob } from './platforms/matrix-jobs';
 import { holdAliases } from './steps/aliases';
 import { buildStep, type Timed } from './steps/build';
 import { runGates } from './steps/gates';
@@ -97,6 +98,10 @@ export async function runImage(
     }
   };
   try {
+    if (run.options.publishJob) {
+      await publishJob({ run, key, e, result, log, signal, timed });
+      return true;
+    }
     const gated: GatedPlatforms & { builtId?: string } = e.platforms.length
       ? await buildPlatforms({ run, key, e, result, log, signal, timed })
       : await buildSingle({ run, key, e, result, log, signal, timed }, control);
@@ -113,8 +118,9 @@ export async function runImage(
       run.built.set(key, gated.imageId);
     } else {
       const pushed = await timed('push', async () => {
-        const p = await gated.push();
-        if (described.tags.length) result.descriptiveTags = await pushDescriptiveTags(run, e, described.tags, log);
+        const p = await gated.push(described.tags);
+        // A CI platform job records its descriptive tags for the publish job (no tag to retag yet).
+        if (described.tags.length && !run.options.platformJob) result.descriptiveTags = await pushDescriptiveTags(run, e, described.tags, log);
         return p;
       });
       result.status = pushed.pushed ? 'pushed' : 'skipped';
@@ -133,6 +139,12 @@ export async function runImage(
       result.status = 'blocked';
       result.blockedBy = err.parent.image;
       result.reason = `skipped: parent ${err.parent.image} failed in another job (${err.marker.reason})`;
+      result.logTail = [];
+    }
+    if (err instanceof PlatformJobFailedError && !signal?.aborted) {
+      result.status = 'blocked';
+      result.blockedBy = e.image;
+      result.reason = `skipped: ${err.message}`;
       result.logTail = [];
     }
     return false;

@@ -27,6 +27,7 @@ import { makeReport, writeReport, type RunReport } from '../report/report';
 import type { RunContext } from './context';
 import { executePlan } from './execute';
 import { hostPlatform } from './platforms/names';
+import { applyJobOptions } from './platforms/job-selection';
 import { nodeKey } from '../tags/tag';
 import { checkNames, refuseClassicPlatformBases, refuseIncompleteTags, selectEntries } from './select';
 import { runStackChecks } from '../verify/stack-checks/run';
@@ -65,6 +66,18 @@ export interface RunOptions {
    * waiting on it (`core/ci/markers.ts`).
    */
   runId?: string;
+  /**
+   * CI platform job (issue 14): build, verify and push by digest only this platform of each
+   * selected image (which must declare it), recording the digest under `runId` for the publish
+   * job; no tag is put. Implies `withAncestors: false` unless given.
+   */
+  platform?: string;
+  /**
+   * CI publish job (issue 14): build nothing; for each selected multi-platform image, wait (up to
+   * `waitForParents.timeoutMs`, else one look) for its platform jobs' digest records of `runId`,
+   * then put its index under the tag. Implies `withAncestors: false` unless given.
+   */
+  publishIndex?: boolean;
   /** Images built at once (default 2). */
   parallel?: number;
   /**
@@ -162,10 +175,11 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
     images: opts.images,
     versions: opts.versions,
     changed,
-    withAncestors: opts.withAncestors ?? !opts.waitForParents,
+    withAncestors: opts.withAncestors ?? !(opts.waitForParents || opts.platform !== undefined || opts.publishIndex),
     force: opts.force,
     now: clock.now(),
   });
+  applyJobOptions(selection, { platform: opts.platform, publishIndex: opts.publishIndex, runId: opts.runId, push: opts.push ?? true, force: opts.force });
   refuseIncompleteTags(plan, selection.needed, path.relative(specs.root, specsFile) || 'specs.yml');
   if (builder && !builder.client) refuseClassicPlatformBases(stack, selection.entries, selection.toBuild, builder.caps.description);
 
@@ -205,6 +219,8 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
       gates: opts.gates ?? [],
       waitForParents: opts.waitForParents,
       runId: opts.runId,
+      ...(opts.platform !== undefined ? { platformJob: opts.platform } : {}),
+      ...(opts.publishIndex ? { publishJob: true } : {}),
       ...(buildkit ? { cacheFrom: { head: plan.head }, buildkit: true } : {}),
       ...(secrets.size ? { secrets } : {}),
     },

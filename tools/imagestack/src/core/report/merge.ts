@@ -9,7 +9,8 @@ const ORDER: Record<RunReport['images'][number]['status'], number> = { failed: 0
 
 /**
  * Merges the reports of runs of the same commit into one: every image and version once
- * (a job's own result wins over another job's `skipped`), failures first, counts and `ok`
+ * (a job's own result wins over another job's `skipped`; the platform jobs and the publish job
+ * of a multi-platform image are one result, see {@link mergeJobs}), failures first, counts and `ok`
  * recomputed; `startedAt` is the earliest start and `durationMs` runs to the latest end.
  *
  * @throws InputError when no report is given, or the reports are of different commits
@@ -30,6 +31,7 @@ export function mergeReports(reports: readonly RunReport[]): RunReport {
       const key = `${r.image}@${r.version}`;
       const seen = byKey.get(key);
       if (!seen || (seen.status === 'skipped' && r.status !== 'skipped')) byKey.set(key, r);
+      else if (r.status !== 'skipped' && (seen.platforms || r.platforms)) byKey.set(key, mergeJobs(seen, r));
     }
   }
   const images = [...byKey.values()].map((r, i) => ({ r, i })).sort((a, b) => ORDER[a.r.status] - ORDER[b.r.status] || a.i - b.i).map(({ r }) => r);
@@ -46,4 +48,24 @@ export function mergeReports(reports: readonly RunReport[]): RunReport {
     counts,
     images,
   };
+}
+
+type ImageResult = RunReport['images'][number];
+type PlatformOutcome = NonNullable<ImageResult['platforms']>[number];
+const PLATFORM_ORDER: Record<PlatformOutcome['status'], number> = { failed: 0, pushed: 1, passed: 2, 'not run': 3 };
+
+/**
+ * One result from the CI jobs of one multi-platform image (its platform jobs and its publish
+ * job, issue 14): the worse status wins (a failed platform fails the image); on a tie, the
+ * result naming more platforms (the publish job's, with the index digest); each platform's
+ * outcome is the most telling one any job gave (failed, then pushed, then passed).
+ */
+function mergeJobs(a: ImageResult, b: ImageResult): ImageResult {
+  const [first, second] = ORDER[b.status] < ORDER[a.status] || (ORDER[b.status] === ORDER[a.status] && (b.platforms?.length ?? 0) > (a.platforms?.length ?? 0)) ? [b, a] : [a, b];
+  const platforms = new Map<string, PlatformOutcome>();
+  for (const p of [...(first.platforms ?? []), ...(second.platforms ?? [])]) {
+    const seen = platforms.get(p.platform);
+    if (!seen || PLATFORM_ORDER[p.status] < PLATFORM_ORDER[seen.status]) platforms.set(p.platform, seen ? { ...seen, ...p } : p);
+  }
+  return { ...first, ...(platforms.size ? { platforms: [...platforms.values()] } : {}) };
 }

@@ -21,6 +21,7 @@ import type { PlanEntry } from '../../plan/types';
 import { repositoryOf } from '../../reference/repository';
 import { missingPlatforms, putImageIndex, type PlatformManifest } from '../../registry/image-index';
 import type { PushedImage } from '../../registry/push-image';
+import type { Descriptor } from '../../registry/types';
 import { nodeKey } from '../../tags/tag';
 import type { RunContext } from '../context';
 
@@ -51,46 +52,86 @@ export async function publishIndex(
   const repository = repositoryOf(run.stack.specs.namespace, e.image);
   const before = await existingTag(run, e, repository, log);
   if (before) return { pushed: false, digest: before };
+  const pushed = new Map<string, PushedImage>();
+  for (const platform of e.platforms) {
+    onPlatform(platform);
+    pushed.set(platform, await pushPlatformImage(run, e, platform, images.get(platform)!, log, signal));
+  }
+  const put = await putIndex(run, e, new Map([...pushed].map(([p, image]) => [p, image.descriptor])), log);
+  return put.pushed ? { pushed: true, digest: put.digest, images: pushed } : { pushed: false, digest: put.digest };
+}
+
+/**
+ * Step 2 for one platform: pushes the local image `reference` (built for `platform`) to the
+ * repository of `e` BY DIGEST, without a tag; the parents' tags and the external bases are
+ * offered for cross-mounting. A CI platform job calls it on its own (`matrix-jobs.ts`).
+ *
+ * @throws EngineError when the image's config says another platform; RegistryError when the
+ *   registry refuses the push
+ */
+export async function pushPlatformImage(
+  run: RunContext,
+  e: PlanEntry,
+  platform: string,
+  reference: string,
+  log: StepLog,
+  signal: AbortSignal | undefined,
+): Promise<PushedImage> {
+  const repository = repositoryOf(run.stack.specs.namespace, e.image);
   // Where the layers may already be: each parent's tag (an index: followed to each platform's
   // image), and the bases outside the stack (those of another registry are passed over).
   const mountFrom = [
     ...e.parents.map((p) => `${repositoryOf(run.stack.specs.namespace, p)}:${run.entries.get(nodeKey(p, e.version))!.tag}`),
     ...e.bases.map((b) => b.reference),
   ];
-  const pushed = new Map<string, PushedImage>();
-  for (const platform of e.platforms) {
-    onPlatform(platform);
-    const reference = images.get(platform)!;
-    log.line(`${platform}: pushing ${reference} to ${repository} by digest (no tag)`);
-    const archive = await run.engine.saveImage(reference, signal);
-    const p = await run.registry.pushImage(repository, archive, { signal, mountFrom, onProgress: (d) => log.line(`${platform}: ${d}`) });
-    if (p.platform !== platform) {
-      throw new EngineError(`the image built for ${platform} (${reference}) says it is ${p.platform} in its config; nothing was put under ${e.tag}`, log.tail());
-    }
-    log.line(
-      `${platform}: pushed ${p.descriptor.digest} (layers: ${p.layers.sent} sent, ${p.layers.present} present, ${p.layers.mounted} mounted; ${p.layers.bytesSent} bytes)`,
-    );
-    pushed.set(platform, p);
+  log.line(`${platform}: pushing ${reference} to ${repository} by digest (no tag)`);
+  const archive = await run.engine.saveImage(reference, signal);
+  const p = await run.registry.pushImage(repository, archive, { signal, mountFrom, onProgress: (d) => log.line(`${platform}: ${d}`) });
+  if (p.platform !== platform) {
+    throw new EngineError(`the image built for ${platform} (${reference}) says it is ${p.platform} in its config; nothing was put under ${e.tag}`, log.tail());
   }
+  log.line(
+    `${platform}: pushed ${p.descriptor.digest} (layers: ${p.layers.sent} sent, ${p.layers.present} present, ${p.layers.mounted} mounted; ${p.layers.bytesSent} bytes)`,
+  );
+  return p;
+}
+
+/**
+ * Steps 3–4: asks for the tag again (another runner may have put it meanwhile), then puts one
+ * index naming each platform's image manifest (`manifests`, every platform of `e`, already in
+ * the repository) under the tag, and checks the registry then reports that index. A CI publish
+ * job calls it on its own (`matrix-jobs.ts`).
+ *
+ * @returns `pushed` false with the digest found when the tag appeared (complete) meanwhile
+ * @throws EngineError when the tag appeared lacking a platform (never overwritten), or the
+ *   registry then reports another digest; RegistryError when the registry refuses the index
+ */
+export async function putIndex(
+  run: RunContext,
+  e: PlanEntry,
+  manifests: ReadonlyMap<string, Descriptor>,
+  log: StepLog,
+): Promise<{ pushed: boolean; digest: string }> {
+  const repository = repositoryOf(run.stack.specs.namespace, e.image);
   const meanwhile = await existingTag(run, e, repository, log);
   if (meanwhile) return { pushed: false, digest: meanwhile };
-  const manifests: PlatformManifest[] = e.platforms.map((platform) => ({ platform, descriptor: pushed.get(platform)!.descriptor }));
-  const index = await putImageIndex(run.registry, repository, e.tag, manifests);
+  const list: PlatformManifest[] = e.platforms.map((platform) => ({ platform, descriptor: manifests.get(platform)! }));
+  const index = await putImageIndex(run.registry, repository, e.tag, list);
   log.line(`put the index ${index.digest} (${e.platforms.join(', ')}) under ${e.reference}`);
   const check = await run.registry.headManifest(repository, e.tag);
   if (!check || check.digest !== index.digest) {
     const race = check ? `: another run put ${e.tag} between this run's check and its put (the registry has no conditional write)` : '';
     throw new EngineError(`after putting the index of ${e.reference}, the registry reports ${check ? check.digest : 'no manifest'} instead of ${index.digest}${race}`, log.tail());
   }
-  return { pushed: true, digest: index.digest, images: pushed };
+  return { pushed: true, digest: index.digest };
 }
 
 /**
  * The digest of `e.tag` when the registry has it and it names every platform of `e`; undefined
- * when absent.
+ * when absent. Step 1 and step 3; a CI publish job asks it first too.
  * @throws EngineError when present but lacking a platform (promise 2: never overwritten)
  */
-async function existingTag(run: RunContext, e: PlanEntry, repository: string, log: StepLog): Promise<string | undefined> {
+export async function existingTag(run: RunContext, e: PlanEntry, repository: string, log: StepLog): Promise<string | undefined> {
   const existing = await run.registry.headManifest(repository, e.tag);
   if (!existing) return undefined;
   const lacking = (await missingPlatforms(run.registry, repository, e.tag, e.platforms)) ?? [];

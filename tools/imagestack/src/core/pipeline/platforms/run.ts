@@ -18,7 +18,8 @@ import { entryBuildArgs } from '../steps/args';
 import type { Timed } from '../steps/build';
 import { runGates } from '../steps/gates';
 import { imageLabels } from '../steps/labels';
-import type { GateOutputs, NodeResult, PlatformResult } from '../types';
+import type { DescriptiveTag, GateOutputs, NodeResult, PlatformResult } from '../types';
+import { pushPlatformJob } from './matrix-jobs';
 import { platformEntry, platformReference } from './names';
 import { resolvePlatformParents } from './parents';
 import { publishIndex } from './publish';
@@ -29,8 +30,13 @@ export interface GatedPlatforms {
   imageId: string;
   /** What that image's gates handed on (package manifest, taggers' results). */
   outputs: GateOutputs;
-  /** Step 6: publishes the image (here the index, `publish.ts`, recording each platform's digest in the result); `pushed` false when the tag was there already. */
-  push(): Promise<{ pushed: boolean; digest: string }>;
+  /**
+   * Step 6: publishes the image (here the index, `publish.ts`, recording each platform's digest
+   * in the result; in a CI platform job, the one platform's image by digest and its record,
+   * `matrix-jobs.ts`, with `described`, the descriptive tags the publish job is to push);
+   * `pushed` false when the tag was there already.
+   */
+  push(described?: readonly DescriptiveTag[]): Promise<{ pushed: boolean; digest: string }>;
 }
 
 /** What the steps of one image and version work with (`image.ts` makes it). */
@@ -119,7 +125,8 @@ export async function buildPlatforms({ run, key, e, result, log, signal, timed }
   return {
     imageId: main.imageId!,
     outputs: outputs.get(main.platform)!,
-    push: async () => {
+    push: async (described = []) => {
+      if (run.options.platformJob) return pushPlatformJob({ run, e, log, signal }, platforms[0], described);
       const images = new Map(platforms.map((p) => [p.platform, p.reference]));
       const outcome = await publishIndex(run, e, images, log, signal, (platform) => run.emit({ type: 'step', key, step: 'push', detail: `pushing ${platform} by digest`, platform }));
       if (outcome.pushed) {
