@@ -152,6 +152,11 @@ export interface GateContext {
    * the package manifest compares it with the previous tag's image of the same platform.
    */
   platform?: string;
+  /**
+   * DOCKER_HOST of the engine holding the image when it is not this process's (a platform's
+   * engine named by `--engine`): host-side tests get it, so their `docker run` reaches the image.
+   */
+  dockerHost?: string;
 }
 
 /** The typed results gates hand on to the next gates of the same image and version. */
