@@ -83,13 +83,16 @@ describe('build --engine linux/arm64=<a second engine> (real engines, QEMU emula
     ws?.dispose();
   }, 120_000);
 
-  it('refuses a malformed --engine, a platform the stack is not built for, a platform named twice, and an engine that does not answer, before anything is built', async () => {
+  it('refuses a malformed --engine, a platform the stack is not built for, the main engine's own platform, a platform named twice, and an engine that does not answer, before anything is built', async () => {
     const bad = await ws.cli(['build', '--engine', 'arm64']);
     expect(bad.code, bad.stderr).toBe(2);
     expect(bad.stderr).toContain('--engine arm64: error: not <platform>=<docker host>');
     const foreign = await ws.cli(['build', '--engine', `linux/s390x=${arm.dockerHost}`]);
     expect(foreign.code, foreign.stderr).toBe(2);
     expect(foreign.stderr).toContain('no image of specs.yml is built for linux/s390x (its platforms: linux/amd64, linux/arm64)');
+    const own = await ws.cli(['build', '--engine', `linux/amd64=${arm.dockerHost}`]); // this machine, and the main engine, are amd64
+    expect(own.code, own.stderr).toBe(2);
+    expect(own.stderr).toContain("linux/amd64 is the platform of the run's engine (DOCKER_HOST)");
     const twice = await ws.cli(['build'], { IMAGESTACK_ENGINES: `linux/arm64=${arm.dockerHost},linux/arm64=tcp://127.0.0.1:1` });
     expect(twice.code, twice.stderr).toBe(2);
     expect(twice.stderr).toContain('linux/arm64 is given an engine twice');

@@ -186,7 +186,8 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
   const { secrets, problems: secretProblems } = resolveSecrets(stack, toBuildImages);
   if (secretProblems.length) throw new InputError(secretProblems);
   const engines = opts.engines ?? [];
-  if (engines.length) refuseUnplannedPlatforms(engines, new Set(plan.images.flatMap((e) => e.platforms)), path.relative(specs.root, specsFile) || 'specs.yml');
+  const enginePlatform = hostPlatform();
+  if (engines.length) refuseUnplannedPlatforms(engines, new Set(plan.images.flatMap((e) => e.platforms)), path.relative(specs.root, specsFile) || 'specs.yml', enginePlatform);
   const auth = dockerAuthConfig(specs.registry, creds);
   const buildkit = builder?.client ? new BuildkitBuilder(builder.client, auth) : undefined;
   // The engines named per platform answer before anything is built (like the run's engine, only when something is to be built).
@@ -224,7 +225,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
       ...(buildkit ? { cacheFrom: { head: plan.head }, buildkit: true } : {}),
       ...(secrets.size ? { secrets } : {}),
     },
-    enginePlatform: hostPlatform(),
+    enginePlatform,
     ...(platformEngines ? { platformEngines } : {}),
     emit: (e) => opts.reporter?.(e),
     built: new Map(),

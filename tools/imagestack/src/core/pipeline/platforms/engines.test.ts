@@ -5,7 +5,7 @@
  * DOCKER_HOST, and the one named for linux/arm64), each with its own local images and its own
  * journal, over one FakeRegistry standing for the registry; the gates record the engine
  * (containers port) and DOCKER_HOST they were given. The same with two real engines:
- * test/engines-per-platform.test.ts.
+ * test/platform-engines.test.ts.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -55,12 +55,16 @@ describe('--engine values', () => {
     expect(twice.message).toContain('IMAGESTACK_ENGINES=linux/arm64=tcp://b:2375: error: linux/arm64 is given an engine twice (tcp://a:2375 and tcp://b:2375)');
   });
 
-  it('refuses an engine for a platform no image is built for', () => {
+  it('refuses an engine for a platform no image is built for, or for the run\'s engine\'s own platform', () => {
+    const planned = new Set(['linux/amd64', ARM]);
     const a: EngineAssignment[] = [{ platform: 'linux/s390x', host: 'tcp://z:2375', from: '--engine' }];
-    expect(() => refuseUnplannedPlatforms(a, new Set(['linux/amd64', ARM]), 'specs.yml')).toThrow(
+    expect(() => refuseUnplannedPlatforms(a, planned, 'specs.yml', 'linux/amd64')).toThrow(
       /--engine linux\/s390x=tcp:\/\/z:2375: error: no image of specs.yml is built for linux\/s390x \(its platforms: linux\/amd64, linux\/arm64\)/,
     );
-    refuseUnplannedPlatforms([{ platform: ARM, host: 'tcp://a:2375', from: '--engine' }], new Set(['linux/amd64', ARM]), 'specs.yml');
+    const own = inputError(() => refuseUnplannedPlatforms([{ platform: 'linux/amd64', host: 'tcp://big:2375', from: 'IMAGESTACK_ENGINES' }], planned, 'specs.yml', 'linux/amd64'));
+    expect(own.message).toContain("IMAGESTACK_ENGINES=linux/amd64=tcp://big:2375: error: linux/amd64 is the platform of the run's engine (DOCKER_HOST)");
+    expect(own.message).toContain('set DOCKER_HOST=tcp://big:2375 to build linux/amd64 there');
+    refuseUnplannedPlatforms([{ platform: ARM, host: 'tcp://a:2375', from: '--engine' }], planned, 'specs.yml', 'linux/amd64');
   });
 });
 

@@ -79,16 +79,32 @@ export function enginesFromEnv(env: NodeJS.ProcessEnv = process.env): { engines?
   return { engines: parseEngines([value], ENGINES_ENV) };
 }
 
+/** Where an assignment was given, as messages name it: `--engine linux/arm64=…` or `IMAGESTACK_ENGINES=linux/arm64=…`. */
+function given(a: EngineAssignment): string {
+  return a.from === ENGINES_ENV ? `${ENGINES_ENV}=${a.platform}=${a.host}` : `${a.from} ${a.platform}=${a.host}`;
+}
+
 /**
- * Refuses an engine named for a platform no entry of the plan is built for.
+ * Refuses an engine named for a platform no entry of the plan is built for, or for the run's
+ * engine's own platform (its images, and those of entries without platforms, are the run's
+ * engine's: to build them elsewhere, DOCKER_HOST names that engine).
+ *
  * @param planned every platform of the plan's entries (stack-wide, per image, per version)
- * @throws InputError naming the platform and the platforms specs.yml declares
+ * @param runPlatform the run's engine's own platform (`RunContext.enginePlatform`)
+ * @throws InputError naming the value, what is wrong and the fix
  */
-export function refuseUnplannedPlatforms(assignments: readonly EngineAssignment[], planned: ReadonlySet<string>, specsFile: string): void {
+export function refuseUnplannedPlatforms(assignments: readonly EngineAssignment[], planned: ReadonlySet<string>, specsFile: string, runPlatform: string): void {
   for (const a of assignments) {
+    if (a.platform === runPlatform) {
+      throw new InputError({
+        file: given(a),
+        message: `${a.platform} is the platform of the run's engine (DOCKER_HOST), which builds it and every image without platforms`,
+        fix: `set DOCKER_HOST=${a.host} to build ${a.platform} there, and leave ${a.platform} out of ${a.from}`,
+      });
+    }
     if (planned.has(a.platform)) continue;
     throw new InputError({
-      file: a.from === ENGINES_ENV ? `${ENGINES_ENV}=${a.platform}=${a.host}` : `${a.from} ${a.platform}=${a.host}`,
+      file: given(a),
       message: `no image of ${specsFile} is built for ${a.platform} (its platforms: ${[...planned].sort().join(', ') || 'none declared, only the engine\'s own'})`,
       fix: `name an engine for one of the platforms of ${specsFile}, or add ${a.platform} to its platforms:`,
     });
@@ -121,7 +137,7 @@ export function judgeEngine(a: EngineAssignment, info: EngineInfo): string {
   if (info.platform === a.platform) return `${head}, native)`;
   if (info.emulates === false) {
     throw new InputError({
-      file: `${a.from} ${a.platform}=${a.host}`,
+      file: given(a),
       message: `the engine is ${info.platform} and cannot run ${a.platform}: no emulation of it is registered (binfmt_misc) on its machine`,
       fix: `name an engine of ${a.platform}, or register QEMU emulation on that machine (bash tools/engine/up.sh --platforms ${a.platform})`,
     });
