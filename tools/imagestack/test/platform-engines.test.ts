@@ -83,7 +83,7 @@ describe('build --engine linux/arm64=<a second engine> (real engines, QEMU emula
     ws?.dispose();
   }, 120_000);
 
-  it('refuses a malformed --engine, a platform the stack is not built for, the main engine's own platform, a platform named twice, and an engine that does not answer, before anything is built', async () => {
+  it("refuses a malformed --engine, a platform the stack is not built for, the main engine's own platform, a platform named twice, and an engine that does not answer, before anything is built", async () => {
     const bad = await ws.cli(['build', '--engine', 'arm64']);
     expect(bad.code, bad.stderr).toBe(2);
     expect(bad.stderr).toContain('--engine arm64: error: not <platform>=<docker host>');
