@@ -119,6 +119,13 @@ describe('build --engine linux/arm64=<a second engine> (real engines, QEMU emula
     expect(rootLog).toContain(`host test: ${local('root')} is linux/amd64 on ${dockerHost}, uname -m x86_64`);
     expect(ws.read('dist/imagestack/logs/child-1.log')).toContain('built on aarch64, running on aarch64');
     for (const image of ['root', 'child']) expect(await platformsOf(ws.namespace, image)).toEqual(['linux/amd64', 'linux/arm64']);
+    const report = JSON.parse(ws.read('dist/imagestack/report.json')) as { images: Array<{ image: string; platforms: Array<{ platform: string; status: string; engine?: string }> }> };
+    for (const i of report.images) {
+      expect(i.platforms.map((p) => [p.platform, p.status, p.engine ?? null]), i.image).toEqual([
+        ['linux/amd64', 'pushed', null],
+        ['linux/arm64', 'pushed', arm.dockerHost],
+      ]);
+    }
     const { config } = await client.getImageConfig(`${ws.namespace}/child`, tags.get('child')!, { os: 'linux', architecture: 'arm64' });
     expect(config.architecture).toBe('arm64');
   }, 300_000);

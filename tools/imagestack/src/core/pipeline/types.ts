@@ -78,8 +78,10 @@ export interface NodeResult {
 export interface PlatformResult {
   /** `os/architecture[/variant]`. */
   platform: string;
-  /** The local reference of this platform's image (`platforms/names.ts`). */
+  /** The local reference of this platform's image (`platforms/names.ts`), in its engine. */
   reference: string;
+  /** The engine that built, gated and saved it when not the run's: its DOCKER_HOST address (`--engine`, `platforms/engines.ts`). */
+  engine?: string;
   /**
    * `passed`: built (or re-used) and passed its gates; `pushed`: and pushed by digest, named by
    * the index under the tag; `failed`: a step failed (`step`); `not run`: an earlier platform failed.

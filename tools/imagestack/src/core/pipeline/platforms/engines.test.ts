@@ -147,7 +147,10 @@ describe('each platform on its engine (base ← left, base ← right; both platf
     expect(journal.filter((l) => l.startsWith('pushimage left') || l === 'putindex left')).toEqual(['pushimage left linux/amd64', 'pushimage left linux/arm64', 'putindex left']);
     const index = JSON.parse(registry.bytes.get(`${NAMESPACE}/left:${TAG}`)!.toString());
     expect(index.manifests.map((m: { platform: { architecture: string } }) => m.platform.architecture)).toEqual(['amd64', 'arm64']);
-    expect(results.get('left')!.platforms!.map((p) => p.reference)).toEqual([`${REGISTRY}/${NAMESPACE}/left:${TAG}`, `${REGISTRY}/${NAMESPACE}/left:${TAG}`]);
+    expect(results.get('left')!.platforms!.map((p) => [p.reference, p.engine])).toEqual([
+      [`${REGISTRY}/${NAMESPACE}/left:${TAG}`, undefined],
+      [`${REGISTRY}/${NAMESPACE}/left:${TAG}`, ARM_HOST],
+    ]);
   });
 
   it('an engine of another platform (emulating arm64) names arm64 images <tag>-linux-arm64 there, as the run\'s engine would', async () => {

@@ -61,7 +61,10 @@ export interface ImageSteps {
 export async function buildPlatforms({ run, key, e, result, log, signal, timed }: ImageSteps): Promise<GatedPlatforms> {
   const own = run.enginePlatform;
   // Each platform's image is named as its engine names it (`engines.ts`): the plain tag on an engine of its own platform.
-  const platforms: PlatformResult[] = e.platforms.map((platform) => ({ platform, reference: platformReference(e, platform, platformEngine(run, platform).own), status: 'not run', durations: {} }));
+  const platforms: PlatformResult[] = e.platforms.map((platform) => {
+    const { own: local, host } = platformEngine(run, platform);
+    return { platform, reference: platformReference(e, platform, local), ...(host ? { engine: host } : {}), status: 'not run', durations: {} };
+  });
   result.platforms = platforms;
   const parents = await timed('pull', () => resolvePlatformParents(run, e, log, signal, (detail) => run.emit({ type: 'step', key, step: 'pull', detail })));
   const createdAt = e.dirty ? run.clock.now().toISOString() : await run.commitDate(e);
