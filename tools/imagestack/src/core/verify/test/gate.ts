@@ -78,8 +78,8 @@ async function runTestGate(ctx: GateContext, options: TestGateOptions): Promise<
     const s = suite.settings;
     let outcome: SuiteOutcome;
     if (suite.host) {
-      ctx.log(`test ${suite.name}: ${s.host} on the host, in ${ctx.stack.specs.root}; timeout ${s.timeoutSeconds} s; IMAGESTACK_IMAGE=${entry.reference}`);
-      outcome = await runHostSuite({ docker: ctx.docker, entry, imageId: ctx.imageId, suite, cwd: ctx.stack.specs.root, log: ctx.log, signal: ctx.signal });
+      ctx.log(`test ${suite.name}: ${s.host} on the host, in ${ctx.stack.specs.root}; timeout ${s.timeoutSeconds} s; IMAGESTACK_IMAGE=${entry.reference}${ctx.dockerHost ? `, DOCKER_HOST=${ctx.dockerHost}` : ''}`);
+      outcome = await runHostSuite({ docker: ctx.docker, entry, imageId: ctx.imageId, suite, cwd: ctx.stack.specs.root, log: ctx.log, signal: ctx.signal, ...(ctx.dockerHost ? { dockerHost: ctx.dockerHost } : {}) });
     } else {
       outcome = await runInImage(ctx, suite, userFor);
     }

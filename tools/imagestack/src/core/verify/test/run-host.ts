@@ -37,6 +37,8 @@ export interface RunHostOptions {
   log: (line: string) => void;
   /** Aborting stops the command (its process group) and removes its containers; the call then rejects. */
   signal?: AbortSignal;
+  /** DOCKER_HOST for the command, over this process's (the image is on another engine: `GateContext.dockerHost`). */
+  dockerHost?: string;
 }
 
 /** How long to wait for the last output after the command exited, in ms. */
@@ -88,7 +90,7 @@ export async function runHostSuite(opts: RunHostOptions): Promise<SuiteOutcome> 
     const [sh, ...args] = inOrder(suite.argv);
     const child = spawn(sh, args, {
       cwd: opts.cwd,
-      env: { ...process.env, ...hostTestEnv(opts.entry, opts.imageId) },
+      env: { ...process.env, ...(opts.dockerHost ? { DOCKER_HOST: opts.dockerHost } : {}), ...hostTestEnv(opts.entry, opts.imageId) },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true, // its own process group, so a timeout stops everything it started
     });
