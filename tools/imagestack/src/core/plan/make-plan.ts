@@ -24,7 +24,7 @@ import { repositoryOf } from '../reference/repository';
 import type { SelectedBuilder } from '../engine/buildkit/detect';
 import type { BuilderChoice } from '../specs/builder';
 import { checkBuilder, usesBuildkitFeatures } from './builder-check';
-import { missingPlatforms } from '../registry/image-index';
+import { missingPlatformsOfTag } from '../registry/image-index';
 import { platformsAt } from '../platform/spec';
 
 /** Options of {@link makePlan}. */
@@ -183,11 +183,12 @@ async function planFrom(
     const present = new Set<string>();
     const lacking = new Map<string, readonly string[]>();
     await mapLimit(nodes, opts.concurrency ?? 8, async (n) => {
-      if (!(await registry.headManifest(n.repository, n.tag))) return;
+      // A multi-platform tag must name every platform asked for (promise 10): its index is read
+      // with one GET (404: absent) in place of the HEAD, so every tag costs one request.
+      const missing = n.platforms.length ? await missingPlatformsOfTag(registry, n.repository, n.tag, n.platforms) : (await registry.headManifest(n.repository, n.tag)) ? [] : undefined;
+      if (!missing) return;
       present.add(n.key);
-      // A multi-platform tag must name every platform asked for (promise 10): read its index.
-      const missing = n.platforms.length ? await missingPlatforms(registry, n.repository, n.tag, n.platforms) : [];
-      if (missing?.length) lacking.set(n.key, missing);
+      if (missing.length) lacking.set(n.key, missing);
     });
     decision = { mode: 'registry', present, ...(lacking.size ? { lacking } : {}) };
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { imageIndexBytes, indexPlatforms, missingPlatforms } from './image-index';
+import { imageIndexBytes, indexPlatforms, missingPlatforms, missingPlatformsOfTag } from './image-index';
+import { RegistryError } from '../errors';
 import { DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST } from './media-types';
 
 const d = (mediaType: string, n: number) => ({ mediaType, digest: `sha256:${String(n).repeat(64)}`, size: 500 + n });
@@ -54,5 +55,23 @@ describe('image index bytes (OCI image-spec "Image Index")', () => {
     expect(await missingPlatforms(client, 'r', 'amd', wanted)).toEqual(['linux/arm64']);
     expect(await missingPlatforms(client, 'r', 'single', wanted)).toEqual(wanted);
     expect(await missingPlatforms(client, 'r', 'none', wanted)).toBeUndefined();
+
+    // The plan's one-request form: GET only (a 404 RegistryError is "no tag"), same answers.
+    const requests: string[] = [];
+    const getOnly = {
+      getManifest: async (r: string, tag: string) => {
+        requests.push(`GET ${tag}`);
+        if (!store.has(tag)) throw new RegistryError('not found', 404, ['MANIFEST_UNKNOWN']);
+        return client.getManifest(r, tag);
+      },
+    };
+    expect(await missingPlatformsOfTag(getOnly, 'r', 'both', wanted)).toEqual([]);
+    expect(await missingPlatformsOfTag(getOnly, 'r', 'amd', wanted)).toEqual(['linux/arm64']);
+    expect(await missingPlatformsOfTag(getOnly, 'r', 'single', wanted)).toEqual(wanted);
+    expect(await missingPlatformsOfTag(getOnly, 'r', 'none', wanted)).toBeUndefined();
+    expect(requests).toEqual(['GET both', 'GET amd', 'GET single', 'GET none']);
+    // Any other failure is not "absent".
+    const failing = { getManifest: async () => Promise.reject(new RegistryError('unauthorized', 401)) };
+    await expect(missingPlatformsOfTag(failing, 'r', 'both', wanted)).rejects.toThrow('unauthorized');
   });
 });

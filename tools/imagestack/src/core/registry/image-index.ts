@@ -8,6 +8,7 @@
  * repository (pushed by digest, without a tag), then the index is put under the tag; a registry
  * refuses an index naming a manifest it does not hold (400 MANIFEST_BLOB_UNKNOWN / MANIFEST_UNKNOWN).
  */
+import { RegistryError } from '../errors';
 import { formatPlatform, parsePlatform } from '../platform/platform';
 import type { RegistryClient } from './client';
 import { DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, isIndexMediaType, OCI_INDEX } from './media-types';
@@ -78,6 +79,34 @@ export function putImageIndex(
 ): Promise<Descriptor> {
   const { bytes, mediaType } = imageIndexBytes(manifests);
   return client.putManifest(repository, tag, bytes, mediaType);
+}
+
+/**
+ * Which of `wanted` platforms the manifest under `repository:tag` lacks, in ONE request: a GET
+ * of the manifest ("Pulling manifests", OCI distribution spec), a 404 meaning no such tag. The
+ * plan asks this of every multi-platform tag, so a re-run costs one request per image and
+ * version whatever its platforms (HEAD then GET would cost two). Same answers as
+ * {@link missingPlatforms}.
+ *
+ * @returns `[]` when the tag is an index naming every one of `wanted`; the ones it lacks (every
+ *   one for a single-platform image manifest); `undefined` when there is no such tag
+ * @throws RegistryError for any answer but found / 404
+ */
+export async function missingPlatformsOfTag(
+  client: Pick<RegistryClient, 'getManifest'>,
+  repository: string,
+  tag: string,
+  wanted: readonly string[],
+): Promise<string[] | undefined> {
+  let found: { descriptor: Descriptor; bytes: Buffer };
+  try {
+    found = await client.getManifest(repository, tag);
+  } catch (e) {
+    if (e instanceof RegistryError && e.status === 404) return undefined;
+    throw e;
+  }
+  const have = indexPlatforms(found.bytes, found.descriptor.mediaType) ?? [];
+  return wanted.filter((p) => !have.includes(p));
 }
 
 /**

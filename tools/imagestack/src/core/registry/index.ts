@@ -18,5 +18,5 @@ export { defaultScheme } from './transport';
 export { sha256Digest } from './digest';
 export { pickPlatform, DEFAULT_PLATFORM } from './image-config';
 export * from './media-types';
-export { imageIndexBytes, indexPlatforms, missingPlatforms, putImageIndex, type PlatformManifest } from './image-index';
+export { imageIndexBytes, indexPlatforms, missingPlatforms, missingPlatformsOfTag, putImageIndex, type PlatformManifest } from './image-index';
 export type { PushedImage, PushImageOptions } from './push-image';
