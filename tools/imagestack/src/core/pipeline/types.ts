@@ -152,6 +152,11 @@ export interface GateContext {
    * the package manifest compares it with the previous tag's image of the same platform.
    */
   platform?: string;
+  /**
+   * The tag the image is published under when `entry.tag` is not it (a multi-platform image's
+   * platform with a local tag of its own, `platforms/names.ts`): the index's tag. Host tests get it.
+   */
+  publishedTag?: string;
 }
 
 /** The typed results gates hand on to the next gates of the same image and version. */
