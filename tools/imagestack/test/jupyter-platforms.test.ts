@@ -50,10 +50,10 @@ describe('a Jupyter-style stack for linux/amd64 and linux/arm64 with a host-side
 
   afterAll(() => {
     // Tags first; then the images left without one (the amd64 images whose tag prepull moved to arm64).
-    const list = (format: string) => docker(['images', '--format', format, '--filter', `reference=${registry}/${ws.namespace}/*`]).split('\n').filter(Boolean);
+    const list = (format: string) => docker(['images', '--digests', '--format', format, '--filter', `reference=${registry}/${ws.namespace}/*`]).split('\n').filter(Boolean);
     const tagged = list('{{.Repository}}:{{.Tag}}').filter((r) => !r.endsWith(':<none>'));
-    if (tagged.length) docker(['rmi', ...tagged]);
-    const untagged = list('{{.ID}}');
+    if (tagged.length) docker(['rmi', ...new Set(tagged)]);
+    const untagged = list('{{.Repository}}@{{.Digest}}').filter((r) => !r.endsWith('@<none>'));
     if (untagged.length) docker(['rmi', ...new Set(untagged)]);
     ws.dispose();
     rmSync(out, { recursive: true, force: true });
