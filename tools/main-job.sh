@@ -2,6 +2,10 @@
 # The main job on the example stack: compile imagestack, bring up a Docker engine and a
 # registry (tools/engine/up.sh), show the plan, then build, verify and push every image
 # whose tag is missing from the registry. Safe to re-run: a second run builds nothing.
+# The engine script is asked for linux/arm64 too (IMAGESTACK_PLATFORMS overrides the list):
+# QEMU emulation and the base index of debian:bookworm-slim for both platforms, which the
+# example's bash and bash-assert are built FROM (idempotent; the arm64 debootstrap, ~16 min
+# once, is cached under /var/lib/imagestack/cache).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm install --no-audit --no-fund
@@ -13,6 +17,6 @@ if [ -w /usr/local/bin ]; then
 else
   echo "[main] add $(dirname "$BIN") to PATH, or run: npx imagestack" >&2
 fi
-source "$(bash tools/engine/up.sh --env-file)"
+source "$(bash tools/engine/up.sh --platforms "${IMAGESTACK_PLATFORMS:-linux/arm64}" --env-file)"
 node tools/imagestack/bin/imagestack.js plan
 node tools/imagestack/bin/imagestack.js build --parallel "${IMAGESTACK_PARALLEL:-2}" "$@"

@@ -73,7 +73,7 @@ async function main() {
 
   let env = process.env;
   if (selected.some((m) => m.needsEngine)) {
-    log('engine: bash tools/engine/up.sh --env-file');
+    log('engine: bash tools/engine/up.sh --platforms linux/arm64 --env-file');
     try {
       env = loadEngineEnv();
     } catch (e) {

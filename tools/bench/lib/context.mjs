@@ -47,12 +47,14 @@ export function median(xs) {
 let engineEnv;
 /**
  * The process environment plus DOCKER_HOST / IMAGESTACK_REGISTRY etc. from
- * `bash tools/engine/up.sh --env-file` (which starts or reuses the engine and registry).
+ * `bash tools/engine/up.sh --platforms linux/arm64 --env-file` (which starts or reuses the engine
+ * and registry; `--platforms`, as `npm run main`: the example stack's bash and bash-assert are
+ * built FROM the base index it publishes, with arm64 under emulation).
  * Computed once per process. Throws when up.sh fails.
  */
 export function loadEngineEnv() {
   if (engineEnv) return engineEnv;
-  const file = execFileSync('bash', [path.join(repoRoot, 'tools/engine/up.sh'), '--env-file'], {
+  const file = execFileSync('bash', [path.join(repoRoot, 'tools/engine/up.sh'), '--platforms', 'linux/arm64', '--env-file'], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
   }).trim();

@@ -6,9 +6,10 @@
  * empty data-root, only `debian:bookworm-slim` loaded; the shared engine is not touched) and
  * into a registry namespace of its own (`bench-layers-<hex>-<run>`).
  *
- *   (a) versions: a cold build of the stack's two versions (11 image-versions) against a
- *       cold build of one version (`--version 2026.2`, 6 images). Goal ≤ 1.25 ×: a step whose
- *       inputs are the same in both versions runs once.
+ *   (a) versions: a cold build of the stack's two versions (17 image-versions, bash and
+ *       bash-assert for linux/amd64 and linux/arm64, the arm64 images under QEMU emulation)
+ *       against a cold build of one version (`--version 2026.2`, 9 images). Goal ≤ 1.25 ×: a
+ *       step whose inputs are the same in both versions runs once.
  *   (b) leaf change: scipy (a leaf) gets a cheap last `RUN` after its apt step; after a
  *       one-line change to that `RUN`, on an empty engine, `imagestack build --version 2026.2
  *       scipy` (parents' tags in the registry) against a full cold build of scipy (base,

@@ -1,11 +1,15 @@
 /**
- * End to end on the repository's own example stack (real Debian packages, seven images, two
+ * End to end on the repository's own example stack (real Debian packages, nine images, two
  * versions, one skipped), copied into a temporary git repository so the test can commit:
  * a full first run, a no-op re-run, a mid-level change, and a missing parent tag.
  *
  * Built with the legacy builder (IMAGESTACK_BUILDER=classic), the fallback where the engine
  * offers no BuildKit: it must keep building the example stack (issue 13). BuildKit, the
  * default, builds it in `npm run main`, and buildkit.test.ts covers it on a stack of its own.
+ * The legacy builder refuses a multi-platform image whose base is outside the stack (README
+ * "Platforms"), so this copy drops the `platforms:` of bash and bash-assert: every image is
+ * built for the engine's platform. example-platforms.test.ts builds that pair for both
+ * platforms with BuildKit.
  */
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
@@ -16,7 +20,7 @@ import { REPO_ROOT, Workspace, type PlanJson } from './support/workspace';
 
 const { registry } = testEnvironment();
 const client = new RegistryClient({ registry });
-const IMAGES = ['base', 'python', 'scipy', 'gcc', 'gcc-assert', 'gcc-minunit', 'toolbox'];
+const IMAGES = ['base', 'python', 'scipy', 'gcc', 'gcc-assert', 'gcc-minunit', 'toolbox', 'bash', 'bash-assert'];
 const built = (p: PlanJson) => p.images.filter((e) => e.action === 'build').map((e) => `${e.image}@${e.version}`).sort();
 
 /** Every `<version>-<sha7>` tag of the stack's repositories (descriptive tags apart: see the first test). */
@@ -35,14 +39,15 @@ describe('the example stack (legacy builder)', () => {
   beforeAll(() => {
     ws.copyFromRepo('specs.yml').copyFromRepo('images');
     if (existsSync(path.join(REPO_ROOT, 'schemas'))) ws.copyFromRepo('schemas');
-    ws.write('specs.yml', ws.read('specs.yml').replace(/^registry: .*$/m, `registry: ${registry}`));
+    ws.write('specs.yml', ws.read('specs.yml').replace(/^registry: .*$/m, `registry: ${registry}`).replace(/^ {4}platforms: .*\n/gm, ''));
+    expect(ws.read('specs.yml')).not.toMatch(/platforms:/);
     ws.commit('example stack');
   });
   afterAll(() => ws.dispose());
 
   it('the first run builds, verifies and pushes every image and version, parents first', async () => {
     first = await ws.plan();
-    expect(first.images).toHaveLength(13); // 7 images × 2 versions − toolbox@2026.1
+    expect(first.images).toHaveLength(17); // 9 images × 2 versions − toolbox@2026.1
     expect(new Set(first.images.map((e) => e.image))).toEqual(new Set(IMAGES));
     expect(Math.max(...first.images.map((e) => e.wave))).toBeGreaterThanOrEqual(2);
 
@@ -79,7 +84,7 @@ describe('the example stack (legacy builder)', () => {
     expect(built(again)).toEqual([]);
     const r = await ws.cli(['build']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain('0 pushed, 0 built, 13 skipped');
+    expect(r.stdout).toContain('0 pushed, 0 built, 17 skipped');
   });
 
   it('a commit touching gcc rebuilds gcc and its descendants only', async () => {
@@ -89,12 +94,12 @@ describe('the example stack (legacy builder)', () => {
     expect(built(plan)).toEqual(['gcc-assert@2026.1', 'gcc-assert@2026.2', 'gcc-minunit@2026.1', 'gcc-minunit@2026.2', 'gcc@2026.1', 'gcc@2026.2', 'toolbox@2026.2']);
     for (const e of plan.images) {
       const before = first.images.find((x) => x.image === e.image && x.version === e.version)!;
-      if (['base', 'python', 'scipy'].includes(e.image)) expect(e.tag).toBe(before.tag);
+      if (['base', 'python', 'scipy', 'bash', 'bash-assert'].includes(e.image)) expect(e.tag).toBe(before.tag);
       else expect(e.tag).toBe(`${e.version}-${sha.slice(0, 7)}`);
     }
     const r = await ws.cli(['build']);
     expect(r.code, r.stdout.slice(-4000) + r.stderr).toBe(0);
-    expect(r.stdout).toContain('7 pushed, 0 built, 6 skipped');
+    expect(r.stdout).toContain('7 pushed, 0 built, 10 skipped');
   });
 
   it('a parent tag deleted from the registry is rebuilt when a child needs it', async () => {

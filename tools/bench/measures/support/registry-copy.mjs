@@ -48,3 +48,18 @@ export async function manifestDigest(registry, repository, reference) {
   const res = await fetch(`http://${registry}/v2/${repository}/manifests/${reference}`, { method: 'HEAD', headers: { accept: ACCEPT } });
   return res.ok ? res.headers.get('docker-content-digest') : undefined;
 }
+
+/**
+ * The image manifest digest of each platform of the index `repository:reference`
+ * (`{ "linux/amd64": "sha256:…", … }`, in the index's order; OCI image spec "Image Index",
+ * `manifests[].platform`), or `{}` when it is not an index.
+ *
+ * @throws Error when the GET fails
+ */
+export async function platformDigests(registry, repository, reference) {
+  const res = await fetch(`http://${registry}/v2/${repository}/manifests/${reference}`, { headers: { accept: ACCEPT } });
+  if (!res.ok) throw new Error(`GET ${repository}:${reference}: ${res.status}`);
+  const out = {};
+  for (const m of (await res.json()).manifests ?? []) out[`${m.platform.os}/${m.platform.architecture}${m.platform.variant ? `/${m.platform.variant}` : ''}`] = m.digest;
+  return out;
+}

@@ -2,6 +2,9 @@
  * Vitest global setup for the integration project: makes a real Docker engine and a real
  * registry available by running the repo's own script (tools/engine/up.sh), then exports
  * DOCKER_HOST and IMAGESTACK_REGISTRY to the test workers. Nothing here is faked.
+ * `--platforms linux/arm64`, as `npm run main` runs it: the example stack's bash and bash-assert
+ * are built FROM the base index it publishes (and arm64 runs under QEMU emulation); idempotent,
+ * the arm64 debootstrap is cached under /var/lib/imagestack/cache.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -9,7 +12,7 @@ import * as path from 'node:path';
 
 export default function setup(): void {
   const script = path.resolve(__dirname, '../../../engine/up.sh');
-  const envFile = execFileSync('bash', [script, '--env-file'], {
+  const envFile = execFileSync('bash', [script, '--platforms', 'linux/arm64', '--env-file'], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
   }).trim();

@@ -1,7 +1,8 @@
 /** `imagestack build`: run the pipeline (build → gates → push) for the plan. */
 import { appendFileSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { ENGINES_ENV, parseEngines } from '../../core/pipeline/platforms/engines';
 import { unlistedImageFolders } from '../../core/graph/unlisted-folders';
 import { toSpecsJson } from '../../core/specs/document';
 import { checkRunId } from '../../core/ci/markers';
@@ -26,6 +27,8 @@ interface BuildFlags {
   runId?: string;
   platform?: string;
   publishIndex?: boolean;
+  /** `--engine` values (or IMAGESTACK_ENGINES as one value), parsed in the action. */
+  engine?: string[];
 }
 
 /**
@@ -67,11 +70,17 @@ export function registerBuild(program: Command, signal: AbortSignal): void {
       '--publish-index',
       "CI publish job: build nothing; wait for the named images' platform jobs to record their digests, then put each image index under its tag",
     )
+    .addOption(
+      new Option('--engine <platform=host>', 'build, verify and push that platform\'s images on the engine at that DOCKER_HOST address, e.g. linux/arm64=ssh://user@arm-host (repeatable)')
+        .env(ENGINES_ENV)
+        .argParser(collect),
+    )
     .action(async (images: string[], o: BuildFlags, cmd: Command) => {
       const g = globalFlags(cmd);
       const parallel = o.parallel;
       const waitMs = o.waitForParents;
       const runId = ciRunId(o.runId, waitMs !== undefined || o.platform !== undefined || !!o.publishIndex);
+      const engines = o.engine ? parseEngines(o.engine, cmd.getOptionValueSource('engine') === 'env' ? ENGINES_ENV : '--engine') : undefined;
       const reporter = terminalReporter();
       const t0 = Date.now();
       let run: RunResult;
@@ -106,6 +115,7 @@ export function registerBuild(program: Command, signal: AbortSignal): void {
           reporter,
           signal,
           ...builderOverride(cmd),
+          ...(engines?.length ? { engines, onEngine: (line: string) => process.stderr.write(`imagestack: engine for ${line}\n`) } : {}),
         });
       } finally {
         reporter.stop();

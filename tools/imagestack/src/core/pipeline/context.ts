@@ -7,6 +7,7 @@ import type { MarkerRegistry } from '../ci/markers';
 import type { Stack } from '../graph/types';
 import type { PlanEntry } from '../plan/types';
 import type { AuthConfig, Clock, ImageEngine, RegistryCredentials, RegistryReader, RegistryWriter } from '../ports';
+import type { PlatformEngine } from './platforms/engines';
 import type { Gate, PipelineEvent } from './types';
 
 /** The registry operations a run makes (reads, credentials, failure markers in CI, and the per-platform pushes of multi-platform images). */
@@ -69,6 +70,14 @@ export interface RunContext {
    * image for it keeps the entry's tag locally (`platforms/names.ts`).
    */
   enginePlatform: string;
+  /**
+   * Per platform named by `--engine` / IMAGESTACK_ENGINES, the engine that builds, gates and
+   * pushes that platform's images of multi-platform entries (`platforms/engines.ts`); a platform
+   * without one uses `engine`.
+   */
+  platformEngines?: ReadonlyMap<string, PlatformEngine>;
+  /** DOCKER_HOST of `engine` when it is not this process's (one platform's engine): host-side tests get it. */
+  dockerHost?: string;
   emit(event: PipelineEvent): void;
   /**
    * Per key built in this run, the digest children name as `org.opencontainers.image.base.digest`:

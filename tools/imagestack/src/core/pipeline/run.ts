@@ -28,6 +28,8 @@ import type { RunContext } from './context';
 import { executePlan } from './execute';
 import { hostPlatform } from './platforms/names';
 import { applyJobOptions } from './platforms/job-selection';
+import { refuseUnplannedPlatforms, type EngineAssignment } from './platforms/engines';
+import { openEngines } from '../engine/engines';
 import { nodeKey } from '../tags/tag';
 import { checkNames, refuseClassicPlatformBases, refuseIncompleteTags, selectEntries } from './select';
 import { runStackChecks } from '../verify/stack-checks/run';
@@ -121,6 +123,14 @@ export interface RunOptions {
   builder?: BuilderChoice;
   /** Where {@link builder} comes from, for messages (default `--builder`). */
   builderFrom?: string;
+  /**
+   * Per platform, the engine that builds, gates and pushes that platform's images of
+   * multi-platform entries (`--engine`, IMAGESTACK_ENGINES; `platforms/engines.ts`). Each is
+   * asked before anything is built; a platform without one uses the run's engine.
+   */
+  engines?: readonly EngineAssignment[];
+  /** Receives one line per engine of {@link engines} as it answers (its platform; native or emulated). */
+  onEngine?: (line: string) => void;
 }
 
 /** The outcome of a run. `ok` is false when any image failed or the run was cancelled. */
@@ -142,8 +152,10 @@ export interface RunResult {
  * Runs the pipeline.
  *
  * @throws InputError / GitError / RegistryError from planning, before anything is built
- *   (an unreachable registry: a RegistryError with the fix); EngineError before any image
- *   starts when something is to be built and the engine does not answer
+ *   (an unreachable registry: a RegistryError with the fix); InputError for an engine named for
+ *   a platform the plan does not build, or one known not to run its platform; EngineError before
+ *   any image starts when something is to be built and the engine (or one named per platform)
+ *   does not answer
  */
 export async function runPipeline(opts: RunOptions): Promise<RunResult> {
   const clock = opts.clock ?? systemClock;
@@ -187,8 +199,13 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
   const toBuildImages = [...selection.toBuild].map((k) => selection.entries.get(k)?.image).filter((i): i is string => i !== undefined);
   const { secrets, problems: secretProblems } = resolveSecrets(stack, toBuildImages);
   if (secretProblems.length) throw new InputError(secretProblems);
+  const engines = opts.engines ?? [];
+  const enginePlatform = hostPlatform();
+  if (engines.length) refuseUnplannedPlatforms(engines, new Set(plan.images.flatMap((e) => e.platforms)), path.relative(specs.root, specsFile) || 'specs.yml', enginePlatform);
   const auth = dockerAuthConfig(specs.registry, creds);
   const buildkit = builder?.client ? new BuildkitBuilder(builder.client, auth) : undefined;
+  // The engines named per platform answer before anything is built (like the run's engine, only when something is to be built).
+  const platformEngines = engines.length && selection.toBuild.length ? await openEngines(engines, { buildkit: builder?.client, auth, onEngine: opts.onEngine }) : undefined;
 
   const commitDates = new Map<string, Promise<string>>();
   const run: RunContext = {
@@ -224,7 +241,8 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
       ...(buildkit ? { cacheFrom: { head: plan.head }, buildkit: true } : {}),
       ...(secrets.size ? { secrets } : {}),
     },
-    enginePlatform: hostPlatform(),
+    enginePlatform,
+    ...(platformEngines ? { platformEngines } : {}),
     emit: (e) => opts.reporter?.(e),
     built: new Map(),
   };

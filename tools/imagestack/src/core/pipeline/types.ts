@@ -78,8 +78,10 @@ export interface NodeResult {
 export interface PlatformResult {
   /** `os/architecture[/variant]`. */
   platform: string;
-  /** The local reference of this platform's image (`platforms/names.ts`). */
+  /** The local reference of this platform's image (`platforms/names.ts`), in its engine. */
   reference: string;
+  /** The engine that built, gated and saved it when not the run's: its DOCKER_HOST address (`--engine`, `platforms/engines.ts`). */
+  engine?: string;
   /**
    * `passed`: built (or re-used) and passed its gates; `pushed`: and pushed by digest, named by
    * the index under the tag; `failed`: a step failed (`step`); `not run`: an earlier platform failed.
@@ -157,6 +159,11 @@ export interface GateContext {
    * platform with a local tag of its own, `platforms/names.ts`): the index's tag. Host tests get it.
    */
   publishedTag?: string;
+  /**
+   * DOCKER_HOST of the engine holding the image when it is not this process's (a platform's
+   * engine named by `--engine`): host-side tests get it, so their `docker run` reaches the image.
+   */
+  dockerHost?: string;
 }
 
 /** The typed results gates hand on to the next gates of the same image and version. */

@@ -54,10 +54,10 @@ export function assemblePlan(input: PlanInput): Plan {
   const { stack, decision } = input;
   const versions = stack.specs.versions.map((v) => v.name);
   const entries: PlanEntry[] = [];
-  for (const image of [...stack.order].sort(
-    (a, b) => (stack.waves.get(a) ?? 0) - (stack.waves.get(b) ?? 0) || stack.order.indexOf(a) - stack.order.indexOf(b),
-  )) {
+  const rank = new Map(stack.order.map((name, i) => [name, i]));
+  for (const image of [...stack.order].sort((a, b) => (stack.waves.get(a) ?? 0) - (stack.waves.get(b) ?? 0) || rank.get(a)! - rank.get(b)!)) {
     const node = stack.images.get(image)!;
+    const taggers = taggersField(stack, image); // the same for every version
     for (const version of versions) {
       if (node.spec.skip.includes(version)) continue;
       const key = nodeKey(image, version);
@@ -82,7 +82,7 @@ export function assemblePlan(input: PlanInput): Plan {
         action,
         reason,
         bases: basePins(node.externalBases),
-        ...taggersField(stack, image),
+        ...(taggers.taggers ? { taggers: [...taggers.taggers] } : {}),
         platforms: [...platformsAt(node.spec.platforms, version)],
       });
     }

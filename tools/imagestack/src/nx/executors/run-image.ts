@@ -5,6 +5,7 @@
 import * as path from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { builderFromEnv } from '../../core/specs/builder';
+import { enginesFromEnv } from '../../core/pipeline/platforms/engines';
 import { runPipeline } from '../../core/pipeline/run';
 import { createChecksGate, createManifestGate, createTestGate } from '../../core/verify';
 import { terminalReporter } from '../../terminal/progress';
@@ -55,6 +56,9 @@ export async function runImage(options: ImageExecutorOptions, context: ExecutorC
       signal: controller.signal,
       // The same builder as the CLI: specs.yml `builder`, overridden by IMAGESTACK_BUILDER.
       ...builderFromEnv(),
+      // Per-platform engines as the CLI's --engine takes them (IMAGESTACK_ENGINES), the same for every target of the image.
+      ...enginesFromEnv(),
+      onEngine: (line) => process.stdout.write(`engine for ${line}\n`),
     });
     reporter.stop();
     process.stdout.write(`\n${summaryTable(run)}\n`);

@@ -6,6 +6,9 @@
  *   of the tag on the host runs the host's image, and its package manifest keeps today's name;
  * - any other platform gets `<repository>:<tag>-<os>-<architecture>[-<variant>]`
  *   (`…/base:1-abc1234-linux-arm64`).
+ * "The engine" is the one holding the image: the run's, or a platform's own engine (`--engine`,
+ * `engines.ts`, whose platform `docker info` gives), so an arm64 image on an arm64 engine keeps the
+ * plain tag there. The package manifests' file names keep the run's engine's naming in any case.
  * In the registry the entry's tag names one image index of every platform (`publish.ts` in this folder).
  */
 import { MAX_TAG_LENGTH } from '../../reference/reference';

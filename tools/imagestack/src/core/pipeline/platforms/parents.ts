@@ -18,6 +18,7 @@ import { indexPlatformDigests } from './index-digests';
 import { nodeKey } from '../../tags/tag';
 import type { RunContext } from '../context';
 import { waitForParents, type ResolvedParents } from '../steps/parents';
+import { platformEngine } from './engines';
 import { platformReference, platformTag } from './names';
 
 /**
@@ -36,17 +37,18 @@ export async function resolvePlatformParents(
   onWait: (detail: string) => void,
 ): Promise<Map<string, ResolvedParents>> {
   const node = run.stack.images.get(e.image)!;
-  const own = run.enginePlatform;
+  // Each platform's engine names the parent's image of that platform as it names its own (`names.ts`).
+  const own = (platform: string) => platformEngine(run, platform).own;
   const out = new Map(e.platforms.map((p) => [p, { tagArgs: {} as Record<string, string>, aliases: new Map<string, string>() }]));
   for (const p of node.parents) {
     const parentKey = nodeKey(p.image, e.version);
     const parent = run.entries.get(parentKey)!;
     const single = parent.platforms.length === 0; // the engine platform's one image, under its tag
     // Each platform's local reference of the parent.
-    const refs = new Map(e.platforms.map((platform) => [platform, single ? parent.reference : platformReference(parent, platform, own)]));
+    const refs = new Map(e.platforms.map((platform) => [platform, single ? parent.reference : platformReference(parent, platform, own(platform))]));
     if (!run.built.has(parentKey)) await makeLocal(run, e, parent, single, refs, log, signal, onWait);
     for (const [platform, resolved] of out) {
-      const tag = single ? parent.tag : platformTag(parent, platform, own);
+      const tag = single ? parent.tag : platformTag(parent, platform, own(platform));
       for (const arg of p.args) resolved.tagArgs[arg.name] = arg.value === 'tag' ? tag : refs.get(platform)!;
       for (const alias of p.aliases) resolved.aliases.set(`${alias}:${tag}`, refs.get(platform)!);
     }
@@ -69,7 +71,7 @@ async function makeLocal(
   const repository = repositoryOf(run.stack.specs.namespace, parent.image);
   if (parent.action === 'build' && !run.needed.has(parentKey)) {
     // Not in the registry at plan time and not built by this run: an earlier build in this engine, or another CI job's.
-    const local = await Promise.all([...refs.values()].map((r) => run.engine.inspectImage(r)));
+    const local = await Promise.all([...refs].map(([platform, r]) => platformEngine(run, platform).engine.inspectImage(r)));
     if (local.every((i) => i && i.labels['org.opencontainers.image.revision'] === parent.sourceCommit)) return;
     if (!run.options.waitForParents) {
       throw new EngineError(
@@ -79,7 +81,7 @@ async function makeLocal(
     await waitForParents(run, [{ image: parent.image, version: parent.version, repository, tag: parent.tag, reference: parent.reference }], log, signal, onWait);
   }
   if (single) {
-    await run.engine.ensureLocal(parent.reference, run.auth, log, signal);
+    for (const engine of new Set([...refs.keys()].map((platform) => platformEngine(run, platform).engine))) await engine.ensureLocal(parent.reference, run.auth, log, signal);
     return;
   }
   const digests = await indexPlatformDigests(run.registry, repository, parent.tag);
@@ -91,8 +93,9 @@ async function makeLocal(
       );
     }
     const byDigest = digestReference(parent.repository, digest);
-    log.line(`${platform}: ${parent.image} is ${byDigest} (from the index ${parent.reference}), tagged ${reference} here`);
-    await run.engine.ensureLocal(byDigest, run.auth, log, signal);
-    await run.engine.tagImage(byDigest, reference);
+    const { engine, host } = platformEngine(run, platform);
+    log.line(`${platform}: ${parent.image} is ${byDigest} (from the index ${parent.reference}), tagged ${reference} ${host ? `on the engine ${host}` : 'here'}`);
+    await engine.ensureLocal(byDigest, run.auth, log, signal);
+    await engine.tagImage(byDigest, reference);
   }
 }

@@ -5,7 +5,7 @@
  * 1. the tag is asked for first, as `steps/push.ts` does: present and naming every platform →
  *    nothing is pushed (`skipped`); present and lacking one → refused, never overwritten;
  * 2. each platform's image is pushed BY DIGEST, without a tag (`RegistryClient.pushImage`
- *    reading `ImageEngine.saveImage`'s archive; the parents' tags and the external bases are
+ *    reading `ImageEngine.saveImage`'s archive from that platform's engine, `engines.ts`; the parents' tags and the external bases are
  *    offered for cross-mounting their layers);
  * 3. the tag is asked for again, right before the index is put (another runner may have put it
  *    meanwhile: same outcomes as 1);
@@ -24,6 +24,7 @@ import type { PushedImage } from '../../registry/push-image';
 import type { Descriptor } from '../../registry/types';
 import { nodeKey } from '../../tags/tag';
 import type { RunContext } from '../context';
+import { platformEngine } from './engines';
 
 /** The outcome of {@link publishIndex}. */
 export type PublishOutcome =
@@ -85,7 +86,7 @@ export async function pushPlatformImage(
     ...e.bases.map((b) => b.reference),
   ];
   log.line(`${platform}: pushing ${reference} to ${repository} by digest (no tag)`);
-  const archive = await run.engine.saveImage(reference, signal);
+  const archive = await platformEngine(run, platform).engine.saveImage(reference, signal);
   const p = await run.registry.pushImage(repository, archive, { signal, mountFrom, onProgress: (d) => log.line(`${platform}: ${d}`) });
   if (p.platform !== platform) {
     throw new EngineError(`the image built for ${platform} (${reference}) says it is ${p.platform} in its config; nothing was put under ${e.tag}`, log.tail());

@@ -2,7 +2,10 @@
  * Steps 1–5 of a multi-platform image (its entry declares `platforms:`), per platform, in the
  * entry's order: its parents' images for the platform (`parents.ts`) → build for the platform
  * (`BuildRequest.platform`; a foreign platform's `RUN` steps run under QEMU emulation) → the
- * gates in a container of that platform's image (package manifest, checks, tests). The first
+ * gates in a container of that platform's image (package manifest, checks, tests). Each
+ * platform's steps run on its engine (`engines.ts`: the one `--engine` names for it, else the
+ * run's); the platforms run one after the other even on different engines, so the image's log
+ * and its current step stay one sequence (images run side by side by the scheduler). The first
  * platform that fails fails the image: the platforms after it are not run, nothing is pushed,
  * the tag stays absent and the descendants are blocked, as a single-platform failure does.
  * Step 6 (`publish.ts`) runs only once every platform passed; `image.ts` calls it.
@@ -20,6 +23,7 @@ import { runGates } from '../steps/gates';
 import { imageLabels } from '../steps/labels';
 import type { DescriptiveTag, GateOutputs, NodeResult, PlatformResult } from '../types';
 import { pushPlatformJob } from './matrix-jobs';
+import { platformEngine, runOnEngine } from './engines';
 import { platformEntry, platformReference } from './names';
 import { resolvePlatformParents } from './parents';
 import { publishIndex } from './publish';
@@ -62,7 +66,11 @@ export interface ImageSteps {
  */
 export async function buildPlatforms({ run, key, e, result, log, signal, timed }: ImageSteps): Promise<GatedPlatforms> {
   const own = run.enginePlatform;
-  const platforms: PlatformResult[] = e.platforms.map((platform) => ({ platform, reference: platformReference(e, platform, own), status: 'not run', durations: {} }));
+  // Each platform's image is named as its engine names it (`engines.ts`): the plain tag on an engine of its own platform.
+  const platforms: PlatformResult[] = e.platforms.map((platform) => {
+    const { own: local, host } = platformEngine(run, platform);
+    return { platform, reference: platformReference(e, platform, local), ...(host ? { engine: host } : {}), status: 'not run', durations: {} };
+  });
   result.platforms = platforms;
   const parents = await timed('pull', () => resolvePlatformParents(run, e, log, signal, (detail) => run.emit({ type: 'step', key, step: 'pull', detail })));
   const createdAt = e.dirty ? run.clock.now().toISOString() : await run.commitDate(e);
@@ -80,11 +88,14 @@ export async function buildPlatforms({ run, key, e, result, log, signal, timed }
         pr.durations[step] = (pr.durations[step] ?? 0) + Math.round(run.clock.monotonic() - t0);
       }
     };
-    log.line(`--- ${e.image}@${e.version} for ${pr.platform}: ${pr.reference} ---`);
+    const pe = platformEngine(run, pr.platform);
+    const { engine, host } = pe;
+    log.line(`--- ${e.image}@${e.version} for ${pr.platform}: ${pr.reference}${host ? ` on the engine ${host}` : ''} ---`);
     const { tagArgs, aliases } = parents.get(pr.platform)!;
-    const release = await holdAliases(run, run.engine, aliases);
+    // Aliases are counted per engine: the run's for its own engine (as single-platform images), the platform engine's for a named one.
+    const release = await holdAliases(host ? pe : run, engine, aliases);
     try {
-      const local = run.options.force ? undefined : await run.engine.inspectImage(pr.reference);
+      const local = run.options.force ? undefined : await engine.inspectImage(pr.reference);
       if (local && local.labels['org.opencontainers.image.revision'] === e.sourceCommit) {
         pr.imageId = local.id;
         log.line(`${pr.reference} is already in the engine (built earlier from the same inputs): not rebuilding`);
@@ -93,7 +104,7 @@ export async function buildPlatforms({ run, key, e, result, log, signal, timed }
       } else {
         const secrets = run.options.secrets?.get(e.image);
         ({ imageId: pr.imageId } = await t('build', () =>
-          run.engine.build({
+          engine.build({
             contextDir: path.join(run.stack.specs.root, node.spec.context),
             dockerfile: node.spec.dockerfile,
             exclude: innerContexts(run.stack, e.image),
@@ -111,9 +122,11 @@ export async function buildPlatforms({ run, key, e, result, log, signal, timed }
     } finally {
       await release();
     }
-    pr.size = (await run.engine.inspectImage(pr.reference))?.size;
+    pr.size = (await engine.inspectImage(pr.reference))?.size;
     const foreign = pr.platform === own ? undefined : pr.platform;
-    outputs.set(pr.platform, await runGates(run, platformEntry(e, pr.platform, own), pr.imageId!, pr, log, signal, t, foreign));
+    // The gates' files keep the run's names (`<tag>-linux-arm64.json` beside `<tag>.json`); the reference is the image's on its engine.
+    const gated = { ...platformEntry(e, pr.platform, own), reference: pr.reference };
+    outputs.set(pr.platform, await runGates(runOnEngine(run, pr.platform), gated, pr.imageId!, pr, log, signal, t, foreign));
     pr.status = 'passed';
     delete pr.step;
   }

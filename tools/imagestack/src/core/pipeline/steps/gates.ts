@@ -38,7 +38,7 @@ export async function runGates(
   for (const gate of run.options.gates) {
     const report = await timed(gate.step, async () => {
       try {
-        return await gate.run({ entry: e, stack: run.stack, imageId, docker, client: run.registry, outputDir: run.outputDir, outputs, log: (l) => log.line(l), signal, ...(platform ? { platform } : {}), ...(publishedTag && publishedTag !== e.tag ? { publishedTag } : {}) });
+        return await gate.run({ entry: e, stack: run.stack, imageId, docker, client: run.registry, outputDir: run.outputDir, outputs, log: (l) => log.line(l), signal, ...(platform ? { platform } : {}), ...(run.dockerHost ? { dockerHost: run.dockerHost } : {}), ...(publishedTag && publishedTag !== e.tag ? { publishedTag } : {}) });
       } catch (err) {
         if (err instanceof GateFailure) {
           (result.gates ??= {})[gate.step] = err.report;

@@ -81,8 +81,8 @@ async function runTestGate(ctx: GateContext, options: TestGateOptions): Promise<
     if (suite.host) {
       platform ??= imagePlatform(ctx);
       const published = { platform: await platform, ...(ctx.publishedTag ? { tag: ctx.publishedTag } : {}) };
-      ctx.log(`test ${suite.name}: ${s.host} on the host, in ${ctx.stack.specs.root}; timeout ${s.timeoutSeconds} s; IMAGESTACK_IMAGE=${entry.reference}${published.platform ? ` IMAGESTACK_PLATFORM=${published.platform}` : ''}`);
-      outcome = await runHostSuite({ docker: ctx.docker, entry, imageId: ctx.imageId, suite, cwd: ctx.stack.specs.root, log: ctx.log, signal: ctx.signal, published });
+      ctx.log(`test ${suite.name}: ${s.host} on the host, in ${ctx.stack.specs.root}; timeout ${s.timeoutSeconds} s; IMAGESTACK_IMAGE=${entry.reference}${published.platform ? ` IMAGESTACK_PLATFORM=${published.platform}` : ''}${ctx.dockerHost ? `, DOCKER_HOST=${ctx.dockerHost}` : ''}`);
+      outcome = await runHostSuite({ docker: ctx.docker, entry, imageId: ctx.imageId, suite, cwd: ctx.stack.specs.root, log: ctx.log, signal: ctx.signal, published, ...(ctx.dockerHost ? { dockerHost: ctx.dockerHost } : {}) });
     } else {
       outcome = await runInImage(ctx, suite, userFor);
     }

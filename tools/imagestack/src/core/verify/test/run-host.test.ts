@@ -72,6 +72,17 @@ describe('runHostSuite', () => {
     expect(hostTestEnv(entry, 'sha256:1234')).not.toHaveProperty('IMAGESTACK_PLATFORM'); // an engine that does not say it
   });
 
+  it('gets the DOCKER_HOST of the engine holding the image when it is another engine (--engine per platform)', async () => {
+    const lines: string[] = [];
+    const run = (dockerHost?: string) =>
+      runHostSuite({ docker: fakeContainerEngine(), entry, imageId: 'sha256:1234', cwd: dir, log: (l) => lines.push(l), suite: suite('echo "DOCKER_HOST=${DOCKER_HOST:-unset}"'), ...(dockerHost ? { dockerHost } : {}) });
+    await run('ssh://builder@arm-host');
+    expect(lines).toEqual(['DOCKER_HOST=ssh://builder@arm-host']);
+    lines.length = 0;
+    await run();
+    expect(lines).toEqual([`DOCKER_HOST=${process.env.DOCKER_HOST ?? 'unset'}`]); // without it, the process's own
+  });
+
   it('fails with the exit code and the last 30 lines, in the order written', async () => {
     const r = await runHostSuite({
       docker: fakeContainerEngine(), entry, imageId: 'sha256:1234', cwd: dir, log: () => undefined,

@@ -39,6 +39,8 @@ export interface RunHostOptions {
   signal?: AbortSignal;
   /** The image's platform and published tag, for {@link hostTestEnv} (`IMAGESTACK_PLATFORM`, `IMAGESTACK_TAG`). */
   published?: { platform?: string; tag?: string };
+  /** DOCKER_HOST for the command, over this process's (the image is on another engine: `GateContext.dockerHost`). */
+  dockerHost?: string;
 }
 
 /** How long to wait for the last output after the command exited, in ms. */
@@ -52,7 +54,7 @@ const KILL_GRACE_MS = 2_000;
  * - `IMAGESTACK_IMAGE`: a reference to the image under test tagged in the engine, which
  *   `docker run` runs as that image whatever its platform (not pushed yet: the push waits for
  *   the tests): `<registry>/<namespace>/<image>:<tag>`, or for a multi-platform image's platform
- *   other than the engine's, that platform's local tag `…:<tag>-linux-arm64` (`platforms/names.ts`);
+ *   other than its engine's, that platform's local tag `…:<tag>-linux-arm64` (`platforms/names.ts`);
  * - `IMAGESTACK_IMAGE_ID`: the local image ID, `sha256:…` (there is no registry digest before the push);
  * - `IMAGESTACK_PLATFORM`: the image's platform, `os/architecture[/variant]`, from its config
  *   (`linux/arm64`); absent only when the engine does not say it;
@@ -100,7 +102,7 @@ export async function runHostSuite(opts: RunHostOptions): Promise<SuiteOutcome> 
     const [sh, ...args] = inOrder(suite.argv);
     const child = spawn(sh, args, {
       cwd: opts.cwd,
-      env: { ...process.env, ...hostTestEnv(opts.entry, opts.imageId, opts.published) },
+      env: { ...process.env, ...(opts.dockerHost ? { DOCKER_HOST: opts.dockerHost } : {}), ...hostTestEnv(opts.entry, opts.imageId, opts.published) },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true, // its own process group, so a timeout stops everything it started
     });
