@@ -213,7 +213,8 @@ export interface ContainerEngine {
   /** A container by ID, for removal (`force` kills it first; `v` removes its anonymous volumes). */
   getContainer(id: string): { remove(opts: { force: boolean; v: boolean }): Promise<unknown> };
   getImage(reference: string): {
-    inspect(): Promise<{ Id: string; Created?: string; Size?: number; Config?: { User?: string } }>;
+    /** Engine API "ImageInspect": `Os`/`Architecture`/`Variant` are the image config's platform (`Variant` absent on older engines). */
+    inspect(): Promise<{ Id: string; Created?: string; Size?: number; Config?: { User?: string }; Os?: string; Architecture?: string; Variant?: string }>;
     history(): Promise<unknown[]>;
     remove(): Promise<unknown>;
   };

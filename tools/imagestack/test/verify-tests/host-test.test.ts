@@ -14,6 +14,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../../src/core/registry';
 import { testEnvironment } from '../support/env';
 import { Workspace, writeTinyStack } from '../support/workspace';
+import { hostPlatform } from '../../src/core/pipeline/platforms/names';
 
 const { registry } = testEnvironment();
 const client = new RegistryClient({ registry });
@@ -82,6 +83,7 @@ describe('host-side tests (test.host)', () => {
     const last = plan.images.find((e) => e.image === 'mid' && e.version === env.find((l) => l.startsWith('IMAGESTACK_VERSION='))!.split('=')[1])!;
     expect(env).toContain(`IMAGESTACK_IMAGE=${last.reference}`);
     expect(env).toContain(`IMAGESTACK_TAG=${last.tag}`);
+    expect(env).toContain(`IMAGESTACK_PLATFORM=${hostPlatform()}`); // a single-platform image: the engine's, from its config
     expect(env).toContain('IMAGESTACK_IMAGE_NAME=mid');
     expect(env.find((l) => l.startsWith('IMAGESTACK_IMAGE_ID='))).toMatch(/^IMAGESTACK_IMAGE_ID=sha256:[0-9a-f]{64}$/);
     expect(mid.reference).toMatch(new RegExp(`/${ws.namespace}/mid:2026\\.1-`));

@@ -17,6 +17,7 @@ import { collect, globalFlags, positiveDuration } from '../options';
 import { formatBytes, formatDuration, formatTable } from '../../terminal/table';
 import { EXIT_CANCELLED, EXIT_FAILURE } from '../../terminal/render-error';
 import { PLATFORM_PATTERN } from '../../core/platform/platform';
+import { platformsAt } from '../../core/platform/spec';
 import { platformImages } from '../../core/prepull/platform';
 
 interface PrepullFlags {
@@ -158,7 +159,10 @@ export function registerPrepull(program: Command, signal: AbortSignal): void {
         namespace: g.namespace,
       });
       const images = o.platform
-        ? await platformImages(new RegistryClient({ registry: specs.registry, signal }), resolved, o.platform, (q) => q.slice(specs.registry.length + 1))
+        ? await platformImages(new RegistryClient({ registry: specs.registry, signal }), resolved, o.platform, (q) => q.slice(specs.registry.length + 1), {
+            declared: (img) => platformsAt(specs.images.find((i) => i.name === img.image)?.platforms, img.version),
+            onSkip: (img) => process.stdout.write(`imagestack: ${img.image}@${img.version} is not built for ${o.platform} (its platforms in specs.yml): not pulled\n`),
+          })
         : resolved;
       const what = o.stable ? `stable-${o.stable}` : commit!.slice(0, 7);
       if (o.kubernetes) {

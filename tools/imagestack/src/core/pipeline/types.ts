@@ -155,6 +155,11 @@ export interface GateContext {
    */
   platform?: string;
   /**
+   * The tag the image is published under when `entry.tag` is not it (a multi-platform image's
+   * platform with a local tag of its own, `platforms/names.ts`): the index's tag. Host tests get it.
+   */
+  publishedTag?: string;
+  /**
    * DOCKER_HOST of the engine holding the image when it is not this process's (a platform's
    * engine named by `--engine`): host-side tests get it, so their `docker run` reaches the image.
    */

@@ -39,6 +39,17 @@ describe('platformImages', () => {
     expect(asked).toEqual([`ns/both@${D('1')}`]);
   });
 
+  it('leaves out an image specs.yml does not build for the platform (told by `declared`), and still refuses an index lacking a platform it is built for', async () => {
+    const skipped: string[] = [];
+    const declared = (img: { image: string }) => (img.image === 'amd' ? ['linux/amd64'] : ['linux/amd64', 'linux/arm64']);
+    const opts = { declared, onSkip: (img: { image: string }) => skipped.push(img.image) };
+    const out = await platformImages(client, [resolved('both', D('1'), DOCKER_MANIFEST_LIST), resolved('amd', D('2'), DOCKER_MANIFEST_LIST)], 'linux/arm64', repositoryOf, opts);
+    expect(out.map((i) => [i.image, i.digest])).toEqual([['both', D('b')]]);
+    expect(skipped).toEqual(['amd']);
+    const err = await platformImages(client, [resolved('lacking', D('2'), DOCKER_MANIFEST_LIST)], 'linux/arm64', repositoryOf, opts).catch((e: unknown) => e);
+    expect((err as InputError).problems[0].message).toBe('reg:5000/ns/lacking:1-abc1234 names an image index without linux/arm64');
+  });
+
   it('refuses, naming every tag, when an index lacks the platform', async () => {
     const err = await platformImages(client, [resolved('amd', D('2'), DOCKER_MANIFEST_LIST)], 'linux/arm64', repositoryOf).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputError);

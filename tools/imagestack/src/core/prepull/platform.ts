@@ -11,9 +11,23 @@ import { isIndexMediaType } from '../registry/media-types';
 import { formatPlatform } from '../platform/platform';
 import type { ResolvedImage } from '../resolve/resolve';
 
+/** What {@link platformImages} may be told of the stack. */
+export interface PlatformImagesOptions {
+  /**
+   * The platforms specs.yml builds an image for at its version (`platformsAt`; `[]`: none
+   * declared). An image whose declared platforms leave `platform` out (an amd64-only image of a
+   * stack built for arm64 too) is left out of the result and passed to `onSkip`, instead of
+   * failing the whole call: no image of that platform is ever published for it.
+   */
+  declared?: (img: ResolvedImage) => readonly string[];
+  /** Receives each image left out by `declared`. */
+  onSkip?: (img: ResolvedImage) => void;
+}
+
 /**
  * `images` with each index replaced by its `platform` image manifest (digest, media type,
- * reference `repository:tag@digest`); single-platform tags stay as they are.
+ * reference `repository:tag@digest`); single-platform tags stay as they are; images specs.yml
+ * does not build for `platform` are left out when `opts.declared` says so.
  *
  * @param repositoryOf the repository inside the registry of a qualified repository
  * @throws InputError naming every tag whose index lacks `platform`, with the fix
@@ -24,10 +38,16 @@ export async function platformImages(
   images: readonly ResolvedImage[],
   platform: string,
   repositoryOf: (qualified: string) => string,
+  opts: PlatformImagesOptions = {},
 ): Promise<ResolvedImage[]> {
   const lacking: string[] = [];
   const out: ResolvedImage[] = [];
   for (const img of images) {
+    const declared = opts.declared?.(img) ?? [];
+    if (declared.length > 0 && !declared.includes(platform)) {
+      opts.onSkip?.(img);
+      continue;
+    }
     if (!isIndexMediaType(img.mediaType)) {
       out.push(img);
       continue;

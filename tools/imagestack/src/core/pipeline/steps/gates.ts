@@ -10,6 +10,7 @@ import type { PlanEntry } from '../../plan/types';
 import type { RunContext } from '../context';
 import { GateFailure, type GateOutputs, type NodeResult } from '../types';
 import type { Timed } from './build';
+import { nodeKey } from '../../tags/tag';
 
 /**
  * Runs the run's gates on `imageId`, recording each report in `result.gates` (an image's result,
@@ -33,10 +34,11 @@ export async function runGates(
 ): Promise<GateOutputs> {
   const outputs: GateOutputs = {};
   const docker = run.engine.containers;
+  const publishedTag = run.entries.get(nodeKey(e.image, e.version))?.tag; // `e` may carry a platform's local tag
   for (const gate of run.options.gates) {
     const report = await timed(gate.step, async () => {
       try {
-        return await gate.run({ entry: e, stack: run.stack, imageId, docker, client: run.registry, outputDir: run.outputDir, outputs, log: (l) => log.line(l), signal, ...(platform ? { platform } : {}), ...(run.dockerHost ? { dockerHost: run.dockerHost } : {}) });
+        return await gate.run({ entry: e, stack: run.stack, imageId, docker, client: run.registry, outputDir: run.outputDir, outputs, log: (l) => log.line(l), signal, ...(platform ? { platform } : {}), ...(run.dockerHost ? { dockerHost: run.dockerHost } : {}), ...(publishedTag && publishedTag !== e.tag ? { publishedTag } : {}) });
       } catch (err) {
         if (err instanceof GateFailure) {
           (result.gates ??= {})[gate.step] = err.report;

@@ -72,14 +72,17 @@ async function runTestGate(ctx: GateContext, options: TestGateOptions): Promise<
     return detected;
   };
 
+  let platform: Promise<string | undefined> | undefined;
   const items: GateItem[] = [];
   const failures: Array<{ suite: TestSuite; outcome: SuiteOutcome }> = [];
   for (const suite of suites) {
     const s = suite.settings;
     let outcome: SuiteOutcome;
     if (suite.host) {
-      ctx.log(`test ${suite.name}: ${s.host} on the host, in ${ctx.stack.specs.root}; timeout ${s.timeoutSeconds} s; IMAGESTACK_IMAGE=${entry.reference}${ctx.dockerHost ? `, DOCKER_HOST=${ctx.dockerHost}` : ''}`);
-      outcome = await runHostSuite({ docker: ctx.docker, entry, imageId: ctx.imageId, suite, cwd: ctx.stack.specs.root, log: ctx.log, signal: ctx.signal, ...(ctx.dockerHost ? { dockerHost: ctx.dockerHost } : {}) });
+      platform ??= imagePlatform(ctx);
+      const published = { platform: await platform, ...(ctx.publishedTag ? { tag: ctx.publishedTag } : {}) };
+      ctx.log(`test ${suite.name}: ${s.host} on the host, in ${ctx.stack.specs.root}; timeout ${s.timeoutSeconds} s; IMAGESTACK_IMAGE=${entry.reference}${published.platform ? ` IMAGESTACK_PLATFORM=${published.platform}` : ''}${ctx.dockerHost ? `, DOCKER_HOST=${ctx.dockerHost}` : ''}`);
+      outcome = await runHostSuite({ docker: ctx.docker, entry, imageId: ctx.imageId, suite, cwd: ctx.stack.specs.root, log: ctx.log, signal: ctx.signal, published, ...(ctx.dockerHost ? { dockerHost: ctx.dockerHost } : {}) });
     } else {
       outcome = await runInImage(ctx, suite, userFor);
     }
@@ -88,6 +91,16 @@ async function runTestGate(ctx: GateContext, options: TestGateOptions): Promise<
     if (!outcome.ok) failures.push({ suite, outcome });
   }
   return verdict(key, suites.length, items, failures);
+}
+
+/**
+ * The platform of the image under test, `os/architecture[/variant]`, as its config says (Engine
+ * API "ImageInspect"); `ctx.platform` when the engine does not say it (else undefined).
+ */
+async function imagePlatform(ctx: GateContext): Promise<string | undefined> {
+  const info = await ctx.docker.getImage(ctx.imageId).inspect();
+  if (!info.Os || !info.Architecture) return ctx.platform;
+  return [info.Os, info.Architecture, ...(info.Variant ? [info.Variant] : [])].join('/');
 }
 
 /** Runs one in-image suite, logging how (user, limits, network) first. */

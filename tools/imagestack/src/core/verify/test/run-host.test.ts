@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { PlanEntry } from '../../plan/types';
 import { fakeContainerEngine } from '../__fixtures__/containers';
-import { runHostSuite } from './run-host';
+import { hostTestEnv, runHostSuite } from './run-host';
 import type { TestSuite } from './suites';
 import { DEFAULT_LIMITS } from './limits';
 
@@ -48,6 +48,28 @@ describe('runHostSuite', () => {
       'IMAGESTACK_VERSION=2026.1',
       'to-stderr',
     ]);
+  });
+
+  it('gives a multi-platform image\'s platform its platform, its local reference and the published tag (the index\'s)', async () => {
+    const lines: string[] = [];
+    // The entry as platforms/names.ts gives it to the gates of linux/arm64 on an amd64 engine.
+    const arm = { ...entry, tag: `${entry.tag}-linux-arm64`, reference: `${entry.reference}-linux-arm64` } as PlanEntry;
+    const r = await runHostSuite({
+      docker: fakeContainerEngine(), entry: arm, imageId: 'sha256:5678', cwd: dir, log: (l) => lines.push(l),
+      published: { platform: 'linux/arm64', tag: entry.tag },
+      suite: suite("env | grep -E '^IMAGESTACK_(IMAGE|PLATFORM|TAG)=' | sort"),
+    });
+    expect(r.ok).toBe(true);
+    expect(lines).toEqual([
+      'IMAGESTACK_IMAGE=127.0.0.1:5000/ns/python:2026.1-abcdef0-linux-arm64',
+      'IMAGESTACK_PLATFORM=linux/arm64',
+      'IMAGESTACK_TAG=2026.1-abcdef0',
+    ]);
+  });
+
+  it('gives a single-platform image its platform and its own tag', () => {
+    expect(hostTestEnv(entry, 'sha256:1234', { platform: 'linux/amd64' })).toMatchObject({ IMAGESTACK_PLATFORM: 'linux/amd64', IMAGESTACK_TAG: '2026.1-abcdef0' });
+    expect(hostTestEnv(entry, 'sha256:1234')).not.toHaveProperty('IMAGESTACK_PLATFORM'); // an engine that does not say it
   });
 
   it('gets the DOCKER_HOST of the engine holding the image when it is another engine (--engine per platform)', async () => {

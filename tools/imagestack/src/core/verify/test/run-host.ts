@@ -37,6 +37,8 @@ export interface RunHostOptions {
   log: (line: string) => void;
   /** Aborting stops the command (its process group) and removes its containers; the call then rejects. */
   signal?: AbortSignal;
+  /** The image's platform and published tag, for {@link hostTestEnv} (`IMAGESTACK_PLATFORM`, `IMAGESTACK_TAG`). */
+  published?: { platform?: string; tag?: string };
   /** DOCKER_HOST for the command, over this process's (the image is on another engine: `GateContext.dockerHost`). */
   dockerHost?: string;
 }
@@ -49,16 +51,26 @@ const KILL_GRACE_MS = 2_000;
 /**
  * The variables a host-side test gets on top of imagestack's own environment (which holds
  * DOCKER_HOST when set):
- * - `IMAGESTACK_IMAGE`: the image's exact reference, `<registry>/<namespace>/<image>:<tag>`,
- *   tagged in the engine (not pushed yet: the push waits for the tests);
+ * - `IMAGESTACK_IMAGE`: a reference to the image under test tagged in the engine, which
+ *   `docker run` runs as that image whatever its platform (not pushed yet: the push waits for
+ *   the tests): `<registry>/<namespace>/<image>:<tag>`, or for a multi-platform image's platform
+ *   other than its engine's, that platform's local tag `…:<tag>-linux-arm64` (`platforms/names.ts`);
  * - `IMAGESTACK_IMAGE_ID`: the local image ID, `sha256:…` (there is no registry digest before the push);
- * - `IMAGESTACK_TAG`, `IMAGESTACK_VERSION`, `IMAGESTACK_IMAGE_NAME`: the tag, the version and the image's name in specs.yml.
+ * - `IMAGESTACK_PLATFORM`: the image's platform, `os/architecture[/variant]`, from its config
+ *   (`linux/arm64`); absent only when the engine does not say it;
+ * - `IMAGESTACK_TAG`: the tag the image is published under (`2026.1-abc1234`; for a
+ *   multi-platform image, the index's tag, the same for every platform: `published.tag`);
+ * - `IMAGESTACK_VERSION`, `IMAGESTACK_IMAGE_NAME`: the version and the image's name in specs.yml.
+ *
+ * @param published `platform`: the image's platform; `tag`: the published tag when `entry.tag`
+ *   is a platform's local tag (`GateContext.publishedTag`)
  */
-export function hostTestEnv(entry: PlanEntry, imageId: string): Record<string, string> {
+export function hostTestEnv(entry: PlanEntry, imageId: string, published: { platform?: string; tag?: string } = {}): Record<string, string> {
   return {
     IMAGESTACK_IMAGE: entry.reference,
     IMAGESTACK_IMAGE_ID: imageId,
-    IMAGESTACK_TAG: entry.tag,
+    ...(published.platform ? { IMAGESTACK_PLATFORM: published.platform } : {}),
+    IMAGESTACK_TAG: published.tag ?? entry.tag,
     IMAGESTACK_VERSION: entry.version,
     IMAGESTACK_IMAGE_NAME: entry.image,
   };
@@ -90,7 +102,7 @@ export async function runHostSuite(opts: RunHostOptions): Promise<SuiteOutcome> 
     const [sh, ...args] = inOrder(suite.argv);
     const child = spawn(sh, args, {
       cwd: opts.cwd,
-      env: { ...process.env, ...(opts.dockerHost ? { DOCKER_HOST: opts.dockerHost } : {}), ...hostTestEnv(opts.entry, opts.imageId) },
+      env: { ...process.env, ...(opts.dockerHost ? { DOCKER_HOST: opts.dockerHost } : {}), ...hostTestEnv(opts.entry, opts.imageId, opts.published) },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true, // its own process group, so a timeout stops everything it started
     });
