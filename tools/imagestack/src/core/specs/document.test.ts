@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { parse, parseDocument } from 'yaml';
 import { keyText, parseSpecsDocument, parseSpecsText, toSpecsJson } from './document';
 
 describe('toSpecsJson', () => {
@@ -43,6 +43,33 @@ describe('parseSpecsDocument', () => {
     expect(doc.errors.map((e) => e.code)).toEqual(['RESOURCE_EXHAUSTION']);
     expect(json).toBeNull();
     expect(parseSpecsText(text)).toMatchObject({ ok: false, error: expect.stringMatching(/alias bomb/) });
+  });
+
+  it('gives the same document with the lexer\'s tokens kept as without (yaml\'s parseDocument)', () => {
+    const texts = [
+      'registry: r\nimages:\n  a: { args: { X: "1" } }\n  # c\n  b:\n    description: |\n      t\n',
+      'a: 1\n---\nb: 2\n',
+      'a: [1, 2\nb: "x\n',
+      'a: 1\na: 2\n',
+      '',
+      '# only a comment\n',
+      'x: &a [1]\ny: *a\n',
+      'k:\r\n  - 1\r\n  - two\r\n',
+    ];
+    for (const text of texts) {
+      const kept = parseSpecsDocument(text, { lexemes: true });
+      const plain = parseSpecsDocument(text);
+      const expected = parseDocument(text, { prettyErrors: false, uniqueKeys: false });
+      expect(kept.lexemes).toBeDefined();
+      expect(plain.lexemes).toBeUndefined();
+      expect(kept.json).toEqual(plain.json);
+      expect(kept.doc.errors.map((e) => [e.code, e.pos])).toEqual(plain.doc.errors.map((e) => [e.code, e.pos]));
+      // Ours adds duplicate keys (duplicateKeyErrors); the rest is yaml's parseDocument's.
+      expect(kept.doc.errors.filter((e) => e.code !== 'DUPLICATE_KEY').map((e) => [e.code, e.pos, e.message])).toEqual(expected.errors.map((e) => [e.code, e.pos, e.message]));
+      expect(kept.doc.toJS()).toEqual(expected.toJS());
+      expect(kept.doc.range).toEqual(expected.range);
+      expect(kept.lineCounter.lineStarts).toEqual(plain.lineCounter.lineStarts);
+    }
   });
 
   it('reads keys by their text', () => {

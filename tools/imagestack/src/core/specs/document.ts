@@ -7,7 +7,7 @@
  * to numbers or booleans from their source text, in the places where text is meant:
  * every mapping key, every build arg value and every `skip` item.
  */
-import { Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar, visit, YAMLParseError } from 'yaml';
+import { Composer, Document, isAlias, isMap, isPair, isScalar, isSeq, Lexer, LineCounter, Parser, Scalar, visit, YAMLParseError } from 'yaml';
 import type { Node, ParsedNode } from 'yaml';
 
 /** A parsed specs.yml: the AST, its line counter and the plain-JSON form of its content. */
@@ -18,6 +18,12 @@ export interface SpecsDocument {
   lineCounter: LineCounter;
   /** The content as plain JSON, see {@link toSpecsJson}; `null` for an empty file. */
   json: unknown;
+  /**
+   * The `yaml` {@link Lexer}'s tokens of the whole text, in order (with `opts.lexemes` of
+   * {@link parseSpecsDocument} only): what `outlineSpecs` (./outline.ts) reads, so that the
+   * text is lexed once.
+   */
+  lexemes?: readonly string[];
 }
 
 /**
@@ -201,15 +207,44 @@ function duplicateKeyErrors(doc: Document.Parsed): Node | undefined {
  * gives 1-based line/col). Every reading of specs.yml, the history walk's included, goes
  * through here.
  */
-export function parseSpecsDocument(text: string): SpecsDocument {
+export function parseSpecsDocument(text: string, opts: { lexemes?: boolean } = {}): SpecsDocument {
   const lineCounter = new LineCounter();
-  // Duplicate keys are found by `duplicateKeyErrors` (linear), not by the parser: its
-  // `uniqueKeys` check compares each key with every earlier key of the mapping, which is
-  // quadratic in the number of images.
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
+  const lexemes = opts.lexemes ? [...new Lexer().lex(text)] : undefined;
+  const doc = parseYamlDocument(text, lineCounter, lexemes);
+  const kept = lexemes ? { lexemes } : {};
   const alias = duplicateKeyErrors(doc);
-  if (alias && aliasBombError(doc, alias)) return { doc, lineCounter, json: null };
-  return { doc, lineCounter, json: documentToJson(doc) };
+  if (alias && aliasBombError(doc, alias)) return { doc, lineCounter, json: null, ...kept };
+  return { doc, lineCounter, json: documentToJson(doc), ...kept };
+}
+
+/**
+ * `yaml`'s `parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false })`,
+ * step by step (yaml 2.x src/public-api.ts: a {@link Parser} over the {@link Lexer}'s tokens,
+ * composed by a {@link Composer}; a second document is a `MULTIPLE_DOCS` error), so that the
+ * tokens can be given: `lexemes`, when given, must be the Lexer's tokens of `text`.
+ * Duplicate keys are found by `duplicateKeyErrors` (linear), not by the parser: its
+ * `uniqueKeys` check compares each key with every earlier key of the mapping, which is
+ * quadratic in the number of images.
+ */
+function parseYamlDocument(text: string, lineCounter: LineCounter, lexemes: readonly string[] | undefined): Document.Parsed {
+  const parser = new Parser(lineCounter.addNewLine);
+  const composer = new Composer({ prettyErrors: false, uniqueKeys: false });
+  const tokens = lexemes
+    ? (function* () {
+        lineCounter.addNewLine(0); // what Parser.parse does first
+        for (const lexeme of lexemes) yield* parser.next(lexeme);
+        yield* parser.end();
+      })()
+    : parser.parse(text);
+  let doc: Document.Parsed | undefined;
+  for (const next of composer.compose(tokens, true, text.length)) {
+    if (!doc) doc = next;
+    else {
+      doc.errors.push(new YAMLParseError([next.range[0], next.range[1]], 'MULTIPLE_DOCS', 'Source contains multiple documents; please use YAML.parseAllDocuments()'));
+      break;
+    }
+  }
+  return doc!;
 }
 
 /**

@@ -14,6 +14,7 @@ import type { Problem } from '../errors';
 import { asObject, valueAt } from './context';
 import type { CheckContext, SpecsOverrides } from './context';
 import { ALIAS_BOMB_MESSAGE, keyText, MAX_ALIAS_COUNT, parseSpecsDocument } from './document';
+import { outlineOnce } from './outline';
 import { locate } from './positions';
 import type { DocPath } from './positions';
 import { readReferences } from './references';
@@ -215,7 +216,8 @@ export function parseSpecs(
   overrides: SpecsOverrides = {},
   readWorkspaceFile?: (rel: string) => string | undefined,
 ): Specs {
-  const ctx: CheckContext = { ...parseSpecsDocument(text), file, overrides, problems: [], readWorkspaceFile };
+  const { lexemes, ...parsed } = parseSpecsDocument(text, { lexemes: true });
+  const ctx: CheckContext = { ...parsed, file, overrides, problems: [], readWorkspaceFile };
   const fatal = yamlProblems(ctx);
   let sections: Sections | undefined;
   if (!fatal) {
@@ -226,9 +228,9 @@ export function parseSpecs(
     checkRules({ ...ctx, json: null }); // only the overrides rule finds anything in an empty document
   }
   if (ctx.problems.length > 0 || !sections) throw new InputError(sortProblems(ctx.problems));
-  // `text`: a hint for readers of history (tags/source-commits), not part of the stack
-  // definition (not enumerable, like the typed sections: see sections.ts).
-  return hidden(normalize(ctx, path.resolve(root), sections), { text });
+  // `text` and its outline: hints for readers of history (tags/source-commits), not part of
+  // the stack definition (not enumerable, like the typed sections: see sections.ts).
+  return hidden(normalize(ctx, path.resolve(root), sections), { text, outline: outlineOnce(text, lexemes) });
 }
 
 /**

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { specsMeaningChanges } from './meaning-changes';
 import { SpecsBlob } from './specs-blob';
+import { parseSpecsDocument } from './document';
+import { outlineSpecs } from './outline';
 
 /** Small deterministic PRNG (mulberry32). */
 function rng(seed: number) {
@@ -305,6 +307,8 @@ describe('outlines derived from the next newer specs.yml', () => {
         expect({ a: texts[k], b: texts[k - 1], got: fast }).toEqual({ a: texts[k], b: texts[k - 1], got: slow });
         const viaNewer = new SpecsBlob(texts[k]).outlineAgainst(new SpecsBlob(texts[k - 1]));
         expect(shape(viaNewer)).toEqual(shape(new SpecsBlob(texts[k]).outline()));
+        // From the tokens the loader's parse read (Specs.outline): the same outline.
+        expect(shape(outlineSpecs(texts[k], parseSpecsDocument(texts[k], { lexemes: true }).lexemes))).toEqual(shape(outlineSpecs(texts[k])));
         if (viaNewer?.layout.derived) derived++;
       }
     }

@@ -131,20 +131,27 @@ const FLOW_ERROR_END = '\x18';
  * start, `c` its first non-space, `indent` = c − ls), skipping blank lines, comment lines and
  * the content of block scalars (`|`, `>-`, …), as the `yaml` {@link Lexer} reads them from
  * `from` (which must be a line start in block context: the start of the text, or an entry's
- * key line). Stops at the first verdict other than {@link GO_ON}, or with
+ * key line). `lexemes`, when given, are the Lexer's tokens of `text[from, to)` (read
+ * already, e.g. by the specs loader: see `parseSpecsDocument`). Stops at the first verdict other than {@link GO_ON}, or with
  * {@link NOT_SIMPLE} when a scalar spans lines (quoted, or plain with a continuation line),
  * a flow collection spans lines, or the lexer reports a broken flow collection.
  *
  * @returns {@link GO_ON} when every line was visited, otherwise the verdict that stopped it
  */
-export function forEachSignificantLine(text: string, from: number, to: number, visit: (ls: number, c: number, indent: number) => LineVerdict): LineVerdict {
+export function forEachSignificantLine(
+  text: string,
+  from: number,
+  to: number,
+  visit: (ls: number, c: number, indent: number) => LineVerdict,
+  lexemes?: readonly string[],
+): LineVerdict {
   let pos = from; // offset of the next token
   let ls = from; // start of the current line
   let lineOpen = true; // no content token seen yet on this line
   let depth = 0; // flow collection depth
   let scalarNext = false; // the token after a SCALAR_MARK is a scalar (plain or block content)
   let block = 0; // 1: a block scalar header was seen on this line; 2: its newline too, content next
-  for (const tok of new Lexer().lex(from === 0 && to === text.length ? text : text.slice(from, to))) {
+  for (const tok of lexemes ?? new Lexer().lex(from === 0 && to === text.length ? text : text.slice(from, to))) {
     if (tok === DOC_MODE) continue;
     if (tok === SCALAR_MARK) {
       scalarNext = true;
@@ -189,9 +196,10 @@ export function forEachSignificantLine(text: string, from: number, to: number, v
 
 /**
  * Outline of a simple specs.yml text, or `undefined` when it is not simple (see
- * {@link SpecsOutline}). One pass of the lexer over the text.
+ * {@link SpecsOutline}). One pass of the lexer over the text, or over `lexemes`, the
+ * Lexer's tokens of the whole text when already read (see `parseSpecsDocument`).
  */
-export function outlineSpecs(text: string): SpecsOutline | undefined {
+export function outlineSpecs(text: string, lexemes?: readonly string[]): SpecsOutline | undefined {
   if (UNSAFE_YAML.test(text)) return undefined;
   const len = text.length;
   const tops: { key: string; start: number }[] = [];
@@ -223,7 +231,7 @@ export function outlineSpecs(text: string): SpecsOutline | undefined {
       }
     }
     return GO_ON;
-  });
+  }, lexemes);
   if (stop !== GO_ON) return undefined;
   return assembleOutline(text, {
     length: len,
@@ -263,4 +271,23 @@ export function assembleOutline(text: string, layout: OutlineLayout, index?: Rea
     imagesHeader = text.slice(tops[imagesTop].start, starts.length > 0 ? starts[0] : imagesEnd);
   }
   return { top, imagesHeader, entries, layout };
+}
+
+/**
+ * `outlineSpecs(text, lexemes)` made on the first call and kept (the lexemes are let go
+ * then): the outline of the text the specs loader read, for the history walk, from the
+ * tokens the loader's parse already has (see `parseSpecsDocument`).
+ *
+ * @param lexemes the `yaml` Lexer's tokens of the whole `text`
+ */
+export function outlineOnce(text: string, lexemes: readonly string[] | undefined): () => SpecsOutline | undefined {
+  let tokens = lexemes;
+  let outline: SpecsOutline | null | undefined;
+  return () => {
+    if (outline === undefined) {
+      outline = outlineSpecs(text, tokens) ?? null;
+      tokens = undefined;
+    }
+    return outline ?? undefined;
+  };
 }

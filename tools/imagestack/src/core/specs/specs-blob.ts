@@ -151,6 +151,8 @@ export class SpecsBlob {
   readonly #mini = new Map<string, ParsedSpecs>();
   /** Whether the whole text parses without errors, once known. */
   ok: boolean | undefined;
+  /** The outline of {@link text} made elsewhere (`Specs.outline`), used when none could be derived (see {@link outline}). */
+  known: (() => SpecsOutline | undefined) | undefined;
 
   /**
    * @param text the file's text; `undefined` when the file does not exist (reads as `null`)
@@ -178,7 +180,7 @@ export class SpecsBlob {
   /** The outline of the text, or `undefined` when it is not simple or the file does not exist. */
   outline(): SpecsOutline | undefined {
     if (this.#outline === undefined) {
-      this.#outline = this.text === undefined ? null : (outlineSpecs(this.text) ?? null);
+      this.#outline = this.text === undefined ? null : ((this.known ?? (() => outlineSpecs(this.text!)))() ?? null);
     }
     return this.#outline ?? undefined;
   }

@@ -12,6 +12,7 @@ import type { TestSpec } from '../verify/test/settings';
 import type { BuilderChoice, SecretSpec } from './builder';
 import type { TaggerSpec } from '../tags/taggers';
 import type { StackCheckSpec } from '../verify/stack-checks/spec';
+import type { SpecsOutline } from './outline';
 
 /** Build args: name → value. Names match `[A-Za-z_][A-Za-z0-9_]*`. */
 export type BuildArgs = Record<string, string>;
@@ -134,4 +135,10 @@ export interface Specs {
    * code; not enumerable). A specs.yml blob with this text is known to parse without errors.
    */
   text?: string;
+  /**
+   * The outline of {@link text} (see ./outline.ts; `undefined` when it is not simple), made
+   * on the first call from the tokens the loader's parse read (set by `parseSpecs`, with
+   * `text`; not enumerable).
+   */
+  outline?: () => SpecsOutline | undefined;
 }

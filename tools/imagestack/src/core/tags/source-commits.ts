@@ -231,8 +231,12 @@ async function walkSourceCommits(stack: Stack, opts: WalkOptions): Promise<Sourc
       d = cat.read(oid).then((bytes) => {
         if (!bytes) throw new GitError(`specs.yml blob ${oid} is missing from the repository at ${cwd}`);
         const b = new SpecsBlob(bytes.toString('utf8'), memo);
-        // The text the loader validated parses without errors: no need to parse it again.
-        if (b.text === stack.specs.text) b.ok = true;
+        // The text the loader validated parses without errors: no need to parse it again,
+        // and its outline comes from the tokens the loader read (not lexed again).
+        if (b.text === stack.specs.text) {
+          b.ok = true;
+          b.known = stack.specs.outline;
+        }
         return b;
       });
       d.catch(() => undefined); // a prefetched read may never be awaited
