@@ -8,7 +8,11 @@
 // against 5.4–6.2 s. The plan is the same either way (compiler tiers do not change what code
 // does). Set before anything is loaded, for `plan` only: long-running commands (`serve`,
 // `build`'s pushes) keep it.
-if (process.argv.slice(2).find((a) => !a.startsWith('-')) === 'plan') require('node:v8').setFlagsFromString('--no-opt');
+if (process.argv.slice(2).find((a) => !a.startsWith('-')) === 'plan') {
+  require('node:v8').setFlagsFromString('--no-opt');
+  // git reads the history while the CLI's modules load (see src/cli/early-history.ts).
+  require('../dist/cli/early-history').startEarlyHistory(process.argv);
+}
 require('../dist/cli/main').main(process.argv).then((code) => {
   process.exitCode = code;
 });

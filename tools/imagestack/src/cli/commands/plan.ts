@@ -9,8 +9,8 @@ import { credentialArgWarningsOf, findSpecsFile } from '../specs-file';
 import { builderOverride, globalFlags } from '../options';
 import { formatTable } from '../../terminal/table';
 import { shortPin } from '../../core/dockerfile/pins';
-import { addBaseAges } from '../../core/plan/base-age';
 import { formatAge } from '../../core/util/duration';
+import { takeEarlyHistory } from '../early-history';
 
 /**
  * The stable JSON shape of `plan --json` (field names are an interface: see core/plan/types.ts).
@@ -147,9 +147,12 @@ export function registerPlan(program: Command): void {
         registry: g.registry,
         namespace: g.namespace,
         ...builderOverride(cmd),
+        prestarted: takeEarlyHistory(),
       });
       for (const w of credentialArgWarningsOf(specsFile)) process.stderr.write(`imagestack: warning: ${w}\n`);
-      if (o.baseAge) await addBaseAges(plan);
+      // Loaded only when asked for: it brings the registry client (~40 ms of start-up a plan without it need not pay).
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      if (o.baseAge) await (require('../../core/plan/base-age') as typeof import('../../core/plan/base-age')).addBaseAges(plan);
       const only = typeof o.explain === 'string' ? o.explain : undefined;
       if (only !== undefined && !plan.images.some((e) => e.image === only)) {
         const known = [...new Set(plan.images.map((e) => e.image))].join(', ');

@@ -29,12 +29,14 @@ export class CatFileBatch {
   readonly #args = ['cat-file', '--batch'];
   #proc: ChildProcessWithoutNullStreams | undefined;
   readonly #queue: Pending[] = [];
-  #buf: Buffer = Buffer.alloc(0);
-  /** Output not yet joined to {@link #buf}: kept apart until the answer being read is complete (joined once, not once per chunk). */
-  #parts: Buffer[] = [];
-  #partsBytes = 0;
-  /** Bytes {@link #buf} must hold before the answer at its start is complete (0: unknown, join at once). */
-  #need = 0;
+  /**
+   * Output not consumed yet: chunks as they came, the first read from {@link #off}. An answer
+   * inside one chunk is handed on as a view of it; only one that spans chunks is copied (once).
+   */
+  #chunks: Buffer[] = [];
+  #off = 0;
+  /** Bytes in {@link #chunks} from {@link #off} on. */
+  #avail = 0;
   #stderr = '';
   #failed: GitError | undefined;
   #closed = false;
@@ -70,22 +72,24 @@ export class CatFileBatch {
   }
 
   #onData(chunk: Buffer): void {
-    this.#parts.push(chunk);
-    this.#partsBytes += chunk.length;
-    // A blob of specs.yml spans several chunks: join them once it is all there.
-    if (this.#buf.length + this.#partsBytes < this.#need) return;
-    this.#buf = this.#buf.length === 0 && this.#parts.length === 1 ? chunk : Buffer.concat([this.#buf, ...this.#parts]);
-    this.#parts = [];
-    this.#partsBytes = 0;
-    this.#need = 0;
+    this.#chunks.push(chunk);
+    this.#avail += chunk.length;
     for (;;) {
       const head = this.#queue[0];
-      if (!head) return;
-      const nl = this.#buf.indexOf(0x0a);
-      if (nl < 0) return;
-      const header = this.#buf.toString('utf8', 0, nl);
+      if (!head || this.#avail === 0) return;
+      const first = this.#chunks[0];
+      const nl = first.indexOf(0x0a, this.#off);
+      if (nl < 0) {
+        if (this.#chunks.length === 1) return; // the header line is not all there yet
+        // A header split across chunks (rare, and short): join the first two and look again.
+        this.#chunks.splice(0, 2, Buffer.concat([first.subarray(this.#off), this.#chunks[1]]));
+        this.#off = 0;
+        continue;
+      }
+      const headerBytes = nl - this.#off + 1;
+      const header = first.toString('utf8', this.#off, nl);
       if (header.endsWith(' missing') || header.endsWith(' ambiguous')) {
-        this.#buf = this.#buf.subarray(nl + 1);
+        this.#skip(headerBytes);
         this.#queue.shift();
         head.resolve(undefined);
         continue;
@@ -95,15 +99,53 @@ export class CatFileBatch {
         this.#fail(new GitError(`${showCommand(this.#args)} printed an unexpected header: ${header}`));
         return;
       }
-      if (this.#buf.length < nl + 1 + size + 1) {
-        this.#need = nl + 1 + size + 1;
-        return;
-      }
-      const body = this.#buf.subarray(nl + 1, nl + 1 + size); // a view, not a copy (see read)
-      this.#buf = this.#buf.subarray(nl + 1 + size + 1);
+      if (this.#avail < headerBytes + size + 1) return; // the contents are not all there yet
+      this.#skip(headerBytes);
+      const body = this.#take(size);
+      this.#skip(1);
       this.#queue.shift();
       head.resolve(body);
     }
+  }
+
+  /** Drops `n` bytes (at most {@link #avail}) from the front of the output. */
+  #skip(n: number): void {
+    this.#avail -= n;
+    while (n > 0) {
+      const left = this.#chunks[0].length - this.#off;
+      if (n < left) {
+        this.#off += n;
+        return;
+      }
+      n -= left;
+      this.#chunks.shift();
+      this.#off = 0;
+    }
+    if (this.#chunks.length > 0 && this.#off === this.#chunks[0].length) {
+      this.#chunks.shift();
+      this.#off = 0;
+    }
+  }
+
+  /** The next `n` bytes of output (all there), consumed: a view when in one chunk, else one copy. */
+  #take(n: number): Buffer {
+    const first = this.#chunks[0];
+    if (n === 0) return Buffer.alloc(0);
+    if (this.#off + n <= first.length) {
+      const view = first.subarray(this.#off, this.#off + n);
+      this.#skip(n);
+      return view;
+    }
+    const out = Buffer.allocUnsafe(n);
+    let filled = 0;
+    while (filled < n) {
+      const c = this.#chunks[0];
+      const k = Math.min(n - filled, c.length - this.#off);
+      c.copy(out, filled, this.#off, this.#off + k);
+      filled += k;
+      this.#skip(k);
+    }
+    return out;
   }
 
   /**

@@ -165,6 +165,21 @@ describe('git wrappers', () => {
     }
   });
 
+  it('CatFileBatch answers thousands of small blobs asked at once (headers and contents split across chunks)', async () => {
+    const repo = TestRepo.create();
+    // ~3,000 answers of 20–400 bytes: the pipe's chunk boundaries fall inside headers, inside
+    // contents and on the newline after them, somewhere among them.
+    const texts = Array.from({ length: 3000 }, (_, i) => `${i}:`.padEnd(20 + ((i * 7919) % 380), String.fromCharCode(97 + (i % 26))));
+    repo.commit('blobs', Object.fromEntries(texts.map((t, i) => [`s/${i}`, t])));
+    const cat = new CatFileBatch(repo.dir);
+    try {
+      const got = await Promise.all(texts.map((_, i) => cat.read(`HEAD:s/${i}`)));
+      expect(got.map((b) => b?.toString())).toEqual(texts);
+    } finally {
+      cat.close();
+    }
+  });
+
   it('repoFacts answers as revParse, toplevel, showPrefix and gitPath do, in one process', async () => {
     const repo = TestRepo.create();
     const c1 = repo.commit('one', { 'ws/sub/a.txt': 'a' });

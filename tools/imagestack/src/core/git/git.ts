@@ -7,7 +7,8 @@
  * relative to the repository's top level; {@link showPrefix} gives the path of a
  * subfolder relative to it.
  */
-import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFile, spawn, type ChildProcessByStdio, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { GitError } from '../errors';
@@ -278,4 +279,13 @@ export async function remoteUrl(cwd: string): Promise<string | undefined> {
  */
 export function spawnGit(cwd: string, args: readonly string[]): ChildProcessWithoutNullStreams {
   return spawn('git', args, { cwd, env: gitEnv(), stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
+}
+
+/**
+ * Starts one long-running git process whose stdout goes to the open file `fd` (git writes
+ * it at full speed, never waiting for a reader); no stdin, stderr piped. Same environment
+ * as {@link spawnGit}. Never throws: a spawn failure comes as the process's `error` event.
+ */
+export function spawnGitToFile(cwd: string, args: readonly string[], fd: number): ChildProcessByStdio<null, null, Readable> {
+  return spawn('git', args, { cwd, env: gitEnv(), stdio: ['ignore', fd, 'pipe'], windowsHide: true }) as ChildProcessByStdio<null, null, Readable>;
 }

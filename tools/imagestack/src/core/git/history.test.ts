@@ -1,7 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { GitError } from '../errors';
 import { removeTempDirs, TestRepo } from './__fixtures__/test-repo';
-import { firstParentHistory, isNullOid, RawLogParser, startFirstParentHistory, type HistoryCommit } from './history';
+import { readdirSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { firstParentHistory, isNullOid, prestartFirstParentHistory, RawLogParser, startFirstParentHistory, type HistoryCommit } from './history';
 
 afterAll(removeTempDirs);
 
@@ -60,13 +63,13 @@ describe('firstParentHistory', () => {
     expect(n).toBe(2);
   });
 
-  it('a walk started ahead (startFirstParentHistory) gives the same commits, even when its buffer fills and git waits', async () => {
+  it('a walk started ahead (startFirstParentHistory) gives the same commits, even when git has finished before the walk begins', async () => {
     const repo = TestRepo.create();
     for (let i = 0; i < 40; i++) repo.commit(`c${i}`, { [`images/i${i % 5}/f`]: String(i) });
     const head = repo.head();
     const direct = await collect(repo.dir, head);
-    const started = startFirstParentHistory(repo.dir, head, { bufferBytes: 64 });
-    await new Promise((r) => setTimeout(r, 200)); // git runs ahead and is paused
+    const started = startFirstParentHistory(repo.dir, head);
+    await new Promise((r) => setTimeout(r, 200)); // git runs ahead into its file and exits
     const out: HistoryCommit[] = [];
     for await (const c of firstParentHistory(repo.dir, head, { started })) out.push(c);
     expect(out).toEqual(direct);
@@ -79,6 +82,49 @@ describe('firstParentHistory', () => {
     const c2 = repo.commit('two', { a: '2' });
     const started = startFirstParentHistory(repo.dir, c2);
     await expect(collect2(repo.dir, `${c2}~1`, started)).rejects.toThrow(/started for/);
+  });
+
+  it('a walk prestarted before its head was known is adopted for that head, from any folder of the working tree', async () => {
+    const repo = TestRepo.create();
+    for (let i = 0; i < 30; i++) repo.commit(`c${i}`, { [`ws/images/i${i % 3}/f`]: String(i) });
+    const head = repo.head();
+    const direct = await collect(repo.dir, head);
+    const pre = prestartFirstParentHistory(path.join(repo.dir, 'ws', 'images'));
+    const started = startFirstParentHistory(path.join(repo.dir, 'ws'), head, { prestarted: pre, toplevel: repo.dir });
+    expect(started).toBe(pre); // the same process: no second git log
+    await expect(collect2(path.join(repo.dir, 'ws'), head, started)).resolves.toEqual(direct);
+  });
+
+  it('a prestarted walk whose first commit is not the head (HEAD moved, another commit asked for) is replaced, not read', async () => {
+    const repo = TestRepo.create();
+    const c1 = repo.commit('one', { a: '1' });
+    const pre = prestartFirstParentHistory(repo.dir);
+    repo.commit('two', { a: '2' }); // HEAD moves after git log started (or the plan is of c1)
+    const started = startFirstParentHistory(repo.dir, c1, { prestarted: pre, toplevel: repo.dir });
+    const log = await collect2(repo.dir, c1, started);
+    expect(log.map((c) => c.sha)).toEqual([c1]);
+  });
+
+  it('a prestarted walk from another repository is closed and a new one started', async () => {
+    const other = TestRepo.create();
+    other.commit('elsewhere', { b: '1' });
+    const repo = TestRepo.create();
+    const c1 = repo.commit('one', { a: '1' });
+    const pre = prestartFirstParentHistory(other.dir);
+    const started = startFirstParentHistory(repo.dir, c1, { prestarted: pre, toplevel: repo.dir });
+    expect(started).not.toBe(pre);
+    expect((await collect2(repo.dir, c1, started)).map((c) => c.sha)).toEqual([c1]);
+  });
+
+  it("leaves no file of git's output behind, whether the walk ends, stops early or never starts", async () => {
+    const repo = TestRepo.create();
+    for (let i = 0; i < 5; i++) repo.commit(`c${i}`, { a: String(i) });
+    const head = repo.head();
+    const mine = () => readdirSync(os.tmpdir()).filter((f) => f.startsWith(`imagestack-git-log-${process.pid}-`));
+    await collect(repo.dir, head);
+    for await (const _ of firstParentHistory(repo.dir, head)) break;
+    startFirstParentHistory(repo.dir, head).close();
+    expect(mine()).toEqual([]);
   });
 
   it('reports a failing git log as GitError', async () => {

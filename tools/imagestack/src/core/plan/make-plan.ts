@@ -67,6 +67,12 @@ export interface PlanOptions {
    * nothing at all, so no node is dirty. Spares git processes; the plan is the same.
    */
   checkout?: { head: string; clean: boolean };
+  /**
+   * A `git log` started before the plan, before its head was known (the CLI starts one at
+   * start-up: `prestartFirstParentHistory`): the walk reads it when it turns out to be this
+   * plan's history (same repository, the head's first commit), and it is closed otherwise.
+   */
+  prestarted?: StartedHistory;
 }
 
 /** A plan with the validated stack it was made from. */
@@ -89,7 +95,7 @@ export interface PlanResult {
 export async function makePlan(opts: PlanOptions): Promise<PlanResult> {
   // git reads the history while specs.yml and the Dockerfiles are read and checked (on
   // another core); its errors, and the head's, are only reported after theirs.
-  const early = startHistoryEarly(path.dirname(path.resolve(opts.specsFile)), opts.head ?? 'HEAD');
+  const early = startHistoryEarly(path.dirname(path.resolve(opts.specsFile)), opts.head ?? 'HEAD', opts.prestarted);
   // Planning another commit than HEAD: the checked-out HEAD is asked for now too (met in its place).
   const checkedOutP = opts.checkout
     ? Promise.resolve(opts.checkout.head)
@@ -120,12 +126,14 @@ export async function makePlan(opts: PlanOptions): Promise<PlanResult> {
 /**
  * `git rev-parse` of the head (with the other facts of the repository a plan needs, in the
  * same process: see `repoFacts`) and the start of its history walk, before anything else
- * is read. Never rejects: a failure leaves `facts` undefined and is met again, in its
- * place, by the `revParse` that follows (and the facts are asked one by one).
+ * is read (the `git log` started before, `prestarted`, when it is this history). Never
+ * rejects: a failure leaves `facts` undefined and is met again, in its place, by the
+ * `revParse` that follows (and the facts are asked one by one).
  */
-async function startHistoryEarly(root: string, ref: string): Promise<{ root: string; facts?: RepoFacts; history?: StartedHistory }> {
+async function startHistoryEarly(root: string, ref: string, prestarted: StartedHistory | undefined): Promise<{ root: string; facts?: RepoFacts; history?: StartedHistory }> {
   const facts = await repoFacts(root, ref);
-  return facts ? { root, facts, history: startFirstParentHistory(root, facts.head) } : { root };
+  if (!facts) prestarted?.close();
+  return facts ? { root, facts, history: startFirstParentHistory(root, facts.head, { prestarted, toplevel: facts.toplevel }) } : { root };
 }
 
 async function planFrom(

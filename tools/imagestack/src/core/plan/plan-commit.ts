@@ -111,6 +111,7 @@ export async function planHead(opts: PlanOptions): Promise<Plan> {
     const top = await toplevel(path.dirname(path.resolve(opts.specsFile)));
     const [commit, checkedOut] = await Promise.all([revParse(top, ref), headSha(top)]);
     if (commit !== checkedOut) {
+      opts.prestarted?.close(); // the history of HEAD, not of this commit
       const { specsFile, registry, namespace, base, offline, explain } = opts;
       const { plan } = await planCommit({ specsFile, commit, registry, namespace, base, explain, offline: offline ?? false });
       return plan;
