@@ -2,16 +2,26 @@
  * One long-lived `git cat-file --batch` process (see {@link CatFileBatch}): objects read by
  * name, many per process, for the history walk's specs.yml blobs and the dirty check.
  */
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessByStdio } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 import { GitError } from '../errors';
-import { gitFailure, showCommand, spawnGit } from './git';
+import { gitFailure, showCommand, spawnGitToFile } from './git';
+import { moreOutput, OutputFile } from './output-file';
 
 /** One request waiting for its answer from `git cat-file --batch`. */
 interface Pending {
   name: string;
-  resolve: (b: Buffer | undefined) => void;
+  /** Answer with the contents decoded as UTF-8 (`readText`) rather than bytes. */
+  text: boolean;
+  resolve: (b: Buffer | string | undefined) => void;
   reject: (e: Error) => void;
 }
+
+/** {@link CatFileBatch}'s answer that is not in the file yet. */
+const NOT_YET = Symbol('not yet');
+
+/** Bytes of an answer's header line read at a time (`<oid> SP <type> SP <size> LF`: ~60 bytes). */
+const HEADER_BYTES = 256;
 
 /**
  * One long-lived `git cat-file --batch` process, reading objects by name (a blob id, or
@@ -20,23 +30,27 @@ interface Pending {
  * Protocol (git-cat-file(1), "BATCH OUTPUT"): for each name written on stdin followed by
  * a newline, git prints `<oid> SP <type> SP <size> LF <contents> LF`, or
  * `<name> SP missing LF` when the object does not exist (`ambiguous` likewise). Answers
- * come in request order, so requests are matched first in, first out.
+ * come in request order, so requests are matched first in, first out. git prints into a
+ * temporary file (./output-file.ts), so it answers every name asked as fast as it can,
+ * whether or not node is reading yet; each answer is read from the file when its turn comes.
  *
  * Call {@link CatFileBatch.close} when done; the process exits when stdin closes.
  */
 export class CatFileBatch {
   readonly #cwd: string;
   readonly #args = ['cat-file', '--batch'];
-  #proc: ChildProcessWithoutNullStreams | undefined;
+  #proc: ChildProcessByStdio<Writable, null, Readable> | undefined;
+  #out: OutputFile | undefined;
+  /** Offset in the output file of the next answer. */
+  #pos = 0;
+  #exited: Promise<unknown> = Promise.resolve();
+  /** True once git has exited (all its answers are in the file then). */
+  #done = false;
   readonly #queue: Pending[] = [];
-  /**
-   * Output not consumed yet: chunks as they came, the first read from {@link #off}. An answer
-   * inside one chunk is handed on as a view of it; only one that spans chunks is copied (once).
-   */
-  #chunks: Buffer[] = [];
-  #off = 0;
-  /** Bytes in {@link #chunks} from {@link #off} on. */
-  #avail = 0;
+  #pumping = false;
+  readonly #header = Buffer.allocUnsafe(HEADER_BYTES);
+  /** Contents read for {@link readText}, decoded from here (grown as needed, never shrunk). */
+  #scratch = Buffer.allocUnsafe(64 * 1024);
   #stderr = '';
   #failed: GitError | undefined;
   #closed = false;
@@ -47,126 +61,135 @@ export class CatFileBatch {
     this.#cwd = cwd;
   }
 
-  #start(): ChildProcessWithoutNullStreams {
+  #start(): ChildProcessByStdio<Writable, null, Readable> {
     if (this.#proc) return this.#proc;
-    const proc = spawnGit(this.#cwd, this.#args);
-    proc.stdout.on('data', (chunk: Buffer) => this.#onData(chunk));
+    const out = new OutputFile('git-cat-file');
+    const proc = spawnGitToFile(this.#cwd, this.#args, out.fd, { stdin: true }) as ChildProcessByStdio<Writable, null, Readable>;
     proc.stderr.on('data', (chunk: Buffer) => {
       if (this.#stderr.length < 65536) this.#stderr += chunk.toString('utf8');
     });
     proc.stdin.on('error', () => {
       /* reported through 'close' */
     });
-    proc.on('error', (err) => this.#fail(gitFailure(this.#cwd, this.#args, this.#stderr, { spawnError: err })));
-    proc.on('close', (code, signal) => {
-      if (this.#closed && this.#queue.length === 0) return;
-      this.#fail(gitFailure(this.#cwd, this.#args, this.#stderr, { code, signal }));
+    this.#exited = new Promise<void>((resolve) => {
+      proc.once('error', (err) => {
+        this.#done = true;
+        this.#fail(gitFailure(this.#cwd, this.#args, this.#stderr, { spawnError: err }));
+        resolve();
+      });
+      proc.once('close', (code, signal) => {
+        this.#done = true;
+        // Answers still in the file are read first; what is asked then and never answered fails.
+        if (!(this.#closed && code === 0)) this.#exitError = gitFailure(this.#cwd, this.#args, this.#stderr, { code, signal });
+        resolve();
+        void this.#pump();
+      });
     });
+    this.#out = out;
     this.#proc = proc;
     return proc;
   }
 
+  /** Set when git exited before it was closed (or failed): the error of any read it did not answer. */
+  #exitError: GitError | undefined;
+
   #fail(err: GitError): void {
     this.#failed ??= err;
     for (const p of this.#queue.splice(0)) p.reject(this.#failed);
+    this.#release();
   }
 
-  #onData(chunk: Buffer): void {
-    this.#chunks.push(chunk);
-    this.#avail += chunk.length;
-    for (;;) {
-      const head = this.#queue[0];
-      if (!head || this.#avail === 0) return;
-      const first = this.#chunks[0];
-      const nl = first.indexOf(0x0a, this.#off);
-      if (nl < 0) {
-        if (this.#chunks.length === 1) return; // the header line is not all there yet
-        // A header split across chunks (rare, and short): join the first two and look again.
-        this.#chunks.splice(0, 2, Buffer.concat([first.subarray(this.#off), this.#chunks[1]]));
-        this.#off = 0;
-        continue;
-      }
-      const headerBytes = nl - this.#off + 1;
-      const header = first.toString('utf8', this.#off, nl);
-      if (header.endsWith(' missing') || header.endsWith(' ambiguous')) {
-        this.#skip(headerBytes);
+  /** Closes the output file once git has exited and every answer is read. */
+  #release(): void {
+    if (this.#done && this.#queue.length === 0) this.#out?.close();
+  }
+
+  /** Reads answers from the file for the waiting requests, in order, waiting for git as needed. */
+  async #pump(): Promise<void> {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      while (this.#queue.length > 0 && !this.#failed) {
+        const exitedBefore = this.#done;
+        const head = this.#queue[0];
+        const answer = this.#answer(head.text);
+        if (answer === NOT_YET) {
+          if (exitedBefore) {
+            this.#fail(this.#exitError ?? new GitError(`${showCommand(this.#args)} ended without answering ${head.name}`));
+            return;
+          }
+          await moreOutput(this.#exited);
+          continue;
+        }
         this.#queue.shift();
-        head.resolve(undefined);
-        continue;
+        head.resolve(answer);
       }
-      const size = Number(header.slice(header.lastIndexOf(' ') + 1));
-      if (!Number.isSafeInteger(size)) {
-        this.#fail(new GitError(`${showCommand(this.#args)} printed an unexpected header: ${header}`));
-        return;
-      }
-      if (this.#avail < headerBytes + size + 1) return; // the contents are not all there yet
-      this.#skip(headerBytes);
-      const body = this.#take(size);
-      this.#skip(1);
-      this.#queue.shift();
-      head.resolve(body);
+    } finally {
+      this.#pumping = false;
+      this.#release();
     }
   }
 
-  /** Drops `n` bytes (at most {@link #avail}) from the front of the output. */
-  #skip(n: number): void {
-    this.#avail -= n;
-    while (n > 0) {
-      const left = this.#chunks[0].length - this.#off;
-      if (n < left) {
-        this.#off += n;
-        return;
-      }
-      n -= left;
-      this.#chunks.shift();
-      this.#off = 0;
+  /** The next answer in the file (contents, or `undefined` for a missing object), or NOT_YET. */
+  #answer(text: boolean): Buffer | string | undefined | typeof NOT_YET {
+    const out = this.#out!;
+    const n = out.read(this.#header, 0, HEADER_BYTES, this.#pos);
+    const nl = this.#header.subarray(0, n).indexOf(0x0a);
+    if (nl < 0) {
+      if (n === HEADER_BYTES) this.#fail(new GitError(`${showCommand(this.#args)} printed an unexpected header: ${this.#header.toString('utf8', 0, 80)}…`));
+      return NOT_YET;
     }
-    if (this.#chunks.length > 0 && this.#off === this.#chunks[0].length) {
-      this.#chunks.shift();
-      this.#off = 0;
+    const header = this.#header.toString('utf8', 0, nl);
+    if (header.endsWith(' missing') || header.endsWith(' ambiguous')) {
+      this.#pos += nl + 1;
+      return undefined;
     }
+    const size = Number(header.slice(header.lastIndexOf(' ') + 1));
+    if (!Number.isSafeInteger(size)) {
+      this.#fail(new GitError(`${showCommand(this.#args)} printed an unexpected header: ${header}`));
+      return NOT_YET;
+    }
+    // The contents and the newline after them: all there, or read again once git wrote them.
+    if (text && this.#scratch.length < size + 1) this.#scratch = Buffer.allocUnsafe(Math.max(size + 1, 2 * this.#scratch.length));
+    const into = text ? this.#scratch : Buffer.allocUnsafe(size + 1);
+    if (out.read(into, 0, size + 1, this.#pos + nl + 1) < size + 1) return NOT_YET;
+    this.#pos += nl + 1 + size + 1;
+    return text ? into.toString('utf8', 0, size) : into.subarray(0, size);
   }
 
-  /** The next `n` bytes of output (all there), consumed: a view when in one chunk, else one copy. */
-  #take(n: number): Buffer {
-    const first = this.#chunks[0];
-    if (n === 0) return Buffer.alloc(0);
-    if (this.#off + n <= first.length) {
-      const view = first.subarray(this.#off, this.#off + n);
-      this.#skip(n);
-      return view;
-    }
-    const out = Buffer.allocUnsafe(n);
-    let filled = 0;
-    while (filled < n) {
-      const c = this.#chunks[0];
-      const k = Math.min(n - filled, c.length - this.#off);
-      c.copy(out, filled, this.#off, this.#off + k);
-      filled += k;
-      this.#skip(k);
-    }
-    return out;
-  }
-
-  /**
-   * The contents of the object `name` (raw bytes), or `undefined` when it does not exist.
-   * The bytes are a view into the output buffer they arrived in (no copy: a long walk reads
-   * thousands of blobs), so a caller that keeps them long should decode or copy them.
-   * @throws GitError when the cat-file process fails.
-   */
-  read(name: string): Promise<Buffer | undefined> {
+  #ask(name: string, text: boolean): Promise<Buffer | string | undefined> {
     if (this.#failed) return Promise.reject(this.#failed);
     if (this.#closed) return Promise.reject(new GitError(`${showCommand(this.#args)} was already closed`));
     if (/[\n\r]/.test(name)) return Promise.resolve(undefined);
     const proc = this.#start();
     return new Promise((resolve, reject) => {
-      this.#queue.push({ name, resolve, reject });
+      this.#queue.push({ name, text, resolve, reject });
       if (this.#toWrite === '') process.nextTick(() => this.#flush(proc));
       this.#toWrite += `${name}\n`;
+      void this.#pump();
     });
   }
 
-  #flush(proc: ChildProcessWithoutNullStreams): void {
+  /**
+   * The contents of the object `name` (raw bytes, the caller's own), or `undefined` when it
+   * does not exist.
+   * @throws GitError when the cat-file process fails.
+   */
+  read(name: string): Promise<Buffer | undefined> {
+    return this.#ask(name, false) as Promise<Buffer | undefined>;
+  }
+
+  /**
+   * The contents of the object `name` decoded as UTF-8, or `undefined` when it does not
+   * exist: as `read(name)` then `toString('utf8')`, without a buffer per object (a long walk
+   * reads thousands of specs.yml blobs).
+   * @throws GitError when the cat-file process fails.
+   */
+  readText(name: string): Promise<string | undefined> {
+    return this.#ask(name, true) as Promise<string | undefined>;
+  }
+
+  #flush(proc: ChildProcessByStdio<Writable, null, Readable>): void {
     const names = this.#toWrite;
     this.#toWrite = '';
     proc.stdin.write(names);

@@ -180,6 +180,23 @@ describe('git wrappers', () => {
     }
   });
 
+  it('CatFileBatch.readText decodes as read + toString does, and a cat-file that cannot run rejects every read', async () => {
+    const repo = TestRepo.create();
+    const text = 'images:\n  é: {}\n' + 'x'.repeat(100_000);
+    repo.commit('one', { s: text });
+    const cat = new CatFileBatch(repo.dir);
+    try {
+      expect(await cat.readText('HEAD:s')).toBe(text);
+      expect(await cat.readText('HEAD:nope')).toBeUndefined();
+      expect((await cat.read('HEAD:s'))?.toString('utf8')).toBe(text);
+    } finally {
+      cat.close();
+    }
+    const broken = new CatFileBatch(tempDir()); // not a repository: git exits at once
+    await expect(broken.readText('HEAD:s')).rejects.toThrow(GitError);
+    broken.close();
+  });
+
   it('repoFacts answers as revParse, toplevel, showPrefix and gitPath do, in one process', async () => {
     const repo = TestRepo.create();
     const c1 = repo.commit('one', { 'ws/sub/a.txt': 'a' });

@@ -8,7 +8,7 @@
  * subfolder relative to it.
  */
 import { execFile, spawn, type ChildProcessByStdio, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { GitError } from '../errors';
@@ -283,9 +283,10 @@ export function spawnGit(cwd: string, args: readonly string[]): ChildProcessWith
 
 /**
  * Starts one long-running git process whose stdout goes to the open file `fd` (git writes
- * it at full speed, never waiting for a reader); no stdin, stderr piped. Same environment
- * as {@link spawnGit}. Never throws: a spawn failure comes as the process's `error` event.
+ * it at full speed, never waiting for a reader); stdin piped with `opts.stdin` (else none),
+ * stderr piped. Same environment as {@link spawnGit}. Never throws: a spawn failure comes
+ * as the process's `error` event.
  */
-export function spawnGitToFile(cwd: string, args: readonly string[], fd: number): ChildProcessByStdio<null, null, Readable> {
-  return spawn('git', args, { cwd, env: gitEnv(), stdio: ['ignore', fd, 'pipe'], windowsHide: true }) as ChildProcessByStdio<null, null, Readable>;
+export function spawnGitToFile(cwd: string, args: readonly string[], fd: number, opts: { stdin?: boolean } = {}): ChildProcessByStdio<Writable | null, null, Readable> {
+  return spawn('git', args, { cwd, env: gitEnv(), stdio: [opts.stdin ? 'pipe' : 'ignore', fd, 'pipe'], windowsHide: true }) as ChildProcessByStdio<Writable | null, null, Readable>;
 }

@@ -22,17 +22,13 @@
  *   (record separator), which cannot start a raw line (`:`) and never follows a raw line's
  *   NUL except as a header, so tokens split on NUL classify unambiguously.
  *
- * git writes its output to an unlinked temporary file, not a pipe, and the walk reads the
- * file as it grows: a pipe holds 64 KiB, so git would wait whenever node's thread is busy
- * elsewhere (parsing specs.yml and the Dockerfiles while the history is read; measured at
- * 1,000 images × 10,000 commits: `git log` took ~1 s from its start to its end through a
- * pipe, ~0.7 s into a file on the same loaded machine). A walk that stops early still
- * kills git, so a long history costs only what was read (plus what git wrote ahead).
+ * git writes its output into a temporary file, not a pipe (see ./output-file.ts), and the
+ * walk reads the file as it grows. A walk that stops early still kills git, so a long
+ * history costs only what was read (plus what git wrote ahead).
  */
-import { closeSync, openSync, readSync, unlinkSync } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { gitFailure, spawnGitToFile } from './git';
+import { moreOutput, OutputFile } from './output-file';
 import { RawLogParser, type HistoryCommit } from './raw-log';
 
 export { isNullOid, RawLogParser, type HistoryCommit, type RawChange } from './raw-log';
@@ -77,14 +73,12 @@ interface HistoryProcess extends StartedHistory {
   cwd: string;
   head: string;
   readonly args: string[];
-  /** The file git writes (unlinked at once where the OS allows: it lives while it is open). */
-  fd: number;
+  /** The file git writes. */
+  out: OutputFile;
   /** Bytes of the file read so far. */
   pos: number;
   /** True once git has exited (everything it wrote is in the file then). */
   done: boolean;
-  /** True once {@link close}d. */
-  closed: boolean;
   /**
    * Set when the walk was started before its head was known ({@link prestartFirstParentHistory})
    * and adopted for the full sha `head`: the first commit git prints must be that commit,
@@ -100,9 +94,6 @@ const started = new WeakMap<StartedHistory, HistoryProcess>();
 
 /** Bytes read from git's output file at a time. */
 const READ_BYTES = 256 * 1024;
-/** How long the walk waits (ms) before looking at git's file again when it has read all of it. */
-const POLL_MS = 1;
-let fileCount = 0;
 
 /**
  * Starts `git log` for {@link firstParentHistory} now (see {@link StartedHistory}).
@@ -125,7 +116,7 @@ export function startFirstParentHistory(
   if (pre) {
     const rel = opts.toplevel === undefined ? '..' : path.relative(opts.toplevel, pre.cwd);
     const inside = rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-    if (pre.head === 'HEAD' && !pre.closed && inside && /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(head)) {
+    if (pre.head === 'HEAD' && !pre.out.closed && inside && /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(head)) {
       // Adopted: the same process now walks from `head` (its first commit is checked then).
       pre.cwd = cwd;
       pre.head = head;
@@ -153,24 +144,15 @@ export function prestartFirstParentHistory(cwd: string): StartedHistory {
 
 function spawnHistory(cwd: string, head: string): HistoryProcess {
   const args = firstParentLogArgs(head);
-  const file = path.join(os.tmpdir(), `imagestack-git-log-${process.pid}-${++fileCount}`);
-  const fd = openSync(file, 'wx+', 0o600);
-  let unlinked = false;
-  try {
-    unlinkSync(file); // git and the walk keep it open; nothing is left behind, whatever happens
-    unlinked = true;
-  } catch {
-    /* (an OS that cannot unlink an open file) removed on close */
-  }
-  const proc = spawnGitToFile(cwd, args, fd);
+  const out = new OutputFile('git-log');
+  const proc = spawnGitToFile(cwd, args, out.fd);
   const h: HistoryProcess = {
     cwd,
     head,
     args,
-    fd,
+    out,
     pos: 0,
     done: false,
-    closed: false,
     verify: false,
     stderr: '',
     proc,
@@ -179,17 +161,9 @@ function spawnHistory(cwd: string, head: string): HistoryProcess {
       proc.once('close', (code, signal) => resolve({ code, signal }));
     }),
     close() {
-      if (h.closed) return;
-      h.closed = true;
+      if (out.closed) return;
       if (proc.exitCode === null && proc.signalCode === null) proc.kill();
-      closeSync(fd);
-      if (!unlinked) {
-        try {
-          unlinkSync(file);
-        } catch {
-          /* gone already */
-        }
-      }
+      out.close();
     },
   };
   proc.stderr.on('data', (c: Buffer) => {
@@ -224,15 +198,15 @@ export interface FirstParentHistoryOptions {
  */
 async function nextBytes(h: HistoryProcess, buf: Buffer): Promise<Buffer | undefined> {
   for (;;) {
-    if (h.closed) return undefined;
+    if (h.out.closed) return undefined;
     const exitedBefore = h.done; // read after git exited: then 0 bytes means the end
-    const n = readSync(h.fd, buf, 0, buf.length, h.pos);
+    const n = h.out.read(buf, 0, buf.length, h.pos);
     if (n > 0) {
       h.pos += n;
       return buf.subarray(0, n);
     }
     if (exitedBefore) return undefined;
-    await Promise.race([h.exited, new Promise((r) => setTimeout(r, POLL_MS))]);
+    await moreOutput(h.exited);
   }
 }
 
@@ -246,16 +220,16 @@ async function verifiedHistory(h: HistoryProcess, cwd: string, head: string): Pr
   const want = Buffer.from(`\x1e${head}`, 'latin1');
   const peek = Buffer.alloc(want.length + 1);
   for (;;) {
-    if (h.closed) break;
+    if (h.out.closed) break;
     const exitedBefore = h.done;
-    const n = readSync(h.fd, peek, 0, peek.length, 0);
+    const n = h.out.read(peek, 0, peek.length, 0);
     if (n === peek.length) {
       const sep = peek[want.length];
       if (peek.subarray(0, want.length).equals(want) && (sep === 0x20 || sep === 0)) return h;
       break;
     }
     if (exitedBefore) break;
-    await Promise.race([h.exited, new Promise((r) => setTimeout(r, POLL_MS))]);
+    await moreOutput(h.exited);
   }
   h.close();
   return started.get(spawnHistory(cwd, head))!;

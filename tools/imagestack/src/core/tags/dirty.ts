@@ -151,7 +151,7 @@ export async function computeDirty(stack: Stack, opts: { index?: InputIndex; hea
     if (head) {
       const cat = new CatFileBatch(cwd);
       try {
-        headText = (await cat.read(`${head}:${index.specsPath}`))?.toString('utf8');
+        headText = await cat.readText(`${head}:${index.specsPath}`);
       } finally {
         cat.close();
       }

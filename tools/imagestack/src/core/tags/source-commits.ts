@@ -72,8 +72,8 @@ const RESOLVED = 1;
 const SKIPPED = 2;
 const SKIPPED_PASSED = 3;
 
-/** specs.yml blobs read ahead of the walk at most (~36 KB each at 1,000 images). */
-const PREFETCH_BLOBS = 8;
+/** specs.yml blobs read ahead of the walk at most (~36 KB each at 1,000 images; cat-file answers them into a file, see core/git/cat-file.ts, and each is decoded when read). */
+const PREFETCH_BLOBS = 32;
 
 /** Short sha for messages. */
 const short = (sha: string) => sha.slice(0, 7);
@@ -231,9 +231,9 @@ async function walkSourceCommits(stack: Stack, opts: WalkOptions): Promise<Sourc
     let d = blobs.get(oid);
     if (!d) {
       cat ??= new CatFileBatch(cwd);
-      d = cat.read(oid).then((bytes) => {
-        if (!bytes) throw new GitError(`specs.yml blob ${oid} is missing from the repository at ${cwd}`);
-        const b = new SpecsBlob(bytes.toString('utf8'), memo);
+      d = cat.readText(oid).then((text) => {
+        if (text === undefined) throw new GitError(`specs.yml blob ${oid} is missing from the repository at ${cwd}`);
+        const b = new SpecsBlob(text, memo);
         // The text the loader validated parses without errors: no need to parse it again,
         // and its outline comes from the tokens the loader read (not lexed again).
         if (b.text === stack.specs.text) {
