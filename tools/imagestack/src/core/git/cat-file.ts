@@ -8,13 +8,14 @@ import { GitError } from '../errors';
 import { gitFailure, showCommand, spawnGitToFile } from './git';
 import { moreOutput, OutputFile } from './output-file';
 
-/** One request waiting for its answer from `git cat-file --batch`. */
+/** One name asked of `git cat-file --batch`, in the order asked. */
 interface Pending {
   name: string;
   /** Answer with the contents decoded as UTF-8 (`readText`) rather than bytes. */
   text: boolean;
-  resolve: (b: Buffer | string | undefined) => void;
-  reject: (e: Error) => void;
+  /** Set once a read claims the answer; unset for a name only prefetched (see `CatFileBatch.prefetch`). */
+  resolve?: (b: Buffer | string | undefined) => void;
+  reject?: (e: Error) => void;
 }
 
 /** {@link CatFileBatch}'s answer that is not in the file yet. */
@@ -47,6 +48,8 @@ export class CatFileBatch {
   /** True once git has exited (all its answers are in the file then). */
   #done = false;
   readonly #queue: Pending[] = [];
+  /** Entries of {@link #queue} a read waits for (the others were only prefetched). */
+  #claimed = 0;
   #pumping = false;
   readonly #header = Buffer.allocUnsafe(HEADER_BYTES);
   /** Contents read for {@link readText}, decoded from here (grown as needed, never shrunk). */
@@ -95,24 +98,29 @@ export class CatFileBatch {
 
   #fail(err: GitError): void {
     this.#failed ??= err;
-    for (const p of this.#queue.splice(0)) p.reject(this.#failed);
+    for (const p of this.#queue.splice(0)) p.reject?.(this.#failed);
+    this.#claimed = 0;
     this.#release();
   }
 
-  /** Closes the output file once git has exited and every answer is read. */
+  /** Closes the output file once git has exited and no read waits. */
   #release(): void {
-    if (this.#done && this.#queue.length === 0) this.#out?.close();
+    if (this.#done && this.#claimed === 0) this.#out?.close();
   }
 
-  /** Reads answers from the file for the waiting requests, in order, waiting for git as needed. */
+  /**
+   * Reads answers from the file for the waiting reads, in order, waiting for git as needed.
+   * An answer only prefetched is read (and dropped, not decoded) only when a read behind it
+   * waits: a prefetch costs git's work, not node's memory.
+   */
   async #pump(): Promise<void> {
     if (this.#pumping) return;
     this.#pumping = true;
     try {
-      while (this.#queue.length > 0 && !this.#failed) {
+      while (this.#claimed > 0 && !this.#failed) {
         const exitedBefore = this.#done;
         const head = this.#queue[0];
-        const answer = this.#answer(head.text);
+        const answer = this.#answer(head.resolve ? head.text : undefined);
         if (answer === NOT_YET) {
           if (exitedBefore) {
             this.#fail(this.#exitError ?? new GitError(`${showCommand(this.#args)} ended without answering ${head.name}`));
@@ -122,7 +130,10 @@ export class CatFileBatch {
           continue;
         }
         this.#queue.shift();
-        head.resolve(answer);
+        if (head.resolve) {
+          this.#claimed--;
+          head.resolve(answer);
+        }
       }
     } finally {
       this.#pumping = false;
@@ -130,8 +141,11 @@ export class CatFileBatch {
     }
   }
 
-  /** The next answer in the file (contents, or `undefined` for a missing object), or NOT_YET. */
-  #answer(text: boolean): Buffer | string | undefined | typeof NOT_YET {
+  /**
+   * The next answer in the file (contents, or `undefined` for a missing object), or NOT_YET;
+   * with `text` undefined, the answer is only skipped.
+   */
+  #answer(text: boolean | undefined): Buffer | string | undefined | typeof NOT_YET {
     const out = this.#out!;
     const n = out.read(this.#header, 0, HEADER_BYTES, this.#pos);
     const nl = this.#header.subarray(0, n).indexOf(0x0a);
@@ -150,6 +164,12 @@ export class CatFileBatch {
       return NOT_YET;
     }
     // The contents and the newline after them: all there, or read again once git wrote them.
+    if (text === undefined) {
+      // Skipped: only whether it is all there (its last byte, the newline after the contents).
+      if (out.read(this.#header, 0, 1, this.#pos + nl + 1 + size) < 1) return NOT_YET;
+      this.#pos += nl + 1 + size + 1;
+      return undefined;
+    }
     if (text && this.#scratch.length < size + 1) this.#scratch = Buffer.allocUnsafe(Math.max(size + 1, 2 * this.#scratch.length));
     const into = text ? this.#scratch : Buffer.allocUnsafe(size + 1);
     if (out.read(into, 0, size + 1, this.#pos + nl + 1) < size + 1) return NOT_YET;
@@ -157,17 +177,45 @@ export class CatFileBatch {
     return text ? into.toString('utf8', 0, size) : into.subarray(0, size);
   }
 
+  /** Writes `name` to git's stdin at the end of this tick (with the other names of the tick). */
+  #write(name: string): void {
+    const proc = this.#start();
+    if (this.#toWrite === '') process.nextTick(() => this.#flush(proc));
+    this.#toWrite += `${name}\n`;
+  }
+
   #ask(name: string, text: boolean): Promise<Buffer | string | undefined> {
     if (this.#failed) return Promise.reject(this.#failed);
     if (this.#closed) return Promise.reject(new GitError(`${showCommand(this.#args)} was already closed`));
     if (/[\n\r]/.test(name)) return Promise.resolve(undefined);
-    const proc = this.#start();
     return new Promise((resolve, reject) => {
-      this.#queue.push({ name, text, resolve, reject });
-      if (this.#toWrite === '') process.nextTick(() => this.#flush(proc));
-      this.#toWrite += `${name}\n`;
+      // The first prefetch of this name no read has claimed yet, else a new request.
+      let entry = this.#claimed < this.#queue.length ? this.#queue.find((p) => !p.resolve && p.name === name && p.text === text) : undefined;
+      if (!entry) {
+        entry = { name, text };
+        this.#queue.push(entry);
+        this.#write(name);
+      }
+      entry.resolve = resolve;
+      entry.reject = reject;
+      this.#claimed++;
       void this.#pump();
     });
+  }
+
+  /**
+   * Asks git for the objects `names` now, ahead of their reads: git answers them into its
+   * file while node does other work, and a later {@link readText} of each (in the same
+   * order, or with names left out) finds its answer there. A name never read costs git's
+   * work only (its answer is skipped, not decoded). Errors come with the reads.
+   */
+  prefetchText(names: readonly string[]): void {
+    if (this.#failed || this.#closed) return;
+    for (const name of names) {
+      if (/[\n\r]/.test(name)) continue;
+      this.#queue.push({ name, text: true });
+      this.#write(name);
+    }
   }
 
   /**

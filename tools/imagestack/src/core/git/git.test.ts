@@ -197,6 +197,22 @@ describe('git wrappers', () => {
     broken.close();
   });
 
+  it('CatFileBatch.prefetchText: reads find the prefetched answers in order; one skipped or never read is asked again or dropped', async () => {
+    const repo = TestRepo.create();
+    repo.commit('blobs', { a: 'A'.repeat(70_000), b: 'B', c: 'C'.repeat(5), d: 'D' });
+    const cat = new CatFileBatch(repo.dir);
+    try {
+      cat.prefetchText(['HEAD:a', 'HEAD:b', 'HEAD:nope', 'HEAD:c', 'HEAD:d']);
+      // b claims the second answer (a, before it, is skipped), c the fourth, then a is asked again.
+      expect(await cat.readText('HEAD:b')).toBe('B');
+      expect(await Promise.all([cat.readText('HEAD:c'), cat.readText('HEAD:nope')])).toEqual(['CCCCC', undefined]);
+      expect(await cat.readText('HEAD:a')).toBe('A'.repeat(70_000));
+      expect(await cat.read('HEAD:b')).toEqual(Buffer.from('B')); // d, prefetched and never read, is skipped
+    } finally {
+      cat.close();
+    }
+  });
+
   it('repoFacts answers as revParse, toplevel, showPrefix and gitPath do, in one process', async () => {
     const repo = TestRepo.create();
     const c1 = repo.commit('one', { 'ws/sub/a.txt': 'a' });

@@ -72,9 +72,6 @@ const RESOLVED = 1;
 const SKIPPED = 2;
 const SKIPPED_PASSED = 3;
 
-/** specs.yml blobs read ahead of the walk at most (~36 KB each at 1,000 images; cat-file answers them into a file, see core/git/cat-file.ts, and each is decoded when read). */
-const PREFETCH_BLOBS = 32;
-
 /** Short sha for messages. */
 const short = (sha: string) => sha.slice(0, 7);
 
@@ -247,28 +244,30 @@ async function walkSourceCommits(stack: Stack, opts: WalkOptions): Promise<Sourc
     }
     return d;
   };
-  // Blob ids of the specs.yml changes parsed but not asked of cat-file yet, in walk order: at
-  // most PREFETCH_BLOBS blobs are read ahead of the walk (git's output may be far ahead of
-  // it, and every blob read ahead is held in memory until the walk is past it).
-  const ahead: string[] = [];
-  let aheadAt = 0;
-  const fill = (): void => {
-    while (aheadAt < ahead.length && blobs.size < PREFETCH_BLOBS) void blob(ahead[aheadAt++]);
-  };
+  // The specs.yml blobs of each chunk of history are asked of cat-file as soon as git log's
+  // output is parsed, in walk order: git answers them into its file while the walk goes on,
+  // and each is read (and decoded) only when the walk needs it (see CatFileBatch.prefetchText).
+  // In the order the walk reads them: each change's old side, then its new side unless that
+  // is the old side of the change before (read then, and kept: see `blobs`).
+  let lastOld: string | undefined;
   const prefetch = (batch: readonly HistoryCommit[]): void => {
     if (unresolved === 0) return;
+    const names: string[] = [];
     for (const commit of batch) {
       for (const change of commit.changes) {
         if (change.path !== index.specsPath) continue;
-        ahead.push(change.oldOid, change.newOid);
+        if (!isNullOid(change.oldOid)) names.push(change.oldOid);
+        if (!isNullOid(change.newOid) && change.newOid !== lastOld && change.newOid !== change.oldOid) names.push(change.newOid);
+        lastOld = change.oldOid;
       }
     }
-    fill();
+    if (names.length === 0) return;
+    cat ??= new CatFileBatch(cwd);
+    cat.prefetchText(names);
   };
   const specsChanged = async (oldOid: string, newOid: string, sha: string): Promise<void> => {
     const [a, b] = await Promise.all([blob(oldOid), blob(newOid)]);
     if (newOid !== oldOid) blobs.delete(newOid);
-    fill();
     const changes = specsMeaningChanges(a, b, images, versions, (i, v) => pending(i * nVersions + v));
     if (changes === 'all') {
       if (why) because(`${index.specsPath} changed for every image (it did not parse, or its stack-wide inputs: changed)`);
