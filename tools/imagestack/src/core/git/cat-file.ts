@@ -6,7 +6,7 @@ import type { ChildProcessByStdio } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { GitError } from '../errors';
 import { gitFailure, showCommand, spawnGitToFile } from './git';
-import { moreOutput, OutputFile } from './output-file';
+import { OutputFile } from './output-file';
 
 /** One name asked of `git cat-file --batch`, in the order asked. */
 interface Pending {
@@ -126,7 +126,7 @@ export class CatFileBatch {
             this.#fail(this.#exitError ?? new GitError(`${showCommand(this.#args)} ended without answering ${head.name}`));
             return;
           }
-          await moreOutput(this.#exited);
+          await this.#out!.waitForMore(this.#exited);
           continue;
         }
         this.#queue.shift();

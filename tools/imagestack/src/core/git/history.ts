@@ -28,7 +28,7 @@
  */
 import * as path from 'node:path';
 import { gitFailure, spawnGitToFile } from './git';
-import { moreOutput, OutputFile } from './output-file';
+import { OutputFile } from './output-file';
 import { RawLogParser, type HistoryCommit } from './raw-log';
 
 export { isNullOid, RawLogParser, type HistoryCommit, type RawChange } from './raw-log';
@@ -206,7 +206,7 @@ async function nextBytes(h: HistoryProcess, buf: Buffer): Promise<Buffer | undef
       return buf.subarray(0, n);
     }
     if (exitedBefore) return undefined;
-    await moreOutput(h.exited);
+    await h.out.waitForMore(h.exited);
   }
 }
 
@@ -229,7 +229,7 @@ async function verifiedHistory(h: HistoryProcess, cwd: string, head: string): Pr
       break;
     }
     if (exitedBefore) break;
-    await moreOutput(h.exited);
+    await h.out.waitForMore(h.exited);
   }
   h.close();
   return started.get(spawnHistory(cwd, head))!;
