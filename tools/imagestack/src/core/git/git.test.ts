@@ -165,7 +165,7 @@ describe('git wrappers', () => {
     }
   });
 
-  it('CatFileBatch answers thousands of small blobs asked at once, each read from git's file as git writes it', async () => {
+  it("CatFileBatch answers thousands of small blobs asked at once, each read from git's file as git writes it", async () => {
     const repo = TestRepo.create();
     // ~3,000 answers of 20–400 bytes, asked at once: git writes them while node reads, so
     // reads meet answers whose header or contents are not all written yet.
