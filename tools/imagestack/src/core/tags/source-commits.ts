@@ -29,20 +29,19 @@
  * ancestor closure is ever built.
  *
  * Caches, all owned by one call of {@link computeSourceCommits} (one plan): the specs.yml
- * blobs by id (each dropped once the walk is past the change that made it), the parses of
+ * blobs by id (core/specs/history-blobs.ts: each dropped once the walk is past the change
+ * that made it), the parses of
  * small specs.yml texts (`SpecsTextMemo`, bounded), and the input index's answers per path
  * (bounded). Nothing is kept between calls.
  *
- * Why a little over 300 lines: the `explain` bookkeeping (why each node resolved) has to
- * sit inside the marking it records, so it stays in this file rather than in a module of its own.
+ * The `explain` bookkeeping (why each node resolved) sits inside the marking it records.
  */
 import { GitError } from '../errors';
 import type { Stack } from '../graph/types';
 import { specsMeaningChanges } from '../specs/meaning-changes';
-import { SpecsBlob, SpecsTextMemo } from '../specs/specs-blob';
-import { CatFileBatch } from '../git/cat-file';
+import { SpecsHistoryBlobs } from '../specs/history-blobs';
 import { revParse, shallowCommits } from '../git/git';
-import { firstParentHistory, isNullOid, type HistoryCommit, type StartedHistory } from '../git/history';
+import { firstParentHistory, type HistoryCommit, type StartedHistory } from '../git/history';
 import { ALL_IMAGES, createInputIndex, type InputIndex } from './input-index';
 import { nodeKey } from './tag';
 
@@ -216,58 +215,12 @@ async function walkSourceCommits(stack: Stack, opts: WalkOptions): Promise<Sourc
   };
   const pending = (k: number) => state[k] === UNRESOLVED || state[k] === SKIPPED;
 
-  let cat: CatFileBatch | undefined;
-  // specs.yml blobs by id. Reads are started ahead (see `prefetch`) so that one
-  // `cat-file` round trip serves a whole chunk of history; a blob is dropped once the walk
-  // is past the change that made it (it is still the old side of the next older change
-  // until then).
-  const blobs = new Map<string, Promise<SpecsBlob>>();
-  const memo = new SpecsTextMemo();
-  const blob = (oid: string): Promise<SpecsBlob> => {
-    if (isNullOid(oid)) return Promise.resolve(new SpecsBlob(undefined, memo));
-    let d = blobs.get(oid);
-    if (!d) {
-      cat ??= new CatFileBatch(cwd);
-      d = cat.readText(oid).then((text) => {
-        if (text === undefined) throw new GitError(`specs.yml blob ${oid} is missing from the repository at ${cwd}`);
-        const b = new SpecsBlob(text, memo);
-        // The text the loader validated parses without errors: no need to parse it again,
-        // and its outline comes from the tokens the loader read (not lexed again).
-        if (b.text === stack.specs.text) {
-          b.ok = true;
-          b.known = stack.specs.outline;
-        }
-        return b;
-      });
-      d.catch(() => undefined); // a prefetched read may never be awaited
-      blobs.set(oid, d);
-    }
-    return d;
-  };
-  // The specs.yml blobs of each chunk of history are asked of cat-file as soon as git log's
-  // output is parsed, in walk order: git answers them into its file while the walk goes on,
-  // and each is read (and decoded) only when the walk needs it (see CatFileBatch.prefetchText).
-  // In the order the walk reads them: each change's old side, then its new side unless that
-  // is the old side of the change before (read then, and kept: see `blobs`).
-  let lastOld: string | undefined;
+  const specsBlobs = new SpecsHistoryBlobs(cwd, index.specsPath, { text: stack.specs.text, outline: stack.specs.outline });
   const prefetch = (batch: readonly HistoryCommit[]): void => {
-    if (unresolved === 0) return;
-    const names: string[] = [];
-    for (const commit of batch) {
-      for (const change of commit.changes) {
-        if (change.path !== index.specsPath) continue;
-        if (!isNullOid(change.oldOid)) names.push(change.oldOid);
-        if (!isNullOid(change.newOid) && change.newOid !== lastOld && change.newOid !== change.oldOid) names.push(change.newOid);
-        lastOld = change.oldOid;
-      }
-    }
-    if (names.length === 0) return;
-    cat ??= new CatFileBatch(cwd);
-    cat.prefetchText(names);
+    if (unresolved > 0) specsBlobs.prefetch(batch);
   };
   const specsChanged = async (oldOid: string, newOid: string, sha: string): Promise<void> => {
-    const [a, b] = await Promise.all([blob(oldOid), blob(newOid)]);
-    if (newOid !== oldOid) blobs.delete(newOid);
+    const [a, b] = await specsBlobs.pair(oldOid, newOid);
     const changes = specsMeaningChanges(a, b, images, versions, (i, v) => pending(i * nVersions + v));
     if (changes === 'all') {
       if (why) because(`${index.specsPath} changed for every image (it did not parse, or its stack-wide inputs: changed)`);
@@ -305,7 +258,7 @@ async function walkSourceCommits(stack: Stack, opts: WalkOptions): Promise<Sourc
       if (unresolved === 0) break;
     }
   } finally {
-    cat?.close();
+    specsBlobs.close();
   }
   if (unresolved > 0) {
     throw new GitError(
