@@ -23,12 +23,20 @@ import { normalizeFolder } from '../util/folder';
  */
 export function unlistedImageFolders(root: string, listed: Iterable<string>, contexts: ReadonlyMap<string, string> = new Map()): string[] {
   const claimed = new Set<string>();
-  for (const name of listed) claimed.add(normalizeFolder(contexts.get(name) ?? `images/${name}`));
+  const seen = new Set<string>(); // a plan lists an image once per version
+  for (const name of listed) {
+    if (seen.has(name)) continue;
+    seen.add(name);
+    claimed.add(normalizeFolder(contexts.get(name) ?? `images/${name}`));
+  }
   const warnings: string[] = [];
-  for (const name of folders(path.join(root, 'images')).sort()) {
+  // Entries of a folder are plain names: joined by hand (path.join per folder cost ~5 ms per 1,000).
+  const imagesDir = path.join(root, 'images');
+  for (const name of folders(imagesDir).sort()) {
     const rel = `images/${name}`;
+    const dir = `${imagesDir}${path.sep}${name}`;
     if (!claimed.has(rel)) {
-      if (isFile(path.join(root, rel, 'Dockerfile'))) {
+      if (isFile(`${dir}${path.sep}Dockerfile`)) {
         warnings.push(
           `${rel}/ has a Dockerfile but no entry in specs.yml images:, so it is never built; ` +
             `fix: add "${name}:" under images: in specs.yml (or remove the folder)`,
@@ -36,9 +44,9 @@ export function unlistedImageFolders(root: string, listed: Iterable<string>, con
       }
       continue;
     }
-    for (const variant of folders(path.join(root, rel)).sort()) {
+    for (const variant of folders(dir).sort()) {
       const inner = `${rel}/${variant}`;
-      if (claimed.has(inner) || !isFile(path.join(root, inner, 'Dockerfile'))) continue;
+      if (claimed.has(inner) || !isFile(`${dir}${path.sep}${variant}${path.sep}Dockerfile`)) continue;
       warnings.push(
         `${inner}/ has a Dockerfile but is no image's context in specs.yml images:, so it is never built ` +
           `(its files are inputs of ${name}); fix: add an image with "context: ${inner}" under images: in specs.yml (or remove the folder)`,
@@ -56,9 +64,10 @@ function folders(dir: string): string[] {
   }
 }
 
+/** Whether `p` is a file; a missing path answers without an exception (an exception per folder cost ~10 ms per 1,000). */
 function isFile(p: string): boolean {
   try {
-    return statSync(p).isFile();
+    return statSync(p, { throwIfNoEntry: false })?.isFile() ?? false;
   } catch {
     return false;
   }
