@@ -124,10 +124,8 @@ interface ImageReading {
  */
 export async function readStack(specs: Specs): Promise<Stack> {
   const specsFile = toPosix(path.relative(specs.root, specs.file));
-  const specsLines = await fs.readFile(specs.file, 'utf8').then(
-    (t) => t.split(/\r?\n/),
-    () => [] as string[],
-  );
+  // The text the loader parsed, when it kept it (not read a second time).
+  const specsLines = (specs.text ?? (await fs.readFile(specs.file, 'utf8').catch(() => ''))).split(/\r?\n/);
   const specsAt = (spec: ImageSpec) => {
     const column = (specsLines[spec.line - 1] ?? '').indexOf(spec.name);
     return { file: specsFile, line: spec.line, ...(column >= 0 ? { column: column + 1 } : {}) };
@@ -135,7 +133,8 @@ export async function readStack(specs: Specs): Promise<Stack> {
 
   const imageNames = specs.images.map((s) => s.name);
   const stackPrefix = stackRepositoryPrefix(specs.registry, specs.namespace);
-  const readings = specs.images.map((spec) => readImage(specs, spec, specsAt(spec), imageNames, stackPrefix));
+  const rootSep = specs.root.endsWith(path.sep) ? specs.root : `${specs.root}${path.sep}`;
+  const readings = specs.images.map((spec) => readImage(specs, spec, specsAt(spec), imageNames, stackPrefix, rootSep));
   const byName = new Map(readings.map((r) => [r.spec.name, r]));
   const problems: Problem[] = [];
   const specsPath = specsPathLocator(specs.text ?? (() => readFileSync(specs.file, 'utf8')), specsFile);
@@ -180,11 +179,13 @@ function readImage(
   at: Omit<Problem, 'message' | 'fix'>,
   imageNames: readonly string[],
   stackPrefix: string,
+  rootSep: string,
 ): ImageReading {
-  const contextDir = path.join(specs.root, spec.context);
-  const dockerfilePath = path.join(contextDir, spec.dockerfile);
-  const dockerfile = toPosix(path.relative(specs.root, dockerfilePath));
-  const context = toPosix(spec.context);
+  // Paths made of plain names (no `.`, `..`, empty or absolute parts) are joined by hand: the
+  // same strings as path.join and path.relative give (~20 ms per 1,000 images, cold).
+  const plain = path.sep === '/' && isPlainPath(spec.context) && isPlainPath(spec.dockerfile);
+  const dockerfile = plain ? `${spec.context}/${spec.dockerfile}` : toPosix(path.relative(specs.root, path.join(specs.root, spec.context, spec.dockerfile)));
+  const dockerfilePath = plain ? `${rootSep}${dockerfile}` : path.join(specs.root, spec.context, spec.dockerfile);
   const reading: ImageReading = { spec, dockerfile, parentsByVersion: new Map(), problems: [] };
 
   // Synchronous reads (cheaper than a thousand promise round trips). When the Dockerfile
@@ -195,7 +196,9 @@ function readImage(
   } catch {
     text = undefined;
   }
-  if (text === undefined || spec.dockerfile.split(/[\\/]/).includes('..')) {
+  if (text === undefined || (!plain && spec.dockerfile.split(/[\\/]/).includes('..'))) {
+    const contextDir = path.join(specs.root, spec.context);
+    const context = toPosix(spec.context);
     let isDir: boolean;
     try {
       isDir = statSync(contextDir).isDirectory();
@@ -353,6 +356,13 @@ function cycleProblem(cycle: Cycle, byName: ReadonlyMap<string, ImageReading>): 
         ? `an image cannot be built from itself: make ${first.file} use another base`
         : 'remove one of these references: a stack must be acyclic (move what the images share into a common parent)',
   };
+}
+
+/** A relative path of plain names: no empty, `.` or `..` part, no `\\`, not absolute. */
+function isPlainPath(p: string): boolean {
+  if (p === '' || p.includes('\\')) return false;
+  for (const part of p.split('/')) if (part === '' || part === '.' || part === '..') return false;
+  return true;
 }
 
 function toPosix(p: string): string {
