@@ -2,7 +2,7 @@
  * Locating values of specs.yml: JSON pointers (RFC 6901, as in ajv's `instancePath`) and
  * paths of keys → 1-based line/column in the YAML source.
  */
-import jsonPointer from 'json-pointer';
+import type jsonPointerLib from 'json-pointer';
 import { isAlias, isMap, isScalar, isSeq } from 'yaml';
 import type { Document, LineCounter, Node } from 'yaml';
 import { keyText, parseSpecsDocument } from './document';
@@ -25,7 +25,9 @@ export type Target = 'key' | 'value';
  * @throws Error when `pointer` is neither empty nor starts with `/` (ajv never gives one)
  */
 export function pointerToPath(pointer: string): string[] {
-  return jsonPointer.parse(pointer);
+  // Required on first use (a schema problem): json-pointer and its dependency cost every valid run to load.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('json-pointer') as typeof jsonPointerLib).parse(pointer);
 }
 
 /**

@@ -8,7 +8,7 @@
  * (`01` is not an index), cannot say how far a pointer got, and its `set` creates missing
  * keys where stamping must only replace an existing one.
  */
-import jsonPointer from 'json-pointer';
+import type jsonPointerLib from 'json-pointer';
 
 /**
  * The reference tokens of `pointer`.
@@ -19,7 +19,9 @@ import jsonPointer from 'json-pointer';
 export function parsePointer(pointer: string): string[] | undefined {
   // The package accepts a `~` not followed by 0 or 1; RFC 6901 does not.
   if (pointer !== '' && (!pointer.startsWith('/') || /~(?![01])/.test(pointer))) return undefined;
-  return jsonPointer.parse(pointer);
+  // Required on first use (a stamp names a pointer): json-pointer and its dependency cost every run without one to load.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('json-pointer') as typeof jsonPointerLib).parse(pointer);
 }
 
 /** Whether `token` indexes into array `a` (RFC 6901 section 4: digits, no leading zero). */

@@ -4,7 +4,17 @@
  * `packaging` library's `Version`), which parses and orders (epoch, release with trailing
  * zeros ignored, pre, post, dev, local). Pure, no I/O.
  */
-import { compare, explain, type Pep440Version } from '@renovatebot/pep440';
+import type { Pep440Version } from '@renovatebot/pep440';
+
+/**
+ * The package, required on first use: specs.yml is read (and its ranges checked) by every
+ * command, but a range naming a Python version is rare, and the package's five modules cost
+ * every run to load.
+ */
+function pep440(): typeof import('@renovatebot/pep440') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('@renovatebot/pep440') as typeof import('@renovatebot/pep440');
+}
 
 export type { Pep440Version };
 
@@ -13,7 +23,7 @@ export type { Pep440Version };
  * @returns `undefined` when the text is not PEP 440 (e.g. a legacy version `2004d`)
  */
 export function parsePep440(text: string): Pep440Version | undefined {
-  return explain(text) ?? undefined;
+  return pep440().explain(text) ?? undefined;
 }
 
 /**
@@ -24,6 +34,7 @@ export function parsePep440(text: string): Pep440Version | undefined {
  * @throws Error naming the text when either is not PEP 440
  */
 export function comparePep440(a: string, b: string): number {
+  const { compare, explain } = pep440();
   if (!explain(a)) throw new Error(`not a PEP 440 version: "${a}"`);
   if (!explain(b)) throw new Error(`not a PEP 440 version: "${b}"`);
   return Math.sign(compare(a, b)) || 0;
