@@ -164,7 +164,7 @@ export function analyzeDockerfile(dockerfile: string | ParsedDockerfile, ctx: St
       continue;
     }
     const name = hit.rest;
-    if (!ctx.images.includes(name)) {
+    if (!imageSet(ctx.images).has(name)) {
       problems.push(unknownParentProblem(ctx, use, name, hit.spelled));
       continue;
     }
@@ -224,6 +224,21 @@ function parentSlot(use: ImageUse, name: string, declared: ReadonlySet<string>, 
   if (tag === undefined || parts.digest !== undefined) return undefined;
   if (tag !== tagArgName(name) && images.some((i) => tagArgName(i) === tag)) return undefined;
   return { name: tag, value: 'tag' };
+}
+
+const imageSets = new WeakMap<readonly string[], ReadonlySet<string>>();
+
+/**
+ * `images` as a set, made once per list (a stack passes one list for all its Dockerfiles):
+ * `includes` on the list was O(images) per parent, O(images²) per stack.
+ */
+function imageSet(images: readonly string[]): ReadonlySet<string> {
+  let set = imageSets.get(images);
+  if (!set) {
+    set = new Set(images);
+    imageSets.set(images, set);
+  }
+  return set;
 }
 
 /** Where a use's repository falls under one of the stack's prefixes: the prefix, how the user spells it, and the rest. */
