@@ -55,9 +55,11 @@ export function assemblePlan(input: PlanInput): Plan {
   const versions = stack.specs.versions.map((v) => v.name);
   const entries: PlanEntry[] = [];
   const rank = new Map(stack.order.map((name, i) => [name, i]));
+  // No taggers declared anywhere (most stacks): no image has any, so none walks its final-base chain to find out.
+  const anyTaggers = (stack.specs.taggers?.length ?? 0) > 0 || [...stack.images.values()].some((n) => (n.spec.taggers?.length ?? 0) > 0);
   for (const image of [...stack.order].sort((a, b) => (stack.waves.get(a) ?? 0) - (stack.waves.get(b) ?? 0) || rank.get(a)! - rank.get(b)!)) {
     const node = stack.images.get(image)!;
-    const taggers = taggersField(stack, image); // the same for every version
+    const taggers = anyTaggers ? taggersField(stack, image) : {}; // the same for every version
     for (const version of versions) {
       if (node.spec.skip.includes(version)) continue;
       const key = nodeKey(image, version);
