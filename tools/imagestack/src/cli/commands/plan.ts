@@ -5,7 +5,8 @@ import { unlistedImageFolders } from '../../core/graph/unlisted-folders';
 import { planHead } from '../../core/plan/plan-commit';
 import { InputError } from '../../core/errors';
 import type { Plan } from '../../core/plan/types';
-import { credentialArgWarningsOf, findSpecsFile } from '../specs-file';
+import { credentialArgWarningsOfLoaded, findSpecsFile } from '../specs-file';
+import type { Specs } from '../../core/specs/types';
 import { builderOverride, globalFlags } from '../options';
 import { formatTable } from '../../terminal/table';
 import { shortPin } from '../../core/dockerfile/pins';
@@ -138,6 +139,7 @@ export function registerPlan(program: Command): void {
     .action(async (o: { base?: string; head: string; json?: boolean; offline?: boolean; explain?: boolean | string; baseAge?: boolean }, cmd: Command) => {
       const g = globalFlags(cmd);
       const specsFile = findSpecsFile(g.specs);
+      let loaded: Specs | undefined;
       const plan = await planHead({
         explain: o.explain !== undefined,
         specsFile,
@@ -148,8 +150,11 @@ export function registerPlan(program: Command): void {
         namespace: g.namespace,
         ...builderOverride(cmd),
         prestarted: takeEarlyHistory(),
+        onSpecs: (s) => {
+          loaded = s;
+        },
       });
-      for (const w of credentialArgWarningsOf(specsFile)) process.stderr.write(`imagestack: warning: ${w}\n`);
+      for (const w of credentialArgWarningsOfLoaded(specsFile, loaded)) process.stderr.write(`imagestack: warning: ${w}\n`);
       // Loaded only when asked for: it brings the registry client (~40 ms of start-up a plan without it need not pay).
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       if (o.baseAge) await (require('../../core/plan/base-age') as typeof import('../../core/plan/base-age')).addBaseAges(plan);

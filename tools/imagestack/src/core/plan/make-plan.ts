@@ -20,6 +20,7 @@ import { computeSourceCommits } from '../tags/source-commits';
 import { dirtyTag, formatTag, nodeKey } from '../tags/tag';
 import { assemblePlan, type Decision } from './assemble';
 import type { Plan } from './types';
+import type { Specs } from '../specs/types';
 import { mapLimit } from '../util/concurrency';
 import { repositoryOf } from '../reference/repository';
 import type { SelectedBuilder } from '../engine/buildkit/detect';
@@ -74,6 +75,12 @@ export interface PlanOptions {
    * plan's history (same repository, the head's first commit), and it is closed otherwise.
    */
   prestarted?: StartedHistory;
+  /**
+   * Called with specs.yml as loaded and validated, before Dockerfiles and history are read:
+   * lets the caller use its text and plain JSON (`Specs.text`, `Specs.raw`) without reading
+   * and parsing the file again.
+   */
+  onSpecs?: (specs: Specs) => void;
 }
 
 /** A plan with the validated stack it was made from. */
@@ -107,6 +114,7 @@ export async function makePlan(opts: PlanOptions): Promise<PlanResult> {
   let specsAhead: SpecsHistoryAhead | undefined;
   try {
     const specs = await loadSpecs(opts.specsFile, { registry: opts.registry, namespace: opts.namespace });
+    opts.onSpecs?.(specs);
     // A long history: its specs.yml changes are compared on another thread from now on, while the Dockerfiles are read.
     const e = await early;
     if (e.history && e.facts && e.root === specs.root) {
