@@ -4,7 +4,7 @@
  * All problems of all images are collected and thrown together as one {@link InputError},
  * so nothing is built while any exists (DESIGN.md promise 6).
  *
- * Over 300 lines (355) with a reason: the stack-wide checks that need every image's analysis
+ * Over 300 lines (370) with a reason: the stack-wide checks that need every image's analysis
  * at once (the edges per version, parent conventions, variants' contexts, platforms' subset
  * rule) share one pass over the images and one list of problems; split, each would re-read
  * the Dockerfiles. Next to move out: the per-version analysis loop, into its own module.
