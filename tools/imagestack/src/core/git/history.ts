@@ -26,7 +26,6 @@
  * walk reads the file as it grows. A walk that stops early still kills git, so a long
  * history costs only what was read (plus what git wrote ahead).
  */
-import { fstatSync } from 'node:fs';
 import * as path from 'node:path';
 import { gitFailure, spawnGitToFile } from './git';
 import { OutputFile } from './output-file';
@@ -175,18 +174,6 @@ function spawnHistory(cwd: string, head: string): HistoryProcess {
   });
   started.set(h, h);
   return h;
-}
-
-/**
- * The file a started walk's `git log` writes (its descriptor, open while the walk is), how
- * much of it is written so far (bytes), and git's exit: for a reader on another thread that
- * opens the same file (`/proc/self/fd/<fd>`), e.g. the specs.yml history read ahead
- * (core/specs/history-ahead.ts). `undefined` for a walk already closed.
- */
-export function historyOutput(walk: StartedHistory): { fd: number; written: () => number; exited: Promise<unknown> } | undefined {
-  const h = started.get(walk);
-  if (!h || h.out.closed) return undefined;
-  return { fd: h.out.fd, written: () => (h.out.closed ? 0 : fstatSync(h.out.fd).size), exited: h.exited };
 }
 
 /** Options of {@link firstParentHistory}. */

@@ -14,8 +14,7 @@ import { startFirstParentHistory, type StartedHistory } from '../git/history';
 import type { RegistryClient } from '../registry';
 import { loadSpecs } from '../specs/load';
 import { computeDirty } from '../tags/dirty';
-import { buildInputIndex, createInputIndex, specsPathOf } from '../tags/input-index';
-import { SpecsHistoryAhead } from '../specs/history-ahead';
+import { buildInputIndex, createInputIndex } from '../tags/input-index';
 import { computeSourceCommits } from '../tags/source-commits';
 import { dirtyTag, formatTag, nodeKey } from '../tags/tag';
 import { assemblePlan, type Decision } from './assemble';
@@ -111,21 +110,9 @@ export async function makePlan(opts: PlanOptions): Promise<PlanResult> {
       ? undefined
       : revParse(path.dirname(path.resolve(opts.specsFile)), 'HEAD');
   checkedOutP?.catch(() => undefined);
-  let specsAhead: SpecsHistoryAhead | undefined;
   try {
     const specs = await loadSpecs(opts.specsFile, { registry: opts.registry, namespace: opts.namespace });
     opts.onSpecs?.(specs);
-    // A long history: its specs.yml changes are compared on another thread from now on, while the Dockerfiles are read.
-    const e = await early;
-    if (e.history && e.facts && e.root === specs.root) {
-      specsAhead = SpecsHistoryAhead.start(e.history, {
-        cwd: specs.root,
-        specsPath: specsPathOf(specs, e.facts.prefix),
-        images: specs.images.map((i) => i.name),
-        versions: specs.versions.map((v) => v.name),
-        headText: specs.text,
-      });
-    }
     const stack = await readStack(specs);
     const testProblems = checkTestSettings(stack);
     if (testProblems.length) throw new InputError(testProblems);
@@ -137,10 +124,9 @@ export async function makePlan(opts: PlanOptions): Promise<PlanResult> {
     }
     const root = specs.root;
     const { facts, history } = await early.then((e) => (e.root === root ? e : { facts: undefined, history: undefined }));
-    const result = await planFrom(opts, specs, stack, facts?.head ?? (await revParse(root, opts.head ?? 'HEAD')), history, facts, checkedOutP, specsAhead);
+    const result = await planFrom(opts, specs, stack, facts?.head ?? (await revParse(root, opts.head ?? 'HEAD')), history, facts, checkedOutP);
     return builder ? { ...result, builder } : result;
   } finally {
-    specsAhead?.close();
     void early.then((e) => e.history?.close());
   }
 }
@@ -166,7 +152,6 @@ async function planFrom(
   history: StartedHistory | undefined,
   facts: RepoFacts | undefined,
   checkedOutP: Promise<string> | undefined,
-  specsAhead: SpecsHistoryAhead | undefined,
 ): Promise<PlanResult> {
   const root = specs.root;
   // `head` is HEAD's sha when HEAD was asked for: no need to ask git again.
@@ -181,7 +166,7 @@ async function planFrom(
   dirtyP.catch(() => undefined);
   const offlineP = opts.offline ? offlineBase(root, head, opts.base) : undefined;
   offlineP?.catch(() => undefined);
-  const { commits, why } = await computeSourceCommits(stack, { head, history, index, explain: opts.explain, shallowFile: facts?.shallowFile, specsAhead });
+  const { commits, why } = await computeSourceCommits(stack, { head, history, index, explain: opts.explain, shallowFile: facts?.shallowFile });
   const dirty = await dirtyP;
 
   let decision: Decision;

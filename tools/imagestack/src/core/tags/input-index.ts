@@ -39,11 +39,6 @@ function normalizeFolder(p: string): string {
   return p.replace(/\\/g, '/').replace(/^(\.\/)+/, '').replace(/\/+$/, '');
 }
 
-/** specs.yml's path as `git log --raw` prints it: relative to the top level, `/`-separated (`prefix` from `git rev-parse --show-prefix` in `specs.root`). */
-export function specsPathOf(specs: { root: string; file: string }, prefix: string): string {
-  return prefix + path.relative(specs.root, specs.file).split(path.sep).join('/');
-}
-
 /**
  * Builds the {@link InputIndex} of a stack for a workspace at `prefix` (from
  * `git rev-parse --show-prefix` in `specs.root`). Pure: no I/O.
@@ -51,7 +46,8 @@ export function specsPathOf(specs: { root: string; file: string }, prefix: strin
 export function buildInputIndex(stack: Stack, prefix: string): InputIndex {
   const { specs } = stack;
   const images = [...stack.order];
-  const specsPath = specsPathOf(specs, prefix);
+  const specsRel = path.relative(specs.root, specs.file).split(path.sep).join('/');
+  const specsPath = prefix + specsRel;
 
   // Contexts by folder; lookups try each distinct depth (always 2 for `images/<name>`).
   const contexts = new Map<string, number[]>();

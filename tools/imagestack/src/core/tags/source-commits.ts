@@ -39,7 +39,6 @@
 import { GitError } from '../errors';
 import type { Stack } from '../graph/types';
 import { specsMeaningChanges } from '../specs/meaning-changes';
-import type { SpecsHistoryAhead } from '../specs/history-ahead';
 import { SpecsHistoryBlobs } from '../specs/history-blobs';
 import { revParse, shallowCommits } from '../git/git';
 import { firstParentHistory, type HistoryCommit, type StartedHistory } from '../git/history';
@@ -112,11 +111,6 @@ export interface WalkOptions {
   shallowFile?: string;
   /** Also say why each node resolved where it did ({@link SourceCommits.why}); off by default (no cost then). */
   explain?: boolean;
-  /**
-   * specs.yml history read ahead on another thread for this walk (core/specs/history-ahead.ts):
-   * its answers are taken in place of comparing the blobs here; closed at the end.
-   */
-  specsAhead?: SpecsHistoryAhead;
 }
 
 async function walkSourceCommits(stack: Stack, opts: WalkOptions): Promise<SourceCommits> {
@@ -222,16 +216,12 @@ async function walkSourceCommits(stack: Stack, opts: WalkOptions): Promise<Sourc
   const pending = (k: number) => state[k] === UNRESOLVED || state[k] === SKIPPED;
 
   const specsBlobs = new SpecsHistoryBlobs(cwd, index.specsPath, { text: stack.specs.text, outline: stack.specs.outline });
-  const ahead = opts.specsAhead;
   const prefetch = (batch: readonly HistoryCommit[]): void => {
-    if (unresolved > 0 && !ahead?.running) specsBlobs.prefetch(batch);
+    if (unresolved > 0) specsBlobs.prefetch(batch);
   };
   const specsChanged = async (oldOid: string, newOid: string, sha: string): Promise<void> => {
-    let changes = ahead ? await ahead.changesAt(sha, images) : undefined;
-    if (changes === undefined) {
-      const [a, b] = await specsBlobs.pair(oldOid, newOid);
-      changes = specsMeaningChanges(a, b, images, versions, (i, v) => pending(i * nVersions + v));
-    }
+    const [a, b] = await specsBlobs.pair(oldOid, newOid);
+    const changes = specsMeaningChanges(a, b, images, versions, (i, v) => pending(i * nVersions + v));
     if (changes === 'all') {
       if (why) because(`${index.specsPath} changed for every image (it did not parse, or its stack-wide inputs: changed)`);
       return markAll(sha);
@@ -268,7 +258,6 @@ async function walkSourceCommits(stack: Stack, opts: WalkOptions): Promise<Sourc
       if (unresolved === 0) break;
     }
   } finally {
-    ahead?.close();
     specsBlobs.close();
   }
   if (unresolved > 0) {
