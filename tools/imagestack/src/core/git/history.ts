@@ -92,8 +92,12 @@ interface HistoryProcess extends StartedHistory {
 
 const started = new WeakMap<StartedHistory, HistoryProcess>();
 
-/** Bytes read from git's output file at a time. */
-const READ_BYTES = 256 * 1024;
+/**
+ * Bytes read from git's output file at a time: its commits are parsed and held as one batch,
+ * so smaller reads keep fewer objects alive at once (64 KiB against 256 KiB at 1,000 images
+ * × 10,000 commits, 9 alternated runs: node CPU 1,182 → 1,115 ms, peak RSS 128 → 119 MB).
+ */
+const READ_BYTES = 64 * 1024;
 
 /**
  * Starts `git log` for {@link firstParentHistory} now (see {@link StartedHistory}).
