@@ -21,8 +21,13 @@ interface Pending {
 /** {@link CatFileBatch}'s answer that is not in the file yet. */
 const NOT_YET = Symbol('not yet');
 
-/** Bytes of an answer's header line read at a time (`<oid> SP <type> SP <size> LF`: ~60 bytes). */
+/**
+ * Bytes of an answer's header line read first (`<oid> SP <type> SP <size> LF`: ~60 bytes; a
+ * `<name> SP missing LF` echoes the name asked, which can be longer: then read again, larger).
+ */
 const HEADER_BYTES = 256;
+/** Longest header line accepted (bytes): a name asked is a blob id or `<rev>:<path>`. */
+const MAX_HEADER_BYTES = 1024 * 1024;
 
 /**
  * One long-lived `git cat-file --batch` process, reading objects by name (a blob id, or
@@ -51,7 +56,7 @@ export class CatFileBatch {
   /** Entries of {@link #queue} a read waits for (the others were only prefetched). */
   #claimed = 0;
   #pumping = false;
-  readonly #header = Buffer.allocUnsafe(HEADER_BYTES);
+  #header = Buffer.allocUnsafe(HEADER_BYTES);
   /** Contents read for {@link readText}, decoded from here (grown as needed, never shrunk). */
   #scratch = Buffer.allocUnsafe(64 * 1024);
   #stderr = '';
@@ -147,12 +152,20 @@ export class CatFileBatch {
    */
   #answer(text: boolean | undefined): Buffer | string | undefined | typeof NOT_YET {
     const out = this.#out!;
-    const n = out.read(this.#header, 0, HEADER_BYTES, this.#pos);
-    const nl = this.#header.subarray(0, n).indexOf(0x0a);
-    if (nl < 0) {
-      if (n === HEADER_BYTES) this.#fail(new GitError(`${showCommand(this.#args)} printed an unexpected header: ${this.#header.toString('utf8', 0, 80)}…`));
-      return NOT_YET;
+    let n: number;
+    let nl: number;
+    for (;;) {
+      n = out.read(this.#header, 0, this.#header.length, this.#pos);
+      nl = this.#header.subarray(0, n).indexOf(0x0a);
+      if (nl >= 0 || n < this.#header.length) break;
+      // A full buffer without the line's end: a long name echoed back (`… missing`).
+      if (this.#header.length >= MAX_HEADER_BYTES) {
+        this.#fail(new GitError(`${showCommand(this.#args)} printed an unexpected header: ${this.#header.toString('utf8', 0, 80)}…`));
+        return NOT_YET;
+      }
+      this.#header = Buffer.allocUnsafe(2 * this.#header.length);
     }
+    if (nl < 0) return NOT_YET;
     const header = this.#header.toString('utf8', 0, nl);
     if (header.endsWith(' missing') || header.endsWith(' ambiguous')) {
       this.#pos += nl + 1;

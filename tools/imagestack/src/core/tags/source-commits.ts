@@ -30,9 +30,8 @@
  *
  * Caches, all owned by one call of {@link computeSourceCommits} (one plan): the specs.yml
  * blobs by id (core/specs/history-blobs.ts: each dropped once the walk is past the change
- * that made it), the parses of
- * small specs.yml texts (`SpecsTextMemo`, bounded), and the input index's answers per path
- * (bounded). Nothing is kept between calls.
+ * that made it), the parses of small specs.yml texts (`SpecsTextMemo`, bounded), and the
+ * input index's answers per path (bounded). Nothing is kept between calls.
  *
  * The `explain` bookkeeping (why each node resolved) sits inside the marking it records.
  */
